@@ -1,0 +1,78 @@
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+use verbatim::embed::{EmbedOptions, Embedder};
+use verbatim::{ingest, model};
+
+use super::ModelArgs;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Texts to embed (the dev set: ../shared/data/granddebat_demarches_6questions.csv).
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Embed only the first N rows.
+    #[arg(long)]
+    limit: Option<usize>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Padded tokens per forward pass.
+    #[arg(long, default_value_t = EmbedOptions::default().max_batch_tokens)]
+    batch_tokens: usize,
+}
+
+/// Peak resident memory of this process, in MiB (Linux).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let corpus = ingest::read(
+        &args.input,
+        &ingest::ReadOptions {
+            text_column: args.text_column.clone(),
+            id_column: None,
+        },
+    )?;
+    let n = args.limit.unwrap_or(corpus.len()).min(corpus.len());
+    let texts: Vec<&str> = corpus.texts[..n].iter().map(String::as_str).collect();
+    let load_start = Instant::now();
+    let loaded = model::load(&args.model.request())?;
+    let load_s = load_start.elapsed().as_secs_f64();
+    let options = EmbedOptions {
+        max_batch_tokens: args.batch_tokens,
+        progress: false,
+        ..EmbedOptions::default()
+    };
+    let mut embedder = Embedder::new(&loaded, None, options);
+    let start = Instant::now();
+    let emb = embedder.embed(&texts)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let tokens: u64 = emb.tokens.iter().map(|&t| t as u64).sum();
+    let threads = rayon::current_num_threads();
+    // e5-small: about 2 × 21M weights of multiply-adds per token (attention scores aside).
+    let gflops = tokens as f64 * 42e6 / seconds / 1e9;
+    println!(
+        "model          {} ({})",
+        loaded.info.name,
+        &loaded.info.sha256[..12]
+    );
+    println!("texts          {n} ({} distinct)", emb.computed);
+    println!("threads        {threads}");
+    println!("load           {load_s:.2} s");
+    println!("embed          {seconds:.2} s");
+    println!("texts/s        {:.1}", emb.computed as f64 / seconds);
+    println!("tokens/s       {:.0}", tokens as f64 / seconds);
+    println!("GFLOP/s        {gflops:.1}");
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak memory    {mib:.0} MiB");
+    }
+    Ok(())
+}

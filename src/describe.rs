@@ -1,0 +1,417 @@
+//! Stage 4: describe each theme for a report writer: keywords (class-based TF-IDF over French text),
+//! a short title, and representative quotes that are central and different from each other.
+
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::cluster::dot;
+use crate::ingest::fold;
+
+/// French function words, pronouns, auxiliaries and fillers that never make a keyword.
+const STOP_WORDS: &str = "a à afin ai aie aient aies ait alors as au aucun aucune aujourd auquel aura aurai auraient aurais aurait aurez aurons auront aussi autre autres aux auxquelles auxquels avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons bah beaucoup bien bon c ça car ce ceci cela celle celles celui cependant certain certaine certaines certains ces cet cette ceux chacun chaque chez ci comme comment d dans de dedans dehors déjà del depuis des dès desquelles desquels deux devant devrait devraient doit doivent donc dont du duquel durant e elle elles en encore enfin entre es est et étaient étais était étant été êtes étiez étions être eu eue eues eûmes eurent eus eut eux faire fait faite faites faut fois font furent fus fut grand h hors ici il ils j je jusqu jusque l la là laquelle le lequel les lesquelles lesquels leur leurs lors lorsque lui m ma mais me même mêmes mes moi moins mon n ne ni non nos notre nôtre nous on ont ou où par parce parfois pas peu peut peuvent plus plusieurs pour pourquoi pourrait pourraient pouvoir puis qu quand que quel quelle quelles quelqu quelque quelques quels qui quoi s sa sans se selon sera serai seraient serais serait seras serez seriez serions serons seront ses si sien sienne siennes siens sinon soi soient sois soit sommes son sont sous soyez soyons suis sur t ta tandis tant te tel telle telles tels tes toi ton toujours tous tout toute toutes très trop tu un une unes uns va vais vers via voici voilà vont vos votre vôtre vous vu y ya être avoir fait faire dit dire idem etc oui non rien tout cela ceci cet cette voir aller vraiment ainsi donc également surtout assez autant déjà jamais souvent toujours quelque chose choses";
+
+/// Words that join a two-word phrase ("maisons de santé"); shown in the phrase, not in its key.
+const PHRASE_LINKS: [&str; 5] = ["de", "du", "des", "d", "à"];
+
+pub struct KeywordOptions {
+    pub per_theme: usize,
+    /// A keyword must occur in at least this many testimonies of its theme.
+    pub min_docs: usize,
+}
+
+impl Default for KeywordOptions {
+    fn default() -> Self {
+        Self {
+            per_theme: 10,
+            min_docs: 2,
+        }
+    }
+}
+
+/// A keyword: its display form, its c-TF-IDF score, and the testimonies of its theme that use it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyword {
+    pub text: String,
+    pub score: f64,
+    pub docs: usize,
+}
+
+/// A term as found in one text: the stem key (merging inflections and accents) and its surface form.
+#[derive(Debug, Clone, PartialEq)]
+struct Term {
+    key: String,
+    surface: String,
+    stems: Vec<String>,
+}
+
+pub struct FrenchAnalyzer {
+    stemmer: Stemmer,
+    stop: HashSet<String>,
+}
+
+impl Default for FrenchAnalyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FrenchAnalyzer {
+    pub fn new() -> Self {
+        let stop = STOP_WORDS.split_whitespace().map(fold).collect();
+        Self {
+            stemmer: Stemmer::create(Algorithm::French),
+            stop,
+        }
+    }
+
+    /// Lower-cased words; elisions (l', d', qu'…) split off; hyphenated words kept whole.
+    fn words(text: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut current = String::new();
+        for c in text.chars().flat_map(char::to_lowercase) {
+            if c.is_alphanumeric() || (c == '-' && !current.is_empty()) {
+                current.push(c);
+            } else {
+                if !current.is_empty() {
+                    words.push(current.trim_end_matches('-').to_string());
+                    current.clear();
+                }
+                // An apostrophe ends the elided word ("l'", "qu'"), which is then a stop word.
+            }
+        }
+        if !current.is_empty() {
+            words.push(current.trim_end_matches('-').to_string());
+        }
+        words
+    }
+
+    fn is_stop(&self, word: &str) -> bool {
+        let f = fold(word);
+        self.stop.contains(&f) || f.chars().count() < 3 || f.chars().all(|c| c.is_ascii_digit())
+    }
+
+    fn stem(&self, word: &str) -> String {
+        fold(&self.stemmer.stem(word))
+    }
+
+    /// Unigrams and two-word phrases ("déserts médicaux", "maisons de santé") of a text.
+    fn terms(&self, text: &str) -> Vec<Term> {
+        let words = Self::words(text);
+        let mut terms = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if self.is_stop(w) {
+                continue;
+            }
+            let stem = self.stem(w);
+            terms.push(Term {
+                key: stem.clone(),
+                surface: w.clone(),
+                stems: vec![stem.clone()],
+            });
+            // Adjacent content word, or one linked by de/du/des/d'/à.
+            let next = words.get(i + 1);
+            if let Some(n) = next {
+                if !self.is_stop(n) {
+                    let s2 = self.stem(n);
+                    terms.push(Term {
+                        key: format!("{stem} {s2}"),
+                        surface: format!("{w} {n}"),
+                        stems: vec![stem.clone(), s2],
+                    });
+                } else if PHRASE_LINKS.contains(&n.as_str()) {
+                    if let Some(n2) = words.get(i + 2).filter(|n2| !self.is_stop(n2)) {
+                        let s2 = self.stem(n2);
+                        let link = if n == "d" {
+                            "d'".to_string()
+                        } else {
+                            format!("{n} ")
+                        };
+                        terms.push(Term {
+                            key: format!("{stem} {s2}"),
+                            surface: format!("{w} {link}{n2}"),
+                            stems: vec![stem.clone(), s2],
+                        });
+                    }
+                }
+            }
+        }
+        terms
+    }
+}
+
+/// Class-based TF-IDF: a term scores high in a theme when many of the theme's testimonies use it and
+/// few testimonies elsewhere do. Counts are per testimony (a long or pasted text counts once), and
+/// `weights` let duplicates count once too.
+pub fn keywords(
+    analyzer: &FrenchAnalyzer,
+    texts: &[&str],
+    labels: &[usize],
+    weights: &[f32],
+    themes: usize,
+    options: &KeywordOptions,
+) -> Vec<Vec<Keyword>> {
+    // Per theme: key -> weighted number of testimonies; key -> surface form counts; stems of key.
+    let mut doc_freq: Vec<HashMap<String, f64>> = vec![HashMap::new(); themes];
+    let mut surfaces: HashMap<String, HashMap<String, f64>> = HashMap::new();
+    let mut stems_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut theme_terms = vec![0f64; themes];
+    for ((text, &label), &w) in texts.iter().zip(labels).zip(weights) {
+        if w <= 0.0 {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        for term in analyzer.terms(text) {
+            *surfaces
+                .entry(term.key.clone())
+                .or_default()
+                .entry(term.surface)
+                .or_default() += w as f64;
+            stems_of.entry(term.key.clone()).or_insert(term.stems);
+            if seen.insert(term.key.clone()) {
+                *doc_freq[label].entry(term.key).or_default() += w as f64;
+                theme_terms[label] += w as f64;
+            }
+        }
+    }
+    let mut overall: HashMap<&str, f64> = HashMap::new();
+    for df in &doc_freq {
+        for (k, v) in df {
+            *overall.entry(k.as_str()).or_default() += v;
+        }
+    }
+    let average = theme_terms.iter().sum::<f64>() / themes.max(1) as f64;
+    let display = |key: &str| -> String {
+        let forms = &surfaces[key];
+        let mut best: Vec<(&String, &f64)> = forms.iter().collect();
+        best.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        best[0].0.clone()
+    };
+    (0..themes)
+        .map(|t| {
+            let total = theme_terms[t].max(1.0);
+            let mut scored: Vec<(&String, f64, f64)> = doc_freq[t]
+                .iter()
+                .filter(|(_, &df)| df >= options.min_docs as f64)
+                .map(|(k, &df)| {
+                    let tf = df / total;
+                    let idf = (1.0 + average / overall[k.as_str()]).ln();
+                    (k, tf * idf, df)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+            let mut chosen: Vec<Keyword> = Vec::new();
+            let mut used_stems: HashSet<&str> = HashSet::new();
+            let mut shown: Vec<String> = Vec::new();
+            for (key, score, df) in scored {
+                let stems = &stems_of[key.as_str()];
+                // No near-duplicates: a term sharing a stem with a chosen one, or spelled almost alike.
+                if stems.iter().any(|s| used_stems.contains(s.as_str())) {
+                    continue;
+                }
+                let text = display(key);
+                let folded = fold(&text);
+                if shown
+                    .iter()
+                    .any(|s| crate::ingest::edit_distance(s, &folded) <= 2)
+                {
+                    continue;
+                }
+                used_stems.extend(stems.iter().map(String::as_str));
+                shown.push(folded);
+                chosen.push(Keyword {
+                    text,
+                    score,
+                    docs: df.round() as usize,
+                });
+                if chosen.len() == options.per_theme {
+                    break;
+                }
+            }
+            chosen
+        })
+        .collect()
+}
+
+/// A title from the top key phrases: "Salaires, revalorisation et infirmières".
+pub fn title(keywords: &[Keyword]) -> String {
+    let words: Vec<&str> = keywords.iter().take(3).map(|k| k.text.as_str()).collect();
+    let joined = match words.as_slice() {
+        [] => return "Thème sans mot-clé".into(),
+        [a] => a.to_string(),
+        [a, b] => format!("{a} et {b}"),
+        [a, b, c, ..] => format!("{a}, {b} et {c}"),
+    };
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => joined,
+    }
+}
+
+/// Picks `count` quotes by maximal marginal relevance: close to the theme centroid, far from the
+/// quotes already picked. `candidates` are row indices of the theme; `vector(i)` gives unit vectors.
+pub fn select_quotes<'a>(
+    candidates: &[usize],
+    centroid: &[f32],
+    vector: impl Fn(usize) -> &'a [f32],
+    count: usize,
+    diversity: f32,
+) -> Vec<usize> {
+    let relevance: Vec<f32> = candidates
+        .iter()
+        .map(|&i| dot(vector(i), centroid))
+        .collect();
+    // Consider the most central ones only: MMR over a whole large theme would favour oddities.
+    let mut pool: Vec<usize> = (0..candidates.len()).collect();
+    pool.sort_by(|&a, &b| {
+        relevance[b]
+            .total_cmp(&relevance[a])
+            .then(candidates[a].cmp(&candidates[b]))
+    });
+    pool.truncate(200);
+    let mut chosen: Vec<usize> = Vec::new();
+    while chosen.len() < count && !pool.is_empty() {
+        let (best_pos, _) = pool
+            .iter()
+            .enumerate()
+            .map(|(pos, &c)| {
+                let redundancy = chosen
+                    .iter()
+                    .map(|&s| dot(vector(candidates[c]), vector(candidates[s])))
+                    .fold(f32::NEG_INFINITY, f32::max);
+                let redundancy = if chosen.is_empty() { 0.0 } else { redundancy };
+                (
+                    pos,
+                    (1.0 - diversity) * relevance[c] - diversity * redundancy,
+                )
+            })
+            .fold((0, f32::NEG_INFINITY), |best, (pos, s)| {
+                if s > best.1 {
+                    (pos, s)
+                } else {
+                    best
+                }
+            });
+        chosen.push(pool.remove(best_pos));
+    }
+    chosen.into_iter().map(|c| candidates[c]).collect()
+}
+
+/// Shortens a long quote at a sentence boundary, marking the cut with "…"; the kept part is verbatim.
+/// A first sentence longer than `max_chars` is kept whole rather than cut mid-sentence.
+pub fn trim_quote(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut cut = None;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (pos, &(byte, c)) in chars.iter().enumerate() {
+        if matches!(c, '.' | '!' | '?' | '…') {
+            let next_is_space = chars.get(pos + 1).is_none_or(|(_, n)| n.is_whitespace());
+            if next_is_space {
+                let end = byte + c.len_utf8();
+                if pos + 1 > max_chars && cut.is_some() {
+                    break;
+                }
+                cut = Some(end);
+                if pos + 1 > max_chars {
+                    break;
+                }
+            }
+        }
+    }
+    match cut {
+        Some(end) if end < text.len() => format!("{} …", &text[..end]),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_drop_stop_words_and_keep_phrases() {
+        let a = FrenchAnalyzer::new();
+        let terms: Vec<String> = a
+            .terms("L'accès aux maisons de santé dans les déserts médicaux")
+            .into_iter()
+            .map(|t| t.surface)
+            .collect();
+        assert!(terms.contains(&"maisons de santé".to_string()), "{terms:?}");
+        assert!(terms.contains(&"déserts médicaux".to_string()), "{terms:?}");
+        assert!(
+            !terms.iter().any(|t| t == "les" || t == "dans" || t == "l"),
+            "{terms:?}"
+        );
+    }
+
+    #[test]
+    fn keywords_merge_inflections_show_frequent_form_and_avoid_duplicates() {
+        let a = FrenchAnalyzer::new();
+        let texts = [
+            "Les salaires des infirmières sont trop bas.",
+            "Le salaire d'une infirmière ne suffit pas.",
+            "Revaloriser les salaires des infirmières.",
+            "Trop de paperasse et de réunions.",
+            "La paperasse nous prend tout notre temps.",
+            "Encore de la paperasse, toujours des réunions.",
+        ];
+        let labels = [0, 0, 0, 1, 1, 1];
+        let kw = keywords(
+            &a,
+            &texts,
+            &labels,
+            &[1.0; 6],
+            2,
+            &KeywordOptions {
+                per_theme: 5,
+                min_docs: 2,
+            },
+        );
+        let first: Vec<&str> = kw[0].iter().map(|k| k.text.as_str()).collect();
+        assert!(first.contains(&"salaires"), "{first:?}");
+        assert!(first.contains(&"infirmières"), "{first:?}");
+        // "salaires" and "salaire" are one keyword; the phrase sharing its stems is not repeated.
+        assert_eq!(
+            first.iter().filter(|k| k.contains("salaire")).count(),
+            1,
+            "{first:?}"
+        );
+        let second: Vec<&str> = kw[1].iter().map(|k| k.text.as_str()).collect();
+        assert_eq!(second[0], "paperasse");
+        assert!(second
+            .iter()
+            .all(|k| !STOP_WORDS.split(' ').any(|s| s == *k)));
+        assert_eq!(title(&kw[1][..1]), "Paperasse");
+    }
+
+    #[test]
+    fn quotes_are_central_and_diverse() {
+        let vecs: Vec<Vec<f32>> = vec![
+            vec![1.0, 0.0, 0.0],
+            vec![0.999, 0.0447, 0.0], // almost the same as 0
+            vec![0.9, 0.0, 0.436],    // another angle, still relevant
+            vec![0.0, 0.0, 1.0],      // off-theme
+        ];
+        let centroid = [0.98, 0.0, 0.2];
+        let picked = select_quotes(&[0, 1, 2, 3], &centroid, |i| &vecs[i], 2, 0.3);
+        assert_eq!(picked[0], 0);
+        assert_eq!(picked[1], 2);
+    }
+
+    #[test]
+    fn long_quotes_are_cut_at_a_sentence_end() {
+        let t = "Première phrase courte. Deuxième phrase un peu plus longue! Troisième phrase qui dépasse.";
+        assert_eq!(
+            trim_quote(t, 60),
+            "Première phrase courte. Deuxième phrase un peu plus longue! …"
+        );
+        assert_eq!(trim_quote(t, 500), t);
+        let one = "Une seule phrase très longue sans aucun point avant la fin du texte";
+        assert_eq!(trim_quote(one, 10), one);
+        assert_eq!(trim_quote("Ok. Ceci est long", 5), "Ok. …");
+    }
+}

@@ -1,0 +1,483 @@
+//! Stage 2: texts to unit vectors. Batching, long-text windows, pooling and the embedding cache live
+//! here; the transformer itself is in `model::bert`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::model::bert::BertEncoder;
+use crate::model::{hex, LoadedModel, Pooling};
+
+/// Knobs of the batching; the defaults suit a 2-core CPU.
+#[derive(Debug, Clone)]
+pub struct EmbedOptions {
+    /// Padded tokens per forward pass (batch size × longest sequence).
+    pub max_batch_tokens: usize,
+    /// Sequences per forward pass.
+    pub max_batch_size: usize,
+    /// Tokens shared by consecutive windows of a long text.
+    pub window_overlap: usize,
+    /// Draw a progress bar on stderr (only shown on a terminal).
+    pub progress: bool,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        Self {
+            max_batch_tokens: 4096,
+            max_batch_size: 64,
+            window_overlap: 64,
+            progress: true,
+        }
+    }
+}
+
+/// One unit vector per input text, in input order, with how each was obtained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embeddings {
+    pub dim: usize,
+    /// Row-major `[texts, dim]`.
+    pub vectors: Vec<f32>,
+    /// Windows of at most the model's length that each text was cut into.
+    pub windows: Vec<u32>,
+    /// Tokens of each text, markers and prefix included (summed over windows).
+    pub tokens: Vec<u32>,
+    /// Texts answered by the cache (no model work).
+    pub cache_hits: usize,
+    /// Distinct texts that went through the model.
+    pub computed: usize,
+}
+
+impl Embeddings {
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.vectors[i * self.dim..(i + 1) * self.dim]
+    }
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+}
+
+/// A finished text embedding as stored in the cache.
+#[derive(Debug, Clone, PartialEq)]
+struct Cached {
+    windows: u32,
+    tokens: u32,
+    vector: Vec<f32>,
+}
+
+/// Append-only file of embeddings keyed by a hash of (model checksum, prefix, text): a second run on
+/// the same texts does no model work, and a run killed midway resumes from what it had written.
+pub struct EmbeddingCache {
+    path: PathBuf,
+    dim: usize,
+    entries: HashMap<[u8; 16], Cached>,
+}
+
+impl EmbeddingCache {
+    /// Opens (or starts) the cache file for this model and prefix inside `dir`.
+    pub fn open(dir: &Path, model_sha256: &str, prefix: &str, dim: usize) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create cache directory {}", dir.display()))?;
+        let tag = Sha256::digest(format!("{model_sha256}\0{prefix}").as_bytes());
+        let path = dir.join(format!("emb-{}-{dim}.bin", &hex(&tag)[..16]));
+        let mut entries = HashMap::new();
+        if path.exists() {
+            let data = std::fs::read(&path)
+                .with_context(|| format!("cannot read cache {}", path.display()))?;
+            let record = 16 + 8 + dim * 4;
+            // A run killed while appending leaves a partial last record: ignore it.
+            for chunk in data.chunks_exact(record) {
+                let key: [u8; 16] = chunk[..16].try_into().unwrap();
+                let windows = u32::from_le_bytes(chunk[16..20].try_into().unwrap());
+                let tokens = u32::from_le_bytes(chunk[20..24].try_into().unwrap());
+                let vector = chunk[24..]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
+                entries.insert(
+                    key,
+                    Cached {
+                        windows,
+                        tokens,
+                        vector,
+                    },
+                );
+            }
+            if data.len() % record != 0 {
+                let keep = data.len() - data.len() % record;
+                let file = std::fs::OpenOptions::new().write(true).open(&path)?;
+                file.set_len(keep as u64)?;
+            }
+        }
+        Ok(Self { path, dim, entries })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn key(text: &str) -> [u8; 16] {
+        Sha256::digest(text.as_bytes())[..16].try_into().unwrap()
+    }
+
+    fn get(&self, text: &str) -> Option<&Cached> {
+        self.entries.get(&Self::key(text))
+    }
+
+    /// Appends new entries in one write, then syncs, so each batch is either whole or cut at a
+    /// record the next open discards.
+    fn append(&mut self, new: Vec<(&str, Cached)>) -> Result<()> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut buf = Vec::with_capacity(new.len() * (24 + self.dim * 4));
+        for (text, c) in &new {
+            buf.extend_from_slice(&Self::key(text));
+            buf.extend_from_slice(&c.windows.to_le_bytes());
+            buf.extend_from_slice(&c.tokens.to_le_bytes());
+            for v in &c.vector {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .with_context(|| format!("cannot write cache {}", self.path.display()))?;
+        file.write_all(&buf)?;
+        file.sync_data()?;
+        for (text, c) in new {
+            self.entries.insert(Self::key(text), c);
+        }
+        Ok(())
+    }
+}
+
+/// One model input: markers, optional prefix, and a slice of a text's tokens.
+struct Window {
+    text: usize,
+    ids: Vec<u32>,
+}
+
+pub struct Embedder<'m> {
+    model: &'m LoadedModel,
+    cache: Option<EmbeddingCache>,
+    options: EmbedOptions,
+}
+
+impl<'m> Embedder<'m> {
+    pub fn new(
+        model: &'m LoadedModel,
+        cache: Option<EmbeddingCache>,
+        options: EmbedOptions,
+    ) -> Self {
+        Self {
+            model,
+            cache,
+            options,
+        }
+    }
+
+    pub fn cache(&self) -> Option<&EmbeddingCache> {
+        self.cache.as_ref()
+    }
+
+    /// The token ids the model sees for `text` when it fits in one window (markers included).
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let tok = &self.model.tokenizer;
+        let mut ids = vec![tok.cls];
+        ids.extend(tok.content_ids(&format!("{}{text}", self.model.info.prefix))?);
+        ids.push(tok.sep);
+        Ok(ids)
+    }
+
+    /// Cuts one text into windows that fit the model, repeating the prefix in each.
+    fn windows(&self, text_index: usize, text: &str, prefix_ids: &[u32]) -> Result<Vec<Window>> {
+        let tok = &self.model.tokenizer;
+        let info = &self.model.info;
+        let content = tok.content_ids(&format!("{}{text}", info.prefix))?;
+        let room = info.max_sequence - 2;
+        let wrap = |body: &[u32], with_prefix: bool| {
+            let mut ids = Vec::with_capacity(body.len() + prefix_ids.len() + 2);
+            ids.push(tok.cls);
+            if with_prefix {
+                ids.extend_from_slice(prefix_ids);
+            }
+            ids.extend_from_slice(body);
+            ids.push(tok.sep);
+            Window {
+                text: text_index,
+                ids,
+            }
+        };
+        if content.len() <= room {
+            return Ok(vec![wrap(&content, false)]);
+        }
+        let prefix_len = if content.starts_with(prefix_ids) {
+            prefix_ids.len()
+        } else {
+            0
+        };
+        let body = &content[prefix_len..];
+        let span = room - prefix_len;
+        let stride = span.saturating_sub(self.options.window_overlap).max(1);
+        let mut out = Vec::new();
+        let mut start = 0;
+        loop {
+            let end = (start + span).min(body.len());
+            out.push(wrap(&body[start..end], prefix_len > 0));
+            if end == body.len() {
+                break;
+            }
+            start += stride;
+        }
+        Ok(out)
+    }
+
+    /// Embeds `texts`; identical texts are computed once, cached ones not at all.
+    pub fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+        let dim = self.model.info.dim;
+        // Distinct texts in first-seen order.
+        let mut slot_of: HashMap<&str, usize> = HashMap::new();
+        let mut distinct: Vec<&str> = Vec::new();
+        let slots: Vec<usize> = texts
+            .iter()
+            .map(|&t| {
+                *slot_of.entry(t).or_insert_with(|| {
+                    distinct.push(t);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let mut results: Vec<Option<Cached>> = distinct
+            .iter()
+            .map(|t| self.cache.as_ref().and_then(|c| c.get(t).cloned()))
+            .collect();
+        let cache_hits_distinct: std::collections::HashSet<usize> = (0..distinct.len())
+            .filter(|&i| results[i].is_some())
+            .collect();
+        let todo: Vec<usize> = (0..distinct.len())
+            .filter(|&i| results[i].is_none())
+            .collect();
+
+        let prefix_ids = {
+            let p = self.model.info.prefix.trim_end();
+            if p.is_empty() {
+                Vec::new()
+            } else {
+                self.model.tokenizer.content_ids(p)?
+            }
+        };
+        let windows: Vec<Vec<Window>> = todo
+            .par_iter()
+            .map(|&i| self.windows(i, distinct[i], &prefix_ids))
+            .collect::<Result<_>>()?;
+        let mut windows: Vec<Window> = windows.into_iter().flatten().collect();
+        // Similar lengths together keep padding small; the index tie-break keeps it deterministic.
+        windows.sort_by_key(|w| (w.ids.len(), w.text));
+
+        let mut sums: HashMap<usize, (Vec<f32>, u32, u32)> = HashMap::new();
+        let progress = self.progress_bar(windows.len());
+        let mut start = 0;
+        while start < windows.len() {
+            let mut end = start;
+            let mut longest = 0;
+            while end < windows.len() {
+                let l = longest.max(windows[end].ids.len());
+                let count = end - start + 1;
+                if end > start
+                    && (count * l > self.options.max_batch_tokens
+                        || count > self.options.max_batch_size)
+                {
+                    break;
+                }
+                longest = l;
+                end += 1;
+            }
+            let batch = &windows[start..end];
+            let pooled = self.forward_batch(batch, longest)?;
+            for (w, (vec, count)) in batch.iter().zip(pooled) {
+                let entry = sums.entry(w.text).or_insert_with(|| (vec![0.0; dim], 0, 0));
+                for (a, b) in entry.0.iter_mut().zip(&vec) {
+                    *a += b;
+                }
+                entry.1 += count;
+                entry.2 += 1;
+            }
+            progress.inc(batch.len() as u64);
+            start = end;
+            // Persist texts whose windows are all done, so a killed run resumes from here.
+            if let Some(cache) = &mut self.cache {
+                let mut done = Vec::new();
+                let mut finished: Vec<usize> = sums
+                    .keys()
+                    .copied()
+                    .filter(|t| windows[start..].iter().all(|w| w.text != *t))
+                    .collect();
+                finished.sort_unstable();
+                for t in finished {
+                    let (sum, count, nwin) = sums.remove(&t).unwrap();
+                    let c = Cached {
+                        windows: nwin,
+                        tokens: count,
+                        vector: normalize(sum, count),
+                    };
+                    results[t] = Some(c.clone());
+                    done.push((distinct[t], c));
+                }
+                cache.append(done)?;
+            }
+        }
+        progress.finish_and_clear();
+        for (t, (sum, count, nwin)) in sums {
+            results[t] = Some(Cached {
+                windows: nwin,
+                tokens: count,
+                vector: normalize(sum, count),
+            });
+        }
+
+        let mut vectors = Vec::with_capacity(texts.len() * dim);
+        let mut nwindows = Vec::with_capacity(texts.len());
+        let mut tokens = Vec::with_capacity(texts.len());
+        let mut cache_hits = 0;
+        for &slot in &slots {
+            let c = results[slot].as_ref().context("a text was not embedded")?;
+            if cache_hits_distinct.contains(&slot) {
+                cache_hits += 1;
+            }
+            if c.vector.len() != dim {
+                bail!(
+                    "cached vector has {} dimensions, expected {dim}",
+                    c.vector.len()
+                );
+            }
+            vectors.extend_from_slice(&c.vector);
+            nwindows.push(c.windows);
+            tokens.push(c.tokens);
+        }
+        Ok(Embeddings {
+            dim,
+            vectors,
+            windows: nwindows,
+            tokens,
+            cache_hits,
+            computed: todo.len(),
+        })
+    }
+
+    /// Runs one padded batch; returns, per window, its pooled sum (or CLS vector × length) and length.
+    fn forward_batch(&self, batch: &[Window], len: usize) -> Result<Vec<(Vec<f32>, u32)>> {
+        let pad = self.model.tokenizer.pad;
+        let mut ids = Vec::with_capacity(batch.len() * len);
+        let mut mask = Vec::with_capacity(batch.len() * len);
+        for w in batch {
+            ids.extend_from_slice(&w.ids);
+            ids.extend(std::iter::repeat_n(pad, len - w.ids.len()));
+            mask.extend(std::iter::repeat_n(1u8, w.ids.len()));
+            mask.extend(std::iter::repeat_n(0u8, len - w.ids.len()));
+        }
+        let encoder = &self.model.encoder;
+        let hidden = encoder.forward(&ids, &mask, batch.len(), len)?;
+        let pooled = match self.model.info.pooling {
+            Pooling::Mean => BertEncoder::pooled_sums(&hidden, &mask, batch.len(), len)?,
+            Pooling::Cls => BertEncoder::first_token(&hidden)?,
+        };
+        let rows: Vec<Vec<f32>> = pooled.to_vec2()?;
+        Ok(rows
+            .into_iter()
+            .zip(batch)
+            .map(|(mut v, w)| {
+                let n = w.ids.len() as u32;
+                if self.model.info.pooling == Pooling::Cls {
+                    // Weight a window's CLS vector by its length, like the token sums of mean pooling.
+                    v.iter_mut().for_each(|x| *x *= n as f32);
+                }
+                (v, n)
+            })
+            .collect())
+    }
+
+    fn progress_bar(&self, total: usize) -> indicatif::ProgressBar {
+        if !self.options.progress {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "embedding {bar:40} {pos}/{len} windows, {per_sec}, eta {eta}",
+            )
+            .unwrap(),
+        );
+        bar
+    }
+}
+
+/// Mean from a sum and a count, then unit length.
+fn normalize(mut sum: Vec<f32>, count: u32) -> Vec<f32> {
+    let count = count.max(1) as f32;
+    sum.iter_mut().for_each(|x| *x /= count);
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    sum.iter_mut().for_each(|x| *x /= norm);
+    sum
+}
+
+/// Cosine of two unit vectors.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_gives_unit_vectors() {
+        let v = normalize(vec![3.0, 4.0], 2);
+        assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn cache_round_trips_and_drops_a_partial_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = EmbeddingCache::open(dir.path(), "abc", "query: ", 3).unwrap();
+        let c = Cached {
+            windows: 1,
+            tokens: 7,
+            vector: vec![0.5, -0.25, 1.0],
+        };
+        cache.append(vec![("bonjour", c.clone())]).unwrap();
+        // Simulate a run killed in the middle of the next append.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(cache.path())
+            .unwrap();
+        f.write_all(&[1, 2, 3, 4, 5]).unwrap();
+        drop(f);
+        let reopened = EmbeddingCache::open(dir.path(), "abc", "query: ", 3).unwrap();
+        assert_eq!(reopened.len(), 1);
+        assert_eq!(reopened.get("bonjour"), Some(&c));
+        assert_eq!(reopened.get("bonsoir"), None);
+        // Another model or prefix uses another file.
+        let other = EmbeddingCache::open(dir.path(), "abd", "query: ", 3).unwrap();
+        assert!(other.is_empty());
+    }
+}

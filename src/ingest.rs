@@ -1,0 +1,581 @@
+//! Stage 0: read the analyst's file into a [`Corpus`]: ids, texts and every other column as text.
+//!
+//! CSV is read as analysts get it: `,` `;` tab or `|` separated (detected), UTF-8 with or without BOM or
+//! Windows-1252 (detected), quoted fields with newlines. Parquet and JSON Lines are read too. Every
+//! problem names the file, and the row and column when there is one.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::model::hex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    Csv,
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub text_column: Option<String>,
+    pub id_column: Option<String>,
+}
+
+/// A named column of optional strings, kept in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextColumn {
+    pub name: String,
+    pub values: Vec<Option<String>>,
+}
+
+/// The rows of an input file, in file order.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: InputFormat,
+    /// Encoding the bytes were decoded from (CSV only).
+    pub encoding: Option<String>,
+    /// Field separator (CSV only).
+    pub delimiter: Option<char>,
+    pub text_column: String,
+    /// `None` when ids are row numbers.
+    pub id_column: Option<String>,
+    pub ids: Vec<String>,
+    pub texts: Vec<String>,
+    /// Every other input column, passed through to the outputs.
+    pub passthrough: Vec<TextColumn>,
+    /// What was detected, for the log (never the texts themselves).
+    pub notes: Vec<String>,
+}
+
+impl Corpus {
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+/// Column names a text column usually has, compared without case or accents.
+const TEXT_NAMES: [&str; 14] = [
+    "text",
+    "texte",
+    "contribution",
+    "temoignage",
+    "reponse",
+    "answer",
+    "content",
+    "contenu",
+    "message",
+    "verbatim",
+    "commentaire",
+    "comment",
+    "body",
+    "avis",
+];
+
+pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let format = detect_format(path, &bytes);
+    let mut notes = Vec::new();
+    let (columns, encoding, delimiter) = match format {
+        InputFormat::Csv => {
+            let (text, encoding) = decode(&bytes);
+            if text.trim().is_empty() {
+                bail!(
+                    "{} is empty: expected a header line and one testimony per row",
+                    path.display()
+                );
+            }
+            notes.push(format!("encoding: {encoding}"));
+            let delimiter = detect_delimiter(&text);
+            notes.push(format!("delimiter: {}", describe_delimiter(delimiter)));
+            (
+                parse_csv(path, &text, delimiter)?,
+                Some(encoding),
+                Some(delimiter as char),
+            )
+        }
+        InputFormat::Parquet => (crate::table::read_parquet_as_text(path)?, None, None),
+        InputFormat::Jsonl => (parse_jsonl(path, &bytes)?, None, None),
+    };
+    let rows = columns.first().map_or(0, |c| c.values.len());
+    if columns.is_empty() || rows == 0 {
+        bail!(
+            "{} has a header but no rows: nothing to analyse",
+            path.display()
+        );
+    }
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+
+    let id_column = match &options.id_column {
+        Some(name) => Some(find_column(path, &names, name, "id")?),
+        None => names
+            .iter()
+            .find(|n| fold(n) == "id")
+            .map(|n| n.to_string()),
+    };
+    let text_column = match &options.text_column {
+        Some(name) => find_column(path, &names, name, "text")?,
+        None => {
+            let (name, why) =
+                guess_text_column(&columns, id_column.as_deref()).with_context(|| {
+                    format!("{} has no column that could hold the texts", path.display())
+                })?;
+            notes.push(format!(
+                "text column: {name} ({why}; choose another with --text-column)"
+            ));
+            name
+        }
+    };
+    if Some(&text_column) == id_column.as_ref() {
+        bail!(
+            "{}: the text column and the id column are both {text_column}",
+            path.display()
+        );
+    }
+
+    let mut passthrough = Vec::new();
+    let mut texts = Vec::new();
+    let mut ids = None;
+    for col in columns {
+        if col.name == text_column {
+            texts = col
+                .values
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect();
+        } else if Some(&col.name) == id_column.as_ref() {
+            ids = Some(col.values);
+        } else {
+            passthrough.push(col);
+        }
+    }
+    let ids = match ids {
+        Some(values) => check_ids(path, id_column.as_deref().unwrap(), values)?,
+        None => {
+            notes.push("ids: row numbers (no id column)".into());
+            (1..=texts.len()).map(|i| i.to_string()).collect()
+        }
+    };
+    Ok(Corpus {
+        path: path.to_path_buf(),
+        sha256,
+        format,
+        encoding,
+        delimiter,
+        text_column,
+        id_column,
+        ids,
+        texts,
+        passthrough,
+        notes,
+    })
+}
+
+fn detect_format(path: &Path, bytes: &[u8]) -> InputFormat {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "parquet" | "pq" => InputFormat::Parquet,
+        "jsonl" | "ndjson" => InputFormat::Jsonl,
+        "csv" | "tsv" | "txt" => InputFormat::Csv,
+        _ if bytes.starts_with(b"PAR1") => InputFormat::Parquet,
+        _ if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => InputFormat::Jsonl,
+        _ => InputFormat::Csv,
+    }
+}
+
+/// Decodes CSV bytes: UTF-8 (BOM stripped), else Windows-1252 (a superset of Latin-1's printable
+/// characters). A mostly-UTF-8 file with a few bad bytes stays UTF-8, the bad bytes becoming U+FFFD.
+pub fn decode(bytes: &[u8]) -> (String, String) {
+    let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, " with BOM"),
+        None => (bytes, ""),
+    };
+    match std::str::from_utf8(body) {
+        Ok(s) => (s.to_string(), format!("UTF-8{bom}")),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(body);
+            let bad = lossy.matches('\u{FFFD}').count();
+            let multibyte = lossy
+                .chars()
+                .filter(|c| !c.is_ascii() && *c != '\u{FFFD}')
+                .count();
+            if multibyte > bad {
+                (
+                    lossy.into_owned(),
+                    format!("UTF-8{bom} with {bad} invalid byte sequence(s) replaced by U+FFFD"),
+                )
+            } else {
+                let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
+                (text.into_owned(), "Windows-1252 (not valid UTF-8)".into())
+            }
+        }
+    }
+}
+
+/// Picks the separator that splits the first records into the most, and most consistent, fields.
+fn detect_delimiter(text: &str) -> u8 {
+    let mut best = (b',', 0usize, 0usize);
+    for candidate in [b',', b';', b'\t', b'|'] {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(candidate)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut counts = Vec::new();
+        for record in reader.records().take(50) {
+            match record {
+                Ok(r) => counts.push(r.len()),
+                Err(_) => break,
+            }
+        }
+        let Some(&header) = counts.first() else {
+            continue;
+        };
+        if header < 2 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == header).count();
+        if (consistent, header) > (best.1, best.2) {
+            best = (candidate, consistent, header);
+        }
+    }
+    best.0
+}
+
+fn describe_delimiter(d: u8) -> &'static str {
+    match d {
+        b',' => "comma",
+        b';' => "semicolon",
+        b'\t' => "tab",
+        b'|' => "pipe",
+        _ => "other",
+    }
+}
+
+fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Vec<TextColumn>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header line", path.display()))?
+        .clone();
+    let mut names: Vec<String> = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let name = h.trim().trim_start_matches('\u{FEFF}').to_string();
+        let name = if name.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            name
+        };
+        if names.contains(&name) {
+            bail!(
+                "{}: the header has two columns named {name:?}: rename one",
+                path.display()
+            );
+        }
+        names.push(name);
+    }
+    let mut columns: Vec<TextColumn> = names
+        .into_iter()
+        .map(|name| TextColumn {
+            name,
+            values: Vec::new(),
+        })
+        .collect();
+    for (row, record) in reader.records().enumerate() {
+        let record = record
+            .with_context(|| format!("{}: row {} is not valid CSV", path.display(), row + 1))?;
+        if record.len() != columns.len() {
+            let line = record.position().map_or(0, |p| p.line());
+            bail!(
+                "{}: row {} (line {line}) has {} fields but the header has {}: check the separator ({}) and the quoting",
+                path.display(),
+                row + 1,
+                record.len(),
+                columns.len(),
+                describe_delimiter(delimiter)
+            );
+        }
+        for (col, value) in columns.iter_mut().zip(record.iter()) {
+            col.values.push(if value.is_empty() {
+                None
+            } else {
+                Some(value.to_string())
+            });
+        }
+    }
+    Ok(columns)
+}
+
+fn parse_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<TextColumn>> {
+    let (text, _) = decode(bytes);
+    let mut order: Vec<String> = Vec::new();
+    let mut rows: Vec<serde_json::Map<String, serde_json::Value>> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("{}: line {} is not valid JSON", path.display(), i + 1))?;
+        let serde_json::Value::Object(map) = value else {
+            bail!("{}: line {} is not a JSON object", path.display(), i + 1);
+        };
+        for key in map.keys() {
+            if !order.contains(key) {
+                order.push(key.clone());
+            }
+        }
+        rows.push(map);
+    }
+    if rows.is_empty() {
+        bail!(
+            "{} is empty: expected one JSON object per line",
+            path.display()
+        );
+    }
+    Ok(order
+        .into_iter()
+        .map(|name| {
+            let values = rows
+                .iter()
+                .map(|r| match r.get(&name) {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(serde_json::Value::String(s)) if s.is_empty() => None,
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(other) => Some(other.to_string()),
+                })
+                .collect();
+            TextColumn { name, values }
+        })
+        .collect())
+}
+
+/// Lower case without accents, for forgiving name matches.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn find_column(path: &Path, names: &[&str], wanted: &str, role: &str) -> Result<String> {
+    if let Some(n) = names.iter().find(|n| **n == wanted) {
+        return Ok(n.to_string());
+    }
+    if let Some(n) = names.iter().find(|n| fold(n) == fold(wanted)) {
+        return Ok(n.to_string());
+    }
+    let closest = names
+        .iter()
+        .min_by_key(|n| edit_distance(&fold(n), &fold(wanted)))
+        .map(|n| format!(" Did you mean {n:?}?"))
+        .unwrap_or_default();
+    bail!(
+        "{}: no column named {wanted:?} for the {role}.{closest} The columns are: {}",
+        path.display(),
+        names.join(", ")
+    )
+}
+
+fn guess_text_column(
+    columns: &[TextColumn],
+    id_column: Option<&str>,
+) -> Option<(String, &'static str)> {
+    let candidates: Vec<&TextColumn> = columns
+        .iter()
+        .filter(|c| Some(c.name.as_str()) != id_column)
+        .collect();
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| TEXT_NAMES.contains(&fold(&c.name).as_str()))
+    {
+        return Some((c.name.clone(), "its name says so"));
+    }
+    candidates
+        .iter()
+        .map(|c| {
+            let sample = c.values.iter().take(1000);
+            let total: usize = sample
+                .map(|v| v.as_ref().map_or(0, |s| s.chars().count()))
+                .sum();
+            (total, c)
+        })
+        .max_by_key(|(total, _)| *total)
+        .map(|(_, c)| (c.name.clone(), "it holds the longest values"))
+}
+
+fn check_ids(path: &Path, column: &str, values: Vec<Option<String>>) -> Result<Vec<String>> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(values.len());
+    for (row, v) in values.iter().enumerate() {
+        let Some(id) = v.as_deref() else {
+            bail!(
+                "{}: row {}, column {column}: the id is empty",
+                path.display(),
+                row + 1
+            );
+        };
+        if let Some(first) = seen.insert(id, row + 1) {
+            bail!(
+                "{}: column {column}: id {id:?} appears on rows {first} and {}: ids must be unique (or drop --id-column to number the rows)",
+                path.display(),
+                row + 1
+            );
+        }
+    }
+    Ok(values.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn semicolon_latin1_with_quoted_newlines() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = b"id;r\xe9gion;t\xe9moignage\r\n".to_vec();
+        bytes.extend_from_slice(
+            b"a1;Bretagne;\"Les infirmi\xe8res sont \xe9puis\xe9es.\nVraiment.\"\r\n",
+        );
+        bytes.extend_from_slice(b"a2;Occitanie;Trop de paperasse\r\n");
+        let p = write(dir.path(), "x.csv", &bytes);
+        let c = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(c.delimiter, Some(';'));
+        assert!(c.encoding.as_deref().unwrap().starts_with("Windows-1252"));
+        assert_eq!(c.text_column, "témoignage");
+        assert_eq!(c.ids, ["a1", "a2"]);
+        assert_eq!(c.texts[0], "Les infirmières sont épuisées.\nVraiment.");
+        assert_eq!(c.passthrough[0].name, "région");
+        assert_eq!(c.passthrough[0].values[1].as_deref(), Some("Occitanie"));
+    }
+
+    #[test]
+    fn utf8_bom_tab_and_row_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "x.tsv",
+            "\u{FEFF}auteur\tcontribution\nMme A\tÇa va mieux\nM. B\tNon\n".as_bytes(),
+        );
+        let c = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(c.delimiter, Some('\t'));
+        assert_eq!(c.encoding.as_deref(), Some("UTF-8 with BOM"));
+        assert_eq!(c.text_column, "contribution");
+        assert_eq!(c.ids, ["1", "2"]);
+        assert_eq!(c.texts, ["Ça va mieux", "Non"]);
+    }
+
+    #[test]
+    fn comma_csv_picks_longest_column_when_names_do_not_say() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "x.csv",
+            b"code,remarks\n1,\"un texte, long\"\n2,un autre texte\n",
+        );
+        let c = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(c.delimiter, Some(','));
+        assert_eq!(c.text_column, "remarks");
+    }
+
+    #[test]
+    fn wrong_column_lists_columns_and_suggests() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "x.csv", b"id,texte,region\n1,a,b\n");
+        let opts = ReadOptions {
+            text_column: Some("txte".into()),
+            id_column: None,
+        };
+        let err = read(&p, &opts).unwrap_err().to_string();
+        assert!(
+            err.contains("Did you mean \"texte\"") && err.contains("id, texte, region"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_header_only_ragged_and_duplicate_ids_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&str, &[u8], &str); 4] = [
+            ("empty.csv", b"", "is empty"),
+            ("header.csv", b"id,text\n", "no rows"),
+            (
+                "ragged.csv",
+                b"id,text\n1,a\n2,b,c\n",
+                "row 2 (line 3) has 3 fields",
+            ),
+            ("dup.csv", b"id,text\n1,a\n1,b\n", "appears on rows 1 and 2"),
+        ];
+        for (name, bytes, expected) in cases {
+            let p = write(dir.path(), name, bytes);
+            let err = read(&p, &ReadOptions::default()).unwrap_err().to_string();
+            assert!(
+                err.contains(expected) && err.contains(name),
+                "{name}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn jsonl_keeps_key_order_and_stringifies_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "x.jsonl",
+            b"{\"id\": 7, \"text\": \"bonjour\", \"age\": 41}\n\n{\"id\": 8, \"text\": null}\n",
+        );
+        let c = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(c.ids, ["7", "8"]);
+        assert_eq!(c.texts, ["bonjour", ""]);
+        assert_eq!(c.passthrough[0].values, [Some("41".to_string()), None]);
+        let bad = write(dir.path(), "bad.jsonl", b"{\"text\": \"a\"}\n{oops\n");
+        let err = read(&bad, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn mostly_utf8_with_a_bad_byte_stays_utf8() {
+        let (text, enc) =
+            decode(b"id,text\n1,\xc3\xa9l\xc3\xa8ve \xc3\xa0 l'\xc3\xa9cole\n2,x\xff\n");
+        assert!(enc.starts_with("UTF-8 with"), "{enc}");
+        assert!(text.contains("élève"));
+    }
+}

@@ -1,0 +1,45 @@
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Turn thousands of free-text French testimonies into themes mapped onto policy categories.
+#[derive(Parser)]
+#[command(name = "verbatim", version, about)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install, inspect or export the sentence encoder.
+    #[command(subcommand)]
+    Model(cmd::model::ModelCommand),
+    /// Embed the texts of a file into a Parquet table of vectors.
+    Embed(cmd::embed::EmbedArgs),
+    /// Measure embedding throughput on a file of texts.
+    Bench(cmd::bench::BenchArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        // candle's matmuls read this; rayon's global pool is sized below.
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let result = match cli.command {
+        Command::Model(c) => cmd::model::run(c),
+        Command::Embed(a) => cmd::embed::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}

