@@ -9,7 +9,7 @@ use crate::cluster::dot;
 use crate::ingest::fold;
 
 /// French function words, pronouns, auxiliaries and fillers that never make a keyword.
-const STOP_WORDS: &str = "a à afin ai aie aient aies ait alors as au aucun aucune aujourd auquel aura aurai auraient aurais aurait aurez aurons auront aussi autre autres aux auxquelles auxquels avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons bah beaucoup bien bon c ça car ce ceci cela celle celles celui cependant certain certaine certaines certains ces cet cette ceux chacun chaque chez ci comme comment d dans de dedans dehors déjà del depuis des dès desquelles desquels deux devant devrait devraient doit doivent donc dont du duquel durant e elle elles en encore enfin entre es est et étaient étais était étant été êtes étiez étions être eu eue eues eûmes eurent eus eut eux faire fait faite faites faut fois font furent fus fut grand h hors ici il ils j je jusqu jusque l la là laquelle le lequel les lesquelles lesquels leur leurs lors lorsque lui m ma mais me même mêmes mes moi moins mon n ne ni non nos notre nôtre nous on ont ou où par parce parfois pas peu peut peuvent plus plusieurs pour pourquoi pourrait pourraient pouvoir puis qu quand que quel quelle quelles quelqu quelque quelques quels qui quoi s sa sans se selon sera serai seraient serais serait seras serez seriez serions serons seront ses si sien sienne siennes siens sinon soi soient sois soit sommes son sont sous soyez soyons suis sur t ta tandis tant te tel telle telles tels tes toi ton toujours tous tout toute toutes très trop tu un une unes uns va vais vers via voici voilà vont vos votre vôtre vous vu y ya être avoir fait faire dit dire idem etc oui non rien tout cela ceci cet cette voir aller vraiment ainsi donc également surtout assez autant déjà jamais souvent toujours quelque chose choses";
+const STOP_WORDS: &str = "a à afin ai aie aient aies ait alors as au aucun aucune aujourd auquel aura aurai auraient aurais aurait aurez aurons auront aussi autre autres aux auxquelles auxquels avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons bah beaucoup bien bon c ça car ce ceci cela celle celles celui cependant certain certaine certaines certains ces cet cette ceux chacun chaque chez ci comme comment d dans de dedans dehors déjà del depuis des dès desquelles desquels deux devant devrait devraient doit doivent donc dont du duquel durant e elle elles en encore enfin entre es est et étaient étais était étant été êtes étiez étions être eu eue eues eûmes eurent eus eut eux faire fait faite faites faut fois font furent fus fut grand h hors ici il ils j je jusqu jusque l la là laquelle le lequel les lesquelles lesquels leur leurs lors lorsque lui m ma mais me même mêmes mes moi moins mon n ne ni non nos notre nôtre nous on ont ou où par parce parfois pas peu peut peuvent plus plusieurs pour pourquoi pourrait pourraient pouvoir puis qu quand que quel quelle quelles quelqu quelque quelques quels qui quoi s sa sans se selon sera serai seraient serais serait seras serez seriez serions serons seront ses si sien sienne siennes siens sinon soi soient sois soit sommes son sont sous soyez soyons suis sur t ta tandis tant te tel telle telles tels tes toi ton toujours tous tout toute toutes très trop tu un une unes uns va vais vers via voici voilà vont vos votre vôtre vous vu y ya être avoir fait faire dit dire idem etc oui non rien tout cela ceci cet cette voir aller vraiment ainsi donc également surtout assez autant déjà jamais souvent toujours quelque chose choses pendant an ans après contre veut veux voudrais aimerais faudrait devrait devraient aurait serait sommes suis beaucoup vraiment plutôt notamment";
 
 /// Words that join a two-word phrase ("maisons de santé"); shown in the phrase, not in its key.
 const PHRASE_LINKS: [&str; 5] = ["de", "du", "des", "d", "à"];
@@ -211,10 +211,7 @@ pub fn keywords(
                 }
                 let text = display(key);
                 let folded = fold(&text);
-                if shown
-                    .iter()
-                    .any(|s| crate::ingest::edit_distance(s, &folded) <= 2)
-                {
+                if shown.iter().any(|s| near_duplicate(s, &folded)) {
                     continue;
                 }
                 used_stems.extend(stems.iter().map(String::as_str));
@@ -231,6 +228,20 @@ pub fn keywords(
             chosen
         })
         .collect()
+}
+
+/// Two folded keywords that a reader would see as the same: a typo apart ("hopital"/"hopitl"), or
+/// one word family the stemmer leaves apart ("satisfait"/"satisfaction": a long common prefix).
+fn near_duplicate(a: &str, b: &str) -> bool {
+    if crate::ingest::edit_distance(a, b) <= 2 {
+        return true;
+    }
+    if a.contains(' ') || b.contains(' ') {
+        return false;
+    }
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let shorter = a.chars().count().min(b.chars().count());
+    common >= 6 && common * 10 >= shorter * 6
 }
 
 /// A title from the top key phrases: "Salaires, revalorisation et infirmières".
@@ -386,6 +397,15 @@ mod tests {
             .iter()
             .all(|k| !STOP_WORDS.split(' ').any(|s| s == *k)));
         assert_eq!(title(&kw[1][..1]), "Paperasse");
+    }
+
+    #[test]
+    fn near_duplicates_are_typos_and_word_families() {
+        assert!(near_duplicate("satisfait", "satisfaction"));
+        assert!(near_duplicate("hopital", "hopitaux"));
+        assert!(!near_duplicate("enseignants", "ecole"));
+        assert!(!near_duplicate("formation", "former"));
+        assert!(!near_duplicate("pole emploi", "pole"));
     }
 
     #[test]

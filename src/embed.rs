@@ -288,7 +288,7 @@ impl<'m> Embedder<'m> {
             .map(|&i| self.windows(i, distinct[i], &prefix_ids))
             .collect::<Result<_>>()?;
         let mut windows: Vec<Window> = windows.into_iter().flatten().collect();
-        // Similar lengths together keep padding small; the index tie-break keeps it deterministic.
+        // Equal lengths together (no padding); the index tie-break keeps it deterministic.
         windows.sort_by_key(|w| (w.ids.len(), w.text));
 
         let mut sums: HashMap<usize, (Vec<f32>, u32, u32)> = HashMap::new();
@@ -300,8 +300,11 @@ impl<'m> Embedder<'m> {
             while end < windows.len() {
                 let l = longest.max(windows[end].ids.len());
                 let count = end - start + 1;
+                // Only windows of one length share a batch: without padding, a text's vector does
+                // not depend on its batch-mates, so cached and fresh vectors are bit-identical.
                 if end > start
-                    && (count * l > self.options.max_batch_tokens
+                    && (l != longest
+                        || count * l > self.options.max_batch_tokens
                         || count > self.options.max_batch_size)
                 {
                     break;
@@ -438,11 +441,6 @@ fn normalize(mut sum: Vec<f32>, count: u32) -> Vec<f32> {
     let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
     sum.iter_mut().for_each(|x| *x /= norm);
     sum
-}
-
-/// Cosine of two unit vectors.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@
 pub mod cluster;
 pub mod describe;
 pub mod embed;
+pub mod evaluate;
 pub mod ingest;
+pub mod map;
 pub mod model;
+pub mod pipeline;
 pub mod table;
 pub mod taxonomy;

@@ -18,6 +18,8 @@ enum Command {
     /// Install, inspect or export the sentence encoder.
     #[command(subcommand)]
     Model(cmd::model::ModelCommand),
+    /// Find the themes of a file of testimonies and map them onto the categories.
+    Run(cmd::run::RunArgs),
     /// Embed the texts of a file into a Parquet table of vectors.
     Embed(cmd::embed::EmbedArgs),
     /// Measure embedding throughput on a file of texts.
@@ -35,6 +37,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Model(c) => cmd::model::run(c),
+        Command::Run(a) => cmd::run::run(a),
         Command::Embed(a) => cmd::embed::run(a),
         Command::Bench(a) => cmd::bench::run(a),
     };

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    AnyValue, Column, DataFrame, DataType, Float32Type, IntoSeries, ListBuilderTrait,
-    ListPrimitiveChunkedBuilder, ParquetCompression, ParquetReader, ParquetWriter, SerReader,
+    AnyValue, Column, CsvWriter, DataFrame, DataType, Float32Type, IntoSeries, ListBuilderTrait,
+    ListPrimitiveChunkedBuilder, NamedFrom, ParquetCompression, ParquetReader, ParquetWriter,
+    SerReader, SerWriter, Series,
 };
 
 use crate::embed::Embeddings;
@@ -27,6 +28,13 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     write(tmp.as_file_mut()).with_context(|| format!("cannot write {}", path.display()))?;
     tmp.as_file().sync_all()?;
+    // Temporary files are private (0600); an output is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.persist(path)
         .with_context(|| format!("cannot move the output into place at {}", path.display()))?;
     Ok(())
@@ -124,6 +132,160 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     write_atomically(path, |file| {
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)?;
+        Ok(())
+    })
+}
+
+/// How CSV outputs are written: plain (`,`, no BOM) or for a French Excel (`;`, UTF-8 BOM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct CsvStyle {
+    pub separator: u8,
+    pub bom: bool,
+}
+
+impl CsvStyle {
+    pub fn plain() -> Self {
+        Self {
+            separator: b',',
+            bom: false,
+        }
+    }
+    pub fn excel() -> Self {
+        Self {
+            separator: b';',
+            bom: true,
+        }
+    }
+}
+
+/// Lists in CSV cells are joined with this.
+pub const LIST_JOIN: &str = " | ";
+
+/// One row of `themes.parquet` / `themes.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeRow {
+    pub theme_id: u32,
+    pub title: String,
+    pub size: u32,
+    pub share: f64,
+    pub pillar: String,
+    pub pillar_score: f32,
+    pub pillar_purity: f32,
+    pub keywords: Vec<String>,
+    pub quotes: Vec<String>,
+    pub quote_ids: Vec<String>,
+}
+
+/// Writes `themes.parquet` (lists as lists) and `themes.csv` (lists joined with " | ").
+pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()> {
+    let scalar = |df_lists: Vec<Column>| -> Result<DataFrame> {
+        let mut cols = vec![
+            Column::new(
+                "theme_id".into(),
+                rows.iter().map(|r| r.theme_id).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "title".into(),
+                rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "size".into(),
+                rows.iter().map(|r| r.size).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share".into(),
+                rows.iter().map(|r| r.share).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "pillar".into(),
+                rows.iter().map(|r| r.pillar.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "pillar_score".into(),
+                rows.iter().map(|r| r.pillar_score).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "pillar_purity".into(),
+                rows.iter().map(|r| r.pillar_purity).collect::<Vec<_>>(),
+            ),
+        ];
+        cols.extend(df_lists);
+        Ok(DataFrame::new(rows.len(), cols)?)
+    };
+    let list = |name: &str, get: &dyn Fn(&ThemeRow) -> &Vec<String>| -> Column {
+        let series: Vec<Series> = rows
+            .iter()
+            .map(|r| Series::new("".into(), get(r)))
+            .collect();
+        Column::new(name.into(), series)
+    };
+    let joined = |name: &str, get: &dyn Fn(&ThemeRow) -> &Vec<String>| -> Column {
+        Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| get(r).join(LIST_JOIN))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let fields: [(&str, &dyn Fn(&ThemeRow) -> &Vec<String>); 3] = [
+        ("keywords", &|r| &r.keywords),
+        ("quotes", &|r| &r.quotes),
+        ("quote_ids", &|r| &r.quote_ids),
+    ];
+    let mut parquet = scalar(fields.iter().map(|(n, g)| list(n, *g)).collect())?;
+    write_parquet(&dir.join("themes.parquet"), &mut parquet)?;
+    let mut csv = scalar(fields.iter().map(|(n, g)| joined(n, *g)).collect())?;
+    write_csv(&dir.join("themes.csv"), &mut csv, style)
+}
+
+/// The columns of `assignments`: one value per input row, in input order.
+pub struct AssignmentTable<'a> {
+    pub ids: &'a [String],
+    pub theme_id: Vec<Option<u32>>,
+    pub theme_similarity: Vec<Option<f32>>,
+    pub weakly_attached: Vec<Option<bool>>,
+    pub pillar: Vec<Option<String>>,
+    pub pillar_score: Vec<Option<f32>>,
+    /// `score_<category id>` columns.
+    pub category_scores: Vec<(String, Vec<Option<f32>>)>,
+    pub status: Vec<String>,
+    pub passthrough: &'a [TextColumn],
+}
+
+/// Writes `assignments.parquet` and `assignments.csv`.
+pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -> Result<()> {
+    let n = table.ids.len();
+    let mut cols = vec![
+        Column::new("id".into(), table.ids),
+        Column::new("theme_id".into(), &table.theme_id),
+        Column::new("theme_similarity".into(), &table.theme_similarity),
+        Column::new("weakly_attached".into(), &table.weakly_attached),
+        Column::new("pillar".into(), &table.pillar),
+        Column::new("pillar_score".into(), &table.pillar_score),
+    ];
+    for (id, values) in &table.category_scores {
+        cols.push(Column::new(format!("score_{id}").into(), values));
+    }
+    cols.push(Column::new("status".into(), &table.status));
+    for col in table.passthrough {
+        let name = if cols.iter().any(|c| c.name().as_str() == col.name) {
+            format!("input_{}", col.name)
+        } else {
+            col.name.clone()
+        };
+        cols.push(Column::new(name.into(), &col.values));
+    }
+    let mut df = DataFrame::new(n, cols)?;
+    write_parquet(&dir.join("assignments.parquet"), &mut df)?;
+    write_csv(&dir.join("assignments.csv"), &mut df, style)
+}
+
+fn write_csv(path: &Path, df: &mut DataFrame, style: CsvStyle) -> Result<()> {
+    write_atomically(path, |file| {
+        CsvWriter::new(file)
+            .include_bom(style.bom)
+            .with_separator(style.separator)
             .finish(df)?;
         Ok(())
     })

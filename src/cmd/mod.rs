@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod embed;
 pub mod model;
+pub mod run;
 
 use clap::Args;
 use verbatim::model::ModelRequest;

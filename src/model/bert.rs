@@ -4,7 +4,7 @@
 //! biases, absolute position embeddings, post-layer-norm blocks and an erf GELU.
 
 use anyhow::{bail, Result};
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use super::e5bin::{dequantize_q4, Q4_BLOCK, Q4_BLOCK_BYTES};
@@ -161,10 +161,4 @@ impl BertEncoder {
 /// Builds a layer norm from weight and bias vectors.
 pub fn layer_norm(weight: Tensor, bias: Tensor, eps: f64) -> LayerNorm {
     LayerNorm::new(weight, bias, eps)
-}
-
-/// Sum of squares along the last dimension, used for L2 normalisation of pooled vectors.
-pub fn l2_normalize_rows(x: &Tensor) -> Result<Tensor> {
-    let norm = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
-    Ok(x.broadcast_div(&norm.clamp(1e-12, f64::MAX)?)?)
 }

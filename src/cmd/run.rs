@@ -1,0 +1,80 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use verbatim::ingest::ReadOptions;
+use verbatim::pipeline::{self, RunConfig};
+use verbatim::table::CsvStyle;
+
+use super::ModelArgs;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Testimonies: CSV (any of , ; tab), Parquet or JSON Lines.
+    #[arg(long)]
+    input: PathBuf,
+    /// Output directory (created; existing outputs are replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// Column holding the texts (default: guessed, and said).
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Column holding unique row ids (default: "id" if present, else row numbers).
+    #[arg(long)]
+    id_column: Option<String>,
+    /// Categories as TOML (default: the four Ségur pillars).
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
+    /// Number of themes (default: chosen by silhouette).
+    #[arg(long)]
+    themes: Option<usize>,
+    /// Smallest theme kept (default: 1% of the testimonies, between 3 and 50).
+    #[arg(long)]
+    min_theme_size: Option<usize>,
+    /// Seed of the clustering; same input and seed give the same output.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Quotes per theme.
+    #[arg(long, default_value_t = 5)]
+    quotes: usize,
+    /// Keywords per theme.
+    #[arg(long, default_value_t = 10)]
+    keywords: usize,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Write CSV for a French Excel: `;` separator and a UTF-8 BOM.
+    #[arg(long)]
+    excel: bool,
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    let mut config = RunConfig::new(args.input, args.out);
+    config.read = ReadOptions {
+        text_column: args.text_column,
+        id_column: args.id_column,
+    };
+    config.taxonomy = args.taxonomy;
+    config.themes = args.themes;
+    config.min_theme_size = args.min_theme_size;
+    config.seed = args.seed;
+    config.quotes = args.quotes;
+    config.keywords = args.keywords;
+    config.model = args.model.request();
+    config.use_cache = !args.no_cache;
+    config.csv = if args.excel {
+        CsvStyle::excel()
+    } else {
+        CsvStyle::plain()
+    };
+    let summary = pipeline::run(&config)?;
+    eprintln!(
+        "{} rows → {} themes; wrote {}/themes.{{parquet,csv}}, assignments.{{parquet,csv}}, run.json",
+        summary.rows,
+        summary.themes,
+        summary.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,431 @@
+//! `verbatim run`, stage by stage: ingest → embed → cluster → describe → map → write.
+//! Data flows one way; each stage's output is the next one's input.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::cluster::{self, ClusterOptions, Points};
+use crate::describe::{self, FrenchAnalyzer, KeywordOptions};
+use crate::embed::{EmbedOptions, Embedder, EmbeddingCache};
+use crate::ingest::{self, Corpus, ReadOptions};
+use crate::map;
+use crate::model::{self, ModelRequest};
+use crate::table::{self, AssignmentTable, CsvStyle, ThemeRow};
+use crate::taxonomy::Taxonomy;
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub read: ReadOptions,
+    pub taxonomy: Option<PathBuf>,
+    pub themes: Option<usize>,
+    pub min_theme_size: Option<usize>,
+    pub seed: u64,
+    pub quotes: usize,
+    pub keywords: usize,
+    /// Longest quote, in characters, before it is cut at a sentence end.
+    pub quote_chars: usize,
+    pub model: ModelRequest,
+    pub use_cache: bool,
+    pub csv: CsvStyle,
+    pub progress: bool,
+}
+
+impl RunConfig {
+    pub fn new(input: PathBuf, out: PathBuf) -> Self {
+        Self {
+            input,
+            out,
+            read: ReadOptions::default(),
+            taxonomy: None,
+            themes: None,
+            min_theme_size: None,
+            seed: 42,
+            quotes: 5,
+            keywords: 10,
+            quote_chars: 300,
+            model: ModelRequest::default(),
+            use_cache: true,
+            csv: CsvStyle::plain(),
+            progress: true,
+        }
+    }
+}
+
+/// What happened to each input row before clustering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowStatus {
+    Ok,
+    Empty,
+    /// Same text (after trimming and collapsing spaces) as an earlier row, by index.
+    DuplicateOf(usize),
+}
+
+/// Classifies rows: empty texts, and exact duplicates of an earlier row.
+pub fn row_statuses(texts: &[String]) -> Vec<RowStatus> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            if key.is_empty() {
+                RowStatus::Empty
+            } else if let Some(&j) = first.get(&key) {
+                RowStatus::DuplicateOf(j)
+            } else {
+                first.insert(key, i);
+                RowStatus::Ok
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+struct RowCounts {
+    read: usize,
+    embedded: usize,
+    assigned: usize,
+    weakly_attached: usize,
+    duplicates: usize,
+    rejected: usize,
+    rejected_by_reason: HashMap<String, usize>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Timings {
+    ingest_s: f64,
+    model_load_s: f64,
+    embed_s: f64,
+    cluster_s: f64,
+    describe_s: f64,
+    map_s: f64,
+    write_s: f64,
+}
+
+/// A short summary for the command line.
+pub struct RunSummary {
+    pub rows: usize,
+    pub themes: usize,
+    pub out: PathBuf,
+}
+
+pub fn run(config: &RunConfig) -> Result<RunSummary> {
+    let mut timings = Timings::default();
+    let clock = Instant::now();
+    let corpus = ingest::read(&config.input, &config.read)?;
+    for note in &corpus.notes {
+        eprintln!("{}: {note}", config.input.display());
+    }
+    let taxonomy = Taxonomy::load(config.taxonomy.as_ref())?;
+    let statuses = row_statuses(&corpus.texts);
+    let distinct: Vec<usize> = (0..corpus.len())
+        .filter(|&i| statuses[i] == RowStatus::Ok)
+        .collect();
+    if distinct.is_empty() {
+        anyhow::bail!(
+            "{}: every text is empty: nothing to analyse",
+            config.input.display()
+        );
+    }
+    timings.ingest_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let loaded = model::load(&config.model)?;
+    let cache = if config.use_cache {
+        Some(EmbeddingCache::open(
+            &model::models_dir().join("cache"),
+            &loaded.info.sha256,
+            &loaded.info.prefix,
+            loaded.info.dim,
+        )?)
+    } else {
+        None
+    };
+    let options = EmbedOptions {
+        progress: config.progress,
+        ..EmbedOptions::default()
+    };
+    let mut embedder = Embedder::new(&loaded, cache, options);
+    timings.model_load_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let texts: Vec<&str> = distinct.iter().map(|&i| corpus.texts[i].as_str()).collect();
+    let emb = embedder.embed(&texts)?;
+    eprintln!(
+        "embedded {} distinct texts ({} from the cache)",
+        emb.len(),
+        emb.cache_hits
+    );
+    timings.embed_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    // Sentence embeddings share a common direction (every pair has a cosine near 0.8): removing the
+    // corpus mean makes distances reflect what distinguishes the testimonies.
+    let mean = cluster::mean_vector(&emb.vectors, emb.dim);
+    let centered = cluster::center(&emb.vectors, emb.dim, &mean);
+    let points = Points {
+        data: &centered,
+        dim: emb.dim,
+    };
+    let weights = vec![1.0f32; distinct.len()];
+    let cluster_options = ClusterOptions {
+        seed: config.seed,
+        themes: config.themes,
+        min_size: config.min_theme_size,
+        ..ClusterOptions::default()
+    };
+    let clustering = cluster::cluster(&points, &weights, &cluster_options);
+    let k = clustering.themes();
+    timings.cluster_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let prototypes = map::prototypes(&mut embedder, &taxonomy)?;
+    let categories = prototypes.len();
+    let prototypes = map::Prototypes {
+        dim: emb.dim,
+        vectors: cluster::center(&prototypes.vectors, emb.dim, &mean),
+    };
+    let scores = map::scores(&centered, emb.dim, &prototypes);
+    let best = map::best(&scores, categories);
+    timings.map_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let analyzer = FrenchAnalyzer::new();
+    let keywords = describe::keywords(
+        &analyzer,
+        &texts,
+        &clustering.labels,
+        &weights,
+        k,
+        &KeywordOptions {
+            per_theme: config.keywords,
+            ..KeywordOptions::default()
+        },
+    );
+    // Row index -> distinct index, for duplicates and sizes.
+    let mut distinct_of = vec![None; corpus.len()];
+    for (d, &row) in distinct.iter().enumerate() {
+        distinct_of[row] = Some(d);
+    }
+    for (row, status) in statuses.iter().enumerate() {
+        if let RowStatus::DuplicateOf(first) = status {
+            distinct_of[row] = distinct_of[*first];
+        }
+    }
+    let assigned = distinct_of.iter().filter(|d| d.is_some()).count();
+    let mut theme_rows = Vec::with_capacity(k);
+    for theme in 0..k {
+        let members: Vec<usize> = (0..distinct.len())
+            .filter(|&d| clustering.labels[d] == theme)
+            .collect();
+        let size = distinct_of
+            .iter()
+            .filter(|d| d.is_some_and(|d| clustering.labels[d] == theme))
+            .count();
+        let firm: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&d| !clustering.weak[d])
+            .collect();
+        let pool = if firm.len() >= config.quotes {
+            &firm
+        } else {
+            &members
+        };
+        let picked = describe::select_quotes(
+            pool,
+            clustering.centroid(theme),
+            |d| points.row(d),
+            config.quotes,
+            0.3,
+        );
+        // Theme category: the best mean score over its testimonies.
+        let mut mean = vec![0f32; categories];
+        for &d in &members {
+            for (m, s) in mean
+                .iter_mut()
+                .zip(&scores[d * categories..(d + 1) * categories])
+            {
+                *m += s / members.len() as f32;
+            }
+        }
+        let (pillar, pillar_score) = map::best(&mean, categories)[0];
+        let purity = members.iter().filter(|&&d| best[d].0 == pillar).count() as f32
+            / members.len().max(1) as f32;
+        theme_rows.push(ThemeRow {
+            theme_id: theme as u32,
+            title: describe::title(&keywords[theme]),
+            size: size as u32,
+            share: size as f64 / assigned as f64,
+            pillar: taxonomy.categories[pillar].id.clone(),
+            pillar_score,
+            pillar_purity: purity,
+            keywords: keywords[theme].iter().map(|k| k.text.clone()).collect(),
+            quotes: picked
+                .iter()
+                .map(|&d| describe::trim_quote(&corpus.texts[distinct[d]], config.quote_chars))
+                .collect(),
+            quote_ids: picked
+                .iter()
+                .map(|&d| corpus.ids[distinct[d]].clone())
+                .collect(),
+        });
+    }
+    timings.describe_s = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let per_row = |f: &dyn Fn(usize) -> f32| -> Vec<Option<f32>> {
+        distinct_of.iter().map(|d| d.map(f)).collect()
+    };
+    let table = AssignmentTable {
+        ids: &corpus.ids,
+        theme_id: distinct_of
+            .iter()
+            .map(|d| d.map(|d| clustering.labels[d] as u32))
+            .collect(),
+        theme_similarity: per_row(&|d| clustering.similarity[d]),
+        weakly_attached: distinct_of
+            .iter()
+            .map(|d| d.map(|d| clustering.weak[d]))
+            .collect(),
+        pillar: distinct_of
+            .iter()
+            .map(|d| d.map(|d| taxonomy.categories[best[d].0].id.clone()))
+            .collect(),
+        pillar_score: per_row(&|d| best[d].1),
+        category_scores: taxonomy
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(c, cat)| (cat.id.clone(), per_row(&|d| scores[d * categories + c])))
+            .collect(),
+        status: statuses
+            .iter()
+            .map(|s| match s {
+                RowStatus::Ok => "ok".to_string(),
+                RowStatus::Empty => "empty".to_string(),
+                RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", corpus.ids[*j]),
+            })
+            .collect(),
+        passthrough: &corpus.passthrough,
+    };
+    std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
+    table::write_themes(&config.out, &theme_rows, config.csv)?;
+    table::write_assignments(&config.out, &table, config.csv)?;
+    timings.write_s = clock.elapsed().as_secs_f64();
+
+    let empty = statuses.iter().filter(|s| **s == RowStatus::Empty).count();
+    let duplicates = statuses
+        .iter()
+        .filter(|s| matches!(s, RowStatus::DuplicateOf(_)))
+        .count();
+    let mut rejected_by_reason = HashMap::new();
+    if empty > 0 {
+        rejected_by_reason.insert("empty".to_string(), empty);
+    }
+    let run_json = serde_json::json!({
+        "input": input_record(&corpus),
+        "rows": RowCounts {
+            read: corpus.len(),
+            embedded: distinct.len(),
+            assigned,
+            weakly_attached: distinct_of.iter().filter(|d| d.is_some_and(|d| clustering.weak[d])).count(),
+            duplicates,
+            rejected: empty,
+            rejected_by_reason,
+        },
+        "model": loaded.info,
+        "parameters": {
+            "seed": config.seed,
+            "themes": config.themes,
+            "min_theme_size": clustering.min_size,
+            "quotes": config.quotes,
+            "keywords": config.keywords,
+            "quote_chars": config.quote_chars,
+            "taxonomy": taxonomy.source,
+            "csv": {"separator": (config.csv.separator as char).to_string(), "bom": config.csv.bom},
+        },
+        "taxonomy": taxonomy.categories,
+        "clustering": {
+            "method": "spherical k-means micro-clusters, Ward agglomeration, silhouette-chosen cut, Lloyd polish",
+            "micro_clusters": clustering.micro_clusters,
+            "themes": k,
+            "silhouette_by_themes": clustering.silhouettes.iter().map(|(k, s)| serde_json::json!({"themes": k, "silhouette": s})).collect::<Vec<_>>(),
+        },
+        "versions": {
+            "verbatim": env!("CARGO_PKG_VERSION"),
+        },
+        "timings": timings,
+    });
+    table::write_atomically(&config.out.join("run.json"), |f| {
+        use std::io::Write;
+        f.write_all(serde_json::to_string_pretty(&run_json)?.as_bytes())?;
+        Ok(())
+    })?;
+    Ok(RunSummary {
+        rows: corpus.len(),
+        themes: k,
+        out: config.out.clone(),
+    })
+}
+
+fn input_record(corpus: &Corpus) -> serde_json::Value {
+    serde_json::json!({
+        "path": corpus.path,
+        "sha256": corpus.sha256,
+        "format": corpus.format,
+        "encoding": corpus.encoding,
+        "delimiter": corpus.delimiter.map(|d| d.to_string()),
+        "text_column": corpus.text_column,
+        "id_column": corpus.id_column,
+    })
+}
+
+/// The output files a run writes, for tests and the report.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "themes.parquet",
+    "themes.csv",
+    "assignments.parquet",
+    "assignments.csv",
+    "run.json",
+];
+
+pub fn output_paths(dir: &Path) -> Vec<PathBuf> {
+    OUTPUT_FILES.iter().map(|f| dir.join(f)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_flag_empty_and_duplicates_of_the_first_occurrence() {
+        let texts: Vec<String> = [
+            "Trop de paperasse",
+            "  ",
+            "Trop  de paperasse ",
+            "",
+            "Autre chose",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            row_statuses(&texts),
+            [
+                RowStatus::Ok,
+                RowStatus::Empty,
+                RowStatus::DuplicateOf(0),
+                RowStatus::Empty,
+                RowStatus::Ok
+            ]
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! `verbatim run` end to end: the bundled sample and a subset of the real dev set.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use polars::prelude::*;
+use verbatim::evaluate::{adjusted_rand_index, normalized_mutual_info};
+
+fn run(input: &Path, out: &Path, extra: &[&str]) -> String {
+    model_path();
+    let output = Command::new(binary())
+        .arg("run")
+        .arg("--input")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "verbatim run failed: {stderr}");
+    stderr
+}
+
+fn read(path: PathBuf) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn strings(df: &DataFrame, col: &str) -> Vec<String> {
+    df.column(col)
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap_or("").to_string())
+        .collect()
+}
+
+fn list_strings(df: &DataFrame, col: &str) -> Vec<Vec<String>> {
+    let lists = df.column(col).unwrap().list().unwrap().clone();
+    (0..lists.len())
+        .map(|i| {
+            lists
+                .get_as_series(i)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|s| s.unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The first `n` rows of the dev set, written as a CSV the test owns.
+fn dev_subset(dir: &Path, n: usize) -> PathBuf {
+    let source = shared_dir().join("data/granddebat_demarches_6questions.csv");
+    let mut reader = csv::Reader::from_path(source).unwrap();
+    let path = dir.join("dev.csv");
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    writer.write_record(["id", "text", "label"]).unwrap();
+    for r in reader.records().take(n) {
+        writer.write_record(&r.unwrap()).unwrap();
+    }
+    writer.flush().unwrap();
+    path
+}
+
+#[test]
+fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
+    let stderr = run(&input, dir.path(), &[]);
+    assert!(stderr.contains("text column: temoignage"), "{stderr}");
+    for f in verbatim::pipeline::OUTPUT_FILES {
+        assert!(dir.path().join(f).exists(), "{f} missing");
+    }
+    let corpus = verbatim::ingest::read(&input, &Default::default()).unwrap();
+    let text_of: HashMap<&str, &str> = corpus
+        .ids
+        .iter()
+        .map(String::as_str)
+        .zip(corpus.texts.iter().map(String::as_str))
+        .collect();
+
+    let themes = read(dir.path().join("themes.parquet"));
+    assert!(themes.height() >= 3, "only {} themes", themes.height());
+    let sizes: Vec<u32> = themes
+        .column("size")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    assert_eq!(sizes.iter().sum::<u32>() as usize, corpus.len());
+    let analyzer_stop = [
+        "les", "des", "une", "pour", "dans", "avec", "sont", "nous", "pas", "qui", "que",
+    ];
+    for (keywords, (quotes, ids)) in list_strings(&themes, "keywords").iter().zip(
+        list_strings(&themes, "quotes")
+            .iter()
+            .zip(list_strings(&themes, "quote_ids").iter()),
+    ) {
+        assert!(!keywords.is_empty());
+        for k in keywords {
+            for w in k.split([' ', '\'']) {
+                assert!(!analyzer_stop.contains(&w), "stop word in keyword {k:?}");
+            }
+        }
+        assert_eq!(quotes.len(), 5);
+        for (q, id) in quotes.iter().zip(ids) {
+            let source = text_of[id.as_str()];
+            let kept = q.strip_suffix(" …").unwrap_or(q);
+            assert!(
+                source.starts_with(kept),
+                "quote {q:?} is not verbatim from row {id}"
+            );
+        }
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len(), "a quote is repeated");
+    }
+
+    let assignments = read(dir.path().join("assignments.parquet"));
+    assert_eq!(
+        strings(&assignments, "id"),
+        corpus.ids,
+        "one row per input row, in input order"
+    );
+    let names: Vec<String> = assignments
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for col in [
+        "id",
+        "theme_id",
+        "theme_similarity",
+        "pillar",
+        "pillar_score",
+        "score_p1",
+        "score_p4",
+        "status",
+        "profil",
+        "region",
+    ] {
+        assert!(
+            names.contains(&col.to_string()),
+            "missing column {col}: {names:?}"
+        );
+    }
+    let csv = std::fs::read_to_string(dir.path().join("themes.csv")).unwrap();
+    assert!(csv.starts_with("theme_id,title,size,share,pillar"));
+    assert!(csv.contains(" | "));
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(run_json["rows"]["read"], 240);
+    assert_eq!(run_json["input"]["delimiter"], ";");
+    assert_eq!(
+        run_json["model"]["sha256"],
+        verbatim::model::DEFAULT_MODEL_SHA256
+    );
+}
+
+#[test]
+fn themes_of_real_answers_agree_with_the_questions_they_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dev_subset(dir.path(), 1000);
+    let out = dir.path().join("out");
+    run(&input, &out, &[]);
+    let a = read(out.join("assignments.parquet"));
+    let themes: Vec<u32> = a
+        .column("theme_id")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let labels = strings(&a, "label");
+    let ari = adjusted_rand_index(&themes, &labels);
+    let nmi = normalized_mutual_info(&themes, &labels);
+    eprintln!("dev subset of 1000: ARI {ari:.3}, NMI {nmi:.3}");
+    // Chance gives ARI 0 and NMI near 0.03 at this size; see README for the full-size figures.
+    assert!(ari > 0.1, "ARI {ari}");
+    assert!(nmi > 0.2, "NMI {nmi}");
+}
+
+#[test]
+fn same_input_and_seed_give_identical_bytes_whatever_the_threads_and_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dev_subset(dir.path(), 300);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&input, &a, &["--seed", "7", "--threads", "2"]);
+    run(&input, &b, &["--seed", "7", "--threads", "1", "--no-cache"]);
+    for f in [
+        "themes.parquet",
+        "themes.csv",
+        "assignments.parquet",
+        "assignments.csv",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs between the two runs");
+    }
+    let strip = |p: PathBuf| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("timings");
+        v["parameters"].as_object_mut().unwrap().remove("seed");
+        v
+    };
+    assert_eq!(strip(a.join("run.json")), strip(b.join("run.json")));
+}
+
+#[test]
+fn one_row_in_one_row_out_and_empty_or_duplicate_rows_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    std::fs::write(
+        &one,
+        "texte\nLes infirmières de nuit sont trop peu nombreuses.\n",
+    )
+    .unwrap();
+    run(&one, &dir.path().join("o1"), &[]);
+    let a = read(dir.path().join("o1/assignments.parquet"));
+    assert_eq!(a.height(), 1);
+    assert_eq!(strings(&a, "status"), ["ok"]);
+    assert_eq!(read(dir.path().join("o1/themes.parquet")).height(), 1);
+
+    let mixed = dir.path().join("mixed.csv");
+    std::fs::write(
+        &mixed,
+        "id,texte\na,Trop de paperasse à l'hôpital.\nb,   \nc,Trop de paperasse  à l'hôpital.\nd,Les salaires des aides-soignantes sont trop bas.\n",
+    )
+    .unwrap();
+    run(&mixed, &dir.path().join("o2"), &[]);
+    let a = read(dir.path().join("o2/assignments.parquet"));
+    assert_eq!(strings(&a, "id"), ["a", "b", "c", "d"]);
+    assert_eq!(
+        strings(&a, "status"),
+        ["ok", "empty", "duplicate_of:a", "ok"]
+    );
+    let theme = a.column("theme_id").unwrap().u32().unwrap();
+    assert_eq!(theme.get(1), None, "an empty text has no theme");
+    assert_eq!(
+        theme.get(0),
+        theme.get(2),
+        "a duplicate shares its original's theme"
+    );
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o2/run.json")).unwrap())
+            .unwrap();
+    assert_eq!(run_json["rows"]["read"], 4);
+    assert_eq!(run_json["rows"]["rejected_by_reason"]["empty"], 1);
+    assert_eq!(run_json["rows"]["duplicates"], 1);
+}
