@@ -85,9 +85,58 @@ pub fn normalized_mutual_info<A: Eq + Hash + Clone, B: Eq + Hash + Clone>(a: &[A
     }
 }
 
+/// Macro-averaged F1 over the gold labels: each gold label's F1, averaged with equal weight.
+/// Predictions of labels absent from the gold set count as errors.
+pub fn macro_f1(gold: &[&str], predicted: &[&str]) -> f64 {
+    assert_eq!(
+        gold.len(),
+        predicted.len(),
+        "gold and predictions of different lengths"
+    );
+    let mut labels: Vec<&str> = gold.to_vec();
+    labels.sort_unstable();
+    labels.dedup();
+    let f1s: Vec<f64> = labels
+        .iter()
+        .map(|&l| {
+            let tp = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| **g == l && **p == l)
+                .count() as f64;
+            let fp = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| **g != l && **p == l)
+                .count() as f64;
+            let fn_ = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| **g == l && **p != l)
+                .count() as f64;
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fn_)
+            }
+        })
+        .collect();
+    f1s.iter().sum::<f64>() / f1s.len().max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn macro_f1_by_hand() {
+        // a: tp 1, fp 1, fn 1 → 0.5; b: tp 1, fp 1, fn 1 → 0.5; c never predicted → 0.
+        let gold = ["a", "a", "b", "b", "c"];
+        let pred = ["a", "b", "b", "a", "a"];
+        // a: tp1 fp2 fn1 → 2/5; b: tp1 fp1 fn1 → 1/2; c: 0.
+        assert!((macro_f1(&gold, &pred) - (0.4 + 0.5 + 0.0) / 3.0).abs() < 1e-12);
+        assert!((macro_f1(&["x", "y"], &["x", "y"]) - 1.0).abs() < 1e-12);
+    }
 
     #[test]
     fn ari_and_nmi_by_hand() {

@@ -34,6 +34,8 @@ pub struct RunConfig {
     pub use_cache: bool,
     pub csv: CsvStyle,
     pub progress: bool,
+    /// Label-free mapping (default) or the peers' zero-shot baseline.
+    pub zero_shot: bool,
 }
 
 impl RunConfig {
@@ -53,6 +55,7 @@ impl RunConfig {
             use_cache: true,
             csv: CsvStyle::plain(),
             progress: true,
+            zero_shot: false,
         }
     }
 }
@@ -187,12 +190,19 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let clock = Instant::now();
     let prototypes = map::prototypes(&mut embedder, &taxonomy)?;
     let categories = prototypes.len();
-    let prototypes = map::Prototypes {
-        dim: emb.dim,
-        vectors: cluster::center(&prototypes.vectors, emb.dim, &mean),
+    let mapping = if config.zero_shot {
+        map::map_zero_shot(&emb.vectors, emb.dim, &prototypes)
+    } else {
+        let centred = map::Prototypes {
+            dim: emb.dim,
+            vectors: cluster::center(&prototypes.vectors, emb.dim, &mean),
+        };
+        map::map_label_free(&centered, emb.dim, &centred, &map::MapOptions::default())
     };
-    let scores = map::scores(&centered, emb.dim, &prototypes);
-    let best = map::best(&scores, categories);
+    let scores = &mapping.probabilities;
+    let best: Vec<(usize, f32)> = (0..distinct.len())
+        .map(|d| (mapping.best[d], scores[d * categories + mapping.best[d]]))
+        .collect();
     timings.map_s = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -299,6 +309,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             .map(|d| d.map(|d| taxonomy.categories[best[d].0].id.clone()))
             .collect(),
         pillar_score: per_row(&|d| best[d].1),
+        pillar_margin: per_row(&|d| mapping.margin[d]),
         category_scores: taxonomy
             .categories
             .iter()
@@ -353,6 +364,11 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             "csv": {"separator": (config.csv.separator as char).to_string(), "bom": config.csv.bom},
         },
         "taxonomy": taxonomy.categories,
+        "mapping": {
+            "method": if config.zero_shot { "zero-shot: raw cosine to the category prototypes, argmax" } else { "label-free: centred cosine, standardised per category, self-trained shrunk LDA" },
+            "self_training_rounds": mapping.rounds,
+            "scores": if config.zero_shot { "cosine" } else { "probability" },
+        },
         "clustering": {
             "method": "spherical k-means micro-clusters, Ward agglomeration, silhouette-chosen cut, Lloyd polish",
             "micro_clusters": clustering.micro_clusters,

@@ -247,6 +247,7 @@ pub struct AssignmentTable<'a> {
     pub weakly_attached: Vec<Option<bool>>,
     pub pillar: Vec<Option<String>>,
     pub pillar_score: Vec<Option<f32>>,
+    pub pillar_margin: Vec<Option<f32>>,
     /// `score_<category id>` columns.
     pub category_scores: Vec<(String, Vec<Option<f32>>)>,
     pub status: Vec<String>,
@@ -263,6 +264,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         Column::new("weakly_attached".into(), &table.weakly_attached),
         Column::new("pillar".into(), &table.pillar),
         Column::new("pillar_score".into(), &table.pillar_score),
+        Column::new("pillar_margin".into(), &table.pillar_margin),
     ];
     for (id, values) in &table.category_scores {
         cols.push(Column::new(format!("score_{id}").into(), values));

@@ -41,7 +41,11 @@ fn embeddings_match_the_reference_one_at_a_time_and_batched() {
         assert!(c1 >= 0.9999, "one at a time, {:?}: cosine {c1}", s.text);
         assert!(c2 >= 0.9999, "batched, {:?}: cosine {c2}", s.text);
         // Batches hold one length only, so a vector does not depend on its batch-mates.
-        assert_eq!(single.row(0), batched.row(i), "batched and single vectors differ in bits");
+        assert_eq!(
+            single.row(0),
+            batched.row(i),
+            "batched and single vectors differ in bits"
+        );
         let norm: f32 = batched.row(i).iter().map(|x| x * x).sum();
         assert!((norm - 1.0).abs() < 1e-4);
     }

@@ -48,6 +48,9 @@ pub struct RunArgs {
     /// Write CSV for a French Excel: `;` separator and a UTF-8 BOM.
     #[arg(long)]
     excel: bool,
+    /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
+    #[arg(long)]
+    zero_shot: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -64,6 +67,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     config.keywords = args.keywords;
     config.model = args.model.request();
     config.use_cache = !args.no_cache;
+    config.zero_shot = args.zero_shot;
     config.csv = if args.excel {
         CsvStyle::excel()
     } else {
