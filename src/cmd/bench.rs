@@ -23,6 +23,10 @@ pub struct BenchArgs {
     /// Padded tokens per forward pass.
     #[arg(long, default_value_t = EmbedOptions::default().max_batch_tokens)]
     batch_tokens: usize,
+    /// Instead of timing the embedder, time the stages after it on this many rows, resampled from
+    /// the input's (cached) embeddings with light noise.
+    #[arg(long)]
+    scale_rows: Option<usize>,
 }
 
 /// Peak resident memory of this process, in MiB (Linux).
@@ -51,6 +55,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         progress: false,
         ..EmbedOptions::default()
     };
+    if let Some(rows) = args.scale_rows {
+        return scale(&loaded, &texts, rows, options);
+    }
     let mut embedder = Embedder::new(&loaded, None, options);
     let start = Instant::now();
     let emb = embedder.embed(&texts)?;
@@ -71,6 +78,93 @@ pub fn run(args: BenchArgs) -> Result<()> {
     println!("texts/s        {:.1}", emb.computed as f64 / seconds);
     println!("tokens/s       {:.0}", tokens as f64 / seconds);
     println!("GFLOP/s        {gflops:.1}");
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak memory    {mib:.0} MiB");
+    }
+    Ok(())
+}
+
+/// Times clustering, keywords and mapping on `rows` resampled rows (the embedder is not timed).
+fn scale(
+    loaded: &model::LoadedModel,
+    texts: &[&str],
+    rows: usize,
+    options: EmbedOptions,
+) -> Result<()> {
+    use verbatim::cluster::{self, ClusterOptions, Points, Rng};
+    use verbatim::describe::{self, FrenchAnalyzer, KeywordOptions};
+    use verbatim::embed::EmbeddingCache;
+    use verbatim::map;
+    let cache = EmbeddingCache::open(
+        &model::models_dir().join("cache"),
+        &loaded.info.sha256,
+        &loaded.info.prefix,
+        loaded.info.dim,
+    )?;
+    let mut embedder = Embedder::new(loaded, Some(cache), options);
+    let emb = embedder.embed(texts)?;
+    let dim = emb.dim;
+    let mut rng = Rng::new(1);
+    let mut data = Vec::with_capacity(rows * dim);
+    let mut sampled_texts = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        let j = rng.below(emb.len());
+        sampled_texts.push(texts[j]);
+        let v: Vec<f32> = emb
+            .row(j)
+            .iter()
+            .map(|x| x + 0.01 * (rng.next_f64() as f32 - 0.5))
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        data.extend(v.iter().map(|x| x / norm));
+    }
+    let taxonomy = verbatim::taxonomy::Taxonomy::segur();
+    let prototypes = map::prototypes(&mut embedder, &taxonomy)?;
+    let t = Instant::now();
+    let mean = cluster::mean_vector(&data, dim);
+    let centered = cluster::center(&data, dim, &mean);
+    let weights = vec![1.0f32; rows];
+    let clustering = cluster::cluster(
+        &Points {
+            data: &centered,
+            dim,
+        },
+        &weights,
+        &ClusterOptions::default(),
+    );
+    let cluster_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let keywords = describe::keywords(
+        &FrenchAnalyzer::new(),
+        &sampled_texts,
+        &clustering.labels,
+        &weights,
+        clustering.themes(),
+        &KeywordOptions::default(),
+    );
+    let keywords_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let centred = map::Prototypes {
+        dim,
+        vectors: cluster::center(&prototypes.vectors, dim, &mean),
+    };
+    let mapping = map::map_label_free(&centered, dim, &centred, &map::MapOptions::default());
+    let map_s = t.elapsed().as_secs_f64();
+    println!(
+        "rows           {rows} (resampled from {} embedded texts)",
+        emb.len()
+    );
+    println!(
+        "themes         {} ({} keywords in theme 0)",
+        clustering.themes(),
+        keywords[0].len()
+    );
+    println!("cluster        {cluster_s:.2} s");
+    println!("keywords       {keywords_s:.2} s");
+    println!(
+        "map            {map_s:.2} s ({} self-training rounds)",
+        mapping.rounds
+    );
     if let Some(mib) = peak_rss_mib() {
         println!("peak memory    {mib:.0} MiB");
     }
