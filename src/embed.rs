@@ -119,6 +119,16 @@ impl EmbeddingCache {
         Ok(Self { path, dim, entries })
     }
 
+    /// The cache of a model in the models directory (`models/cache/`).
+    pub fn for_model(model: &LoadedModel) -> Result<Self> {
+        Self::open(
+            &crate::model::models_dir().join("cache"),
+            &model.info.sha256,
+            &model.info.prefix,
+            model.info.dim,
+        )
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

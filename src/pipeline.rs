@@ -141,12 +141,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let clock = Instant::now();
     let loaded = model::load(&config.model)?;
     let cache = if config.use_cache {
-        Some(EmbeddingCache::open(
-            &model::models_dir().join("cache"),
-            &loaded.info.sha256,
-            &loaded.info.prefix,
-            loaded.info.dim,
-        )?)
+        Some(EmbeddingCache::for_model(&loaded)?)
     } else {
         None
     };

@@ -9,20 +9,6 @@ use common::*;
 use polars::prelude::*;
 use verbatim::evaluate::macro_f1;
 
-fn dev_subset(dir: &Path, n: usize) -> PathBuf {
-    let mut reader =
-        csv::Reader::from_path(shared_dir().join("data/granddebat_demarches_6questions.csv"))
-            .unwrap();
-    let path = dir.join("dev.csv");
-    let mut writer = csv::Writer::from_path(&path).unwrap();
-    writer.write_record(["id", "text", "label"]).unwrap();
-    for r in reader.records().take(n) {
-        writer.write_record(&r.unwrap()).unwrap();
-    }
-    writer.flush().unwrap();
-    path
-}
-
 fn f1_of_run(input: &Path, out: &Path, extra: &[&str]) -> f64 {
     let taxonomy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/taxonomies/granddebat_demarches.toml");

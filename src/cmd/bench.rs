@@ -95,12 +95,7 @@ fn scale(
     use verbatim::describe::{self, FrenchAnalyzer, KeywordOptions};
     use verbatim::embed::EmbeddingCache;
     use verbatim::map;
-    let cache = EmbeddingCache::open(
-        &model::models_dir().join("cache"),
-        &loaded.info.sha256,
-        &loaded.info.prefix,
-        loaded.info.dim,
-    )?;
+    let cache = EmbeddingCache::for_model(loaded)?;
     let mut embedder = Embedder::new(loaded, Some(cache), options);
     let emb = embedder.embed(texts)?;
     let dim = emb.dim;

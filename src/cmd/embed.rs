@@ -6,7 +6,7 @@ use clap::Args;
 use verbatim::embed::{EmbedOptions, Embedder, EmbeddingCache};
 use verbatim::{ingest, model, table};
 
-use super::ModelArgs;
+use super::{ColumnArgs, ModelArgs};
 
 #[derive(Args)]
 pub struct EmbedArgs {
@@ -16,12 +16,8 @@ pub struct EmbedArgs {
     /// Parquet file to write (id, embedding, windows, tokens).
     #[arg(long)]
     out: PathBuf,
-    /// Column holding the texts (default: guessed, and said).
-    #[arg(long)]
-    text_column: Option<String>,
-    /// Column holding unique row ids (default: "id" if present, else row numbers).
-    #[arg(long)]
-    id_column: Option<String>,
+    #[command(flatten)]
+    columns: ColumnArgs,
     #[command(flatten)]
     model: ModelArgs,
     /// Do not read or write the embedding cache.
@@ -33,13 +29,7 @@ pub struct EmbedArgs {
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
-    let corpus = ingest::read(
-        &args.input,
-        &ingest::ReadOptions {
-            text_column: args.text_column.clone(),
-            id_column: args.id_column.clone(),
-        },
-    )?;
+    let corpus = ingest::read(&args.input, &args.columns.read_options())?;
     for note in &corpus.notes {
         eprintln!("{}: {note}", args.input.display());
     }
@@ -47,12 +37,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let cache = if args.no_cache {
         None
     } else {
-        Some(EmbeddingCache::open(
-            &model::models_dir().join("cache"),
-            &loaded.info.sha256,
-            &loaded.info.prefix,
-            loaded.info.dim,
-        )?)
+        Some(EmbeddingCache::for_model(&loaded)?)
     };
     let options = EmbedOptions {
         max_batch_tokens: args.batch_tokens,

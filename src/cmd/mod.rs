@@ -6,7 +6,28 @@ pub mod model;
 pub mod run;
 
 use clap::Args;
+use verbatim::ingest::ReadOptions;
 use verbatim::model::ModelRequest;
+
+/// Which columns of the input hold the texts and the ids.
+#[derive(Args, Debug, Clone)]
+pub struct ColumnArgs {
+    /// Column holding the texts (default: guessed, and said).
+    #[arg(long)]
+    pub text_column: Option<String>,
+    /// Column holding unique row ids (default: "id" if present, else row numbers).
+    #[arg(long)]
+    pub id_column: Option<String>,
+}
+
+impl ColumnArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            text_column: self.text_column.clone(),
+            id_column: self.id_column.clone(),
+        }
+    }
+}
 
 /// Model selection shared by every command that embeds.
 #[derive(Args, Debug, Clone)]

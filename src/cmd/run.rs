@@ -2,11 +2,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::ingest::ReadOptions;
 use verbatim::pipeline::{self, RunConfig};
 use verbatim::table::CsvStyle;
 
-use super::ModelArgs;
+use super::{ColumnArgs, ModelArgs};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -16,12 +15,8 @@ pub struct RunArgs {
     /// Output directory (created; existing outputs are replaced atomically).
     #[arg(long)]
     out: PathBuf,
-    /// Column holding the texts (default: guessed, and said).
-    #[arg(long)]
-    text_column: Option<String>,
-    /// Column holding unique row ids (default: "id" if present, else row numbers).
-    #[arg(long)]
-    id_column: Option<String>,
+    #[command(flatten)]
+    columns: ColumnArgs,
     /// Categories as TOML (default: the four Ségur pillars).
     #[arg(long)]
     taxonomy: Option<PathBuf>,
@@ -55,10 +50,7 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs) -> Result<()> {
     let mut config = RunConfig::new(args.input, args.out);
-    config.read = ReadOptions {
-        text_column: args.text_column,
-        id_column: args.id_column,
-    };
+    config.read = args.columns.read_options();
     config.taxonomy = args.taxonomy;
     config.themes = args.themes;
     config.min_theme_size = args.min_theme_size;

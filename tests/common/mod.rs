@@ -80,3 +80,22 @@ pub fn reference() -> Vec<RefSentence> {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_verbatim"))
 }
+
+/// The first `n` rows of the dev set, written as a CSV the test owns (never copied into the repo).
+pub fn dev_subset(dir: &std::path::Path, n: usize) -> PathBuf {
+    let source = shared_dir().join("data/granddebat_demarches_6questions.csv");
+    let mut reader = csv::Reader::from_path(source).unwrap();
+    let path = dir.join("dev.csv");
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    writer.write_record(["id", "text", "label"]).unwrap();
+    for r in reader.records().take(n) {
+        writer.write_record(&r.unwrap()).unwrap();
+    }
+    writer.flush().unwrap();
+    path
+}
+
+/// A JSON file written by a run.
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
