@@ -36,6 +36,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// Label-free mapping (default) or the peers' zero-shot baseline.
     pub zero_shot: bool,
+    /// Manually tagged testimonies (id, category) for few-shot mapping.
+    pub labels: Option<PathBuf>,
 }
 
 impl RunConfig {
@@ -56,6 +58,7 @@ impl RunConfig {
             csv: CsvStyle::plain(),
             progress: true,
             zero_shot: false,
+            labels: None,
         }
     }
 }
@@ -185,7 +188,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let clock = Instant::now();
     let prototypes = map::prototypes(&mut embedder, &taxonomy)?;
     let categories = prototypes.len();
-    let mapping = if config.zero_shot {
+    let label_free = if config.zero_shot {
         map::map_zero_shot(&emb.vectors, emb.dim, &prototypes)
     } else {
         let centred = map::Prototypes {
@@ -193,6 +196,59 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             vectors: cluster::center(&prototypes.vectors, emb.dim, &mean),
         };
         map::map_label_free(&centered, emb.dim, &centred, &map::MapOptions::default())
+    };
+    let mut few_shot_record = serde_json::Value::Null;
+    let mapping = match &config.labels {
+        None => label_free,
+        Some(path) => {
+            let tags = read_tags(path, &corpus, &statuses, &distinct, &taxonomy)?;
+            let options = map::MapOptions::default();
+            let ids: Vec<&str> = taxonomy.ids();
+            let gold: Vec<&str> = tags.pairs.iter().map(|&(_, k)| ids[k]).collect();
+            let label_free_pred: Vec<&str> = tags
+                .pairs
+                .iter()
+                .map(|&(d, _)| ids[label_free.best[d]])
+                .collect();
+            let cv = map::cross_validate(&centered, emb.dim, &label_free, &tags.pairs, 5, &options);
+            let mut counts = serde_json::Map::new();
+            for (k, id) in ids.iter().enumerate() {
+                counts.insert(
+                    id.to_string(),
+                    tags.pairs.iter().filter(|p| p.1 == k).count().into(),
+                );
+            }
+            let rarest = (0..ids.len())
+                .map(|k| tags.pairs.iter().filter(|p| p.1 == k).count())
+                .min()
+                .unwrap_or(0);
+            few_shot_record = serde_json::json!({
+                "labels": path,
+                "tagged": tags.pairs.len(),
+                "tagged_none_ignored": tags.none,
+                "per_category": counts,
+                "tag_weight": map::TAG_WEIGHT,
+                "fewest_tags_in_a_category": rarest,
+                "label_free_agreement_on_tags": {
+                    "accuracy": gold.iter().zip(&label_free_pred).filter(|(a, b)| a == b).count() as f64 / gold.len().max(1) as f64,
+                    "macro_f1": crate::evaluate::macro_f1(&gold, &label_free_pred),
+                },
+                "cross_validated_agreement": cv.as_ref().map(|(accuracy, predicted)| {
+                    let predicted: Vec<&str> = predicted.iter().map(|&k| ids[k]).collect();
+                    serde_json::json!({"folds": 5, "accuracy": accuracy, "macro_f1": crate::evaluate::macro_f1(&gold, &predicted)})
+                }),
+            });
+            match map::few_shot(&centered, emb.dim, &label_free, &tags.pairs, &options) {
+                Some(m) => m,
+                None => {
+                    eprintln!(
+                        "{}: some category has no tagged testimony: the label-free mapping is kept",
+                        path.display()
+                    );
+                    label_free
+                }
+            }
+        }
     };
     let scores = &mapping.probabilities;
     let best: Vec<(usize, f32)> = (0..distinct.len())
@@ -359,6 +415,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             "csv": {"separator": (config.csv.separator as char).to_string(), "bom": config.csv.bom},
         },
         "taxonomy": taxonomy.categories,
+        "few_shot": few_shot_record,
         "mapping": {
             "method": if config.zero_shot { "zero-shot: raw cosine to the category prototypes, argmax" } else { "label-free: centred cosine, standardised per category, self-trained shrunk LDA" },
             "self_training_rounds": mapping.rounds,
@@ -385,6 +442,91 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         themes: k,
         out: config.out.clone(),
     })
+}
+
+/// Tagged testimonies as (distinct row, category) pairs.
+struct Tags {
+    pairs: Vec<(usize, usize)>,
+    /// Tags saying "none" (outside the taxonomy), not used for training yet.
+    none: usize,
+}
+
+/// Reads a tagging file (an id column and a category column, same reading rules as the input) and
+/// matches its ids to the input and its labels to category ids or names, without case or accents.
+fn read_tags(
+    path: &Path,
+    corpus: &Corpus,
+    statuses: &[RowStatus],
+    distinct: &[usize],
+    taxonomy: &Taxonomy,
+) -> Result<Tags> {
+    let tagged = ingest::read(path, &ReadOptions::default())?;
+    if tagged.id_column.is_none() {
+        anyhow::bail!(
+            "{}: the tagging file needs an \"id\" column matching the input's ids",
+            path.display()
+        );
+    }
+    let row_of: HashMap<&str, usize> = corpus
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut distinct_of: HashMap<usize, usize> =
+        distinct.iter().enumerate().map(|(d, &r)| (r, d)).collect();
+    for (r, s) in statuses.iter().enumerate() {
+        if let RowStatus::DuplicateOf(first) = s {
+            if let Some(&d) = distinct_of.get(first) {
+                distinct_of.insert(r, d);
+            }
+        }
+    }
+    let category_of = |label: &str| -> Option<usize> {
+        let f = ingest::fold(label.trim());
+        taxonomy
+            .categories
+            .iter()
+            .position(|c| ingest::fold(&c.id) == f || ingest::fold(&c.name) == f)
+    };
+    let (mut pairs, mut none, mut unknown, mut missing) = (Vec::new(), 0, Vec::new(), Vec::new());
+    for (id, label) in tagged.ids.iter().zip(&tagged.texts) {
+        if ingest::fold(label.trim()) == "none" {
+            none += 1;
+            continue;
+        }
+        let Some(k) = category_of(label) else {
+            if !unknown.contains(label) {
+                unknown.push(label.clone());
+            }
+            continue;
+        };
+        match row_of.get(id.as_str()) {
+            None => missing.push(id.clone()),
+            Some(r) => {
+                if let Some(&d) = distinct_of.get(r) {
+                    pairs.push((d, k));
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "{}: labels {:?} are neither category ids nor names of the taxonomy ({})",
+            path.display(),
+            unknown,
+            taxonomy.ids().join(", ")
+        );
+    }
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "{}: {} tagged ids are not in the input, e.g. {:?}",
+            path.display(),
+            missing.len(),
+            &missing[..missing.len().min(5)]
+        );
+    }
+    Ok(Tags { pairs, none })
 }
 
 fn input_record(corpus: &Corpus) -> serde_json::Value {

@@ -65,3 +65,70 @@ fn label_free_mapping_beats_zero_shot_on_real_answers() {
         "label-free {label_free:.3} vs zero-shot {zero_shot:.3}"
     );
 }
+
+#[test]
+fn tagged_testimonies_are_used_and_their_agreement_is_cross_validated() {
+    model_path();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dev_subset(dir.path(), 1000);
+    // 20 tags per question, the first ones met in the file; labels given by name or odd case.
+    let mut reader = csv::Reader::from_path(&input).unwrap();
+    let mut per: std::collections::HashMap<String, usize> = Default::default();
+    let tags = dir.path().join("tags.csv");
+    let mut writer = csv::Writer::from_path(&tags).unwrap();
+    writer.write_record(["id", "categorie"]).unwrap();
+    let mut tagged = std::collections::HashSet::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let n = per.entry(r[2].to_string()).or_default();
+        if *n < 20 {
+            *n += 1;
+            let label = if &r[2] == "retraite" {
+                "RETRAITE".to_string()
+            } else {
+                r[2].to_string()
+            };
+            writer.write_record([&r[0], label.as_str()]).unwrap();
+            tagged.insert(r[0].to_string());
+        }
+    }
+    writer.flush().unwrap();
+    let out = dir.path().join("fs");
+    let tags_arg = tags.display().to_string();
+    f1_of_run(&input, &out, &["--labels", &tags_arg]);
+    let run = read_json(&out.join("run.json"));
+    let few = &run["few_shot"];
+    assert_eq!(few["tagged"], 120);
+    let cv = few["cross_validated_agreement"]["accuracy"]
+        .as_f64()
+        .unwrap();
+    assert!(cv > 0.6 && cv <= 1.0, "cross-validated accuracy {cv}");
+
+    // An unknown label and an id absent from the input are errors that list them.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,categorie\ngdnd-00001,formation\nnope-1,retraite\ngdnd-00002,logement\n",
+    )
+    .unwrap();
+    let taxonomy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/taxonomies/granddebat_demarches.toml");
+    let output = Command::new(binary())
+        .args(["run", "--labels"])
+        .arg(&bad)
+        .arg("--taxonomy")
+        .arg(&taxonomy)
+        .arg("--input")
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.path().join("bad_out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("\"logement\"") && stderr.contains("bad.csv"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("bad_out/themes.parquet").exists());
+}

@@ -43,6 +43,9 @@ pub struct RunArgs {
     /// Write CSV for a French Excel: `;` separator and a UTF-8 BOM.
     #[arg(long)]
     excel: bool,
+    /// Manually tagged testimonies (columns id and category id or name) for few-shot mapping.
+    #[arg(long)]
+    labels: Option<PathBuf>,
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
@@ -60,6 +63,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     config.model = args.model.request();
     config.use_cache = !args.no_cache;
     config.zero_shot = args.zero_shot;
+    config.labels = args.labels;
     config.csv = if args.excel {
         CsvStyle::excel()
     } else {
