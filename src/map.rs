@@ -234,6 +234,45 @@ fn from_z(z: Vec<f32>, c: usize, rounds: usize) -> Mapping {
     }
 }
 
+/// How well each row fits its best category: the cosine (centred space) to the mean direction of
+/// all rows mapped to that category. 0 means no closer to its category's testimonies than to the
+/// average testimony.
+pub fn category_fit(points: &[f32], dim: usize, best: &[usize], categories: usize) -> Vec<f32> {
+    let mut sums = vec![0f64; categories * dim];
+    for (row, &k) in points.chunks_exact(dim).zip(best) {
+        for (s, &x) in sums[k * dim..(k + 1) * dim].iter_mut().zip(row) {
+            *s += x as f64;
+        }
+    }
+    let centroids: Vec<f32> = sums
+        .chunks_exact(dim)
+        .flat_map(|c| {
+            let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
+            c.iter().map(move |x| (x / norm) as f32).collect::<Vec<_>>()
+        })
+        .collect();
+    points
+        .chunks_exact(dim)
+        .zip(best)
+        .map(|(row, &k)| dot(row, &centroids[k * dim..(k + 1) * dim]))
+        .collect()
+}
+
+/// The second category when the testimony clearly raises it too: at least a quarter of the
+/// probability and at least half the first category's.
+pub fn secondary(mapping: &Mapping, row: usize) -> Option<usize> {
+    let p = mapping.row(row);
+    let first = mapping.best[row];
+    let (second, p2) = p.iter().enumerate().filter(|&(k, _)| k != first).fold(
+        None::<(usize, f32)>,
+        |b, (k, &v)| match b {
+            Some((_, bv)) if bv >= v => b,
+            _ => Some((k, v)),
+        },
+    )?;
+    (p2 >= 0.25 && p2 >= 0.5 * p[first]).then_some(second)
+}
+
 /// How many times a manual tag counts against one self-training pseudo-label.
 pub const TAG_WEIGHT: usize = 5;
 
@@ -481,6 +520,17 @@ fn cholesky_solve(l: &[f64], n: usize, b: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_and_secondary_follow_their_definitions() {
+        // Two rows on one side, one row opposite: the opposite row does not fit category 0.
+        let points = [1.0, 0.0, 0.8, 0.6, -1.0, 0.0];
+        let fit = category_fit(&points, 2, &[0, 0, 0], 1);
+        assert!(fit[0] > 0.0 && fit[1] > 0.0 && fit[2] < 0.0, "{fit:?}");
+        let m = from_z(vec![2.0, 1.8, -3.0, 3.0, -3.0, -3.0], 3, 0);
+        assert_eq!(secondary(&m, 0), Some(1));
+        assert_eq!(secondary(&m, 1), None);
+    }
 
     #[test]
     fn cholesky_solves_a_small_system() {

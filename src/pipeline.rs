@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub zero_shot: bool,
     /// Manually tagged testimonies (id, category) for few-shot mapping.
     pub labels: Option<PathBuf>,
+    /// A testimony whose fit to its category is at or below this goes to `none`.
+    pub none_threshold: f32,
 }
 
 impl RunConfig {
@@ -59,6 +61,7 @@ impl RunConfig {
             progress: true,
             zero_shot: false,
             labels: None,
+            none_threshold: 0.0,
         }
     }
 }
@@ -254,6 +257,8 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let best: Vec<(usize, f32)> = (0..distinct.len())
         .map(|d| (mapping.best[d], scores[d * categories + mapping.best[d]]))
         .collect();
+    let fit = map::category_fit(&centered, emb.dim, &mapping.best, categories);
+    let outside: Vec<bool> = fit.iter().map(|&f| f <= config.none_threshold).collect();
     timings.map_s = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -357,8 +362,21 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             .collect(),
         pillar: distinct_of
             .iter()
-            .map(|d| d.map(|d| taxonomy.categories[best[d].0].id.clone()))
+            .map(|d| {
+                d.map(|d| match outside[d] {
+                    true => "none".to_string(),
+                    false => taxonomy.categories[best[d].0].id.clone(),
+                })
+            })
             .collect(),
+        pillars_secondary: distinct_of
+            .iter()
+            .map(|d| {
+                d.and_then(|d| map::secondary(&mapping, d))
+                    .map(|k| taxonomy.categories[k].id.clone())
+            })
+            .collect(),
+        pillar_fit: per_row(&|d| fit[d]),
         pillar_score: per_row(&|d| best[d].1),
         pillar_margin: per_row(&|d| mapping.margin[d]),
         category_scores: taxonomy
@@ -420,6 +438,8 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             "method": if config.zero_shot { "zero-shot: raw cosine to the category prototypes, argmax" } else { "label-free: centred cosine, standardised per category, self-trained shrunk LDA" },
             "self_training_rounds": mapping.rounds,
             "scores": if config.zero_shot { "cosine" } else { "probability" },
+            "none_threshold": config.none_threshold,
+            "none": distinct_of.iter().filter(|d| d.is_some_and(|d| outside[d])).count(),
         },
         "clustering": {
             "method": "spherical k-means micro-clusters, Ward agglomeration, silhouette-chosen cut, Lloyd polish",

@@ -248,6 +248,8 @@ pub struct AssignmentTable<'a> {
     pub pillar: Vec<Option<String>>,
     pub pillar_score: Vec<Option<f32>>,
     pub pillar_margin: Vec<Option<f32>>,
+    pub pillar_fit: Vec<Option<f32>>,
+    pub pillars_secondary: Vec<Option<String>>,
     /// `score_<category id>` columns.
     pub category_scores: Vec<(String, Vec<Option<f32>>)>,
     pub status: Vec<String>,
@@ -265,6 +267,8 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         Column::new("pillar".into(), &table.pillar),
         Column::new("pillar_score".into(), &table.pillar_score),
         Column::new("pillar_margin".into(), &table.pillar_margin),
+        Column::new("pillar_fit".into(), &table.pillar_fit),
+        Column::new("pillars_secondary".into(), &table.pillars_secondary),
     ];
     for (id, values) in &table.category_scores {
         cols.push(Column::new(format!("score_{id}").into(), values));

@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Manually tagged testimonies (columns id and category id or name) for few-shot mapping.
     #[arg(long)]
     labels: Option<PathBuf>,
+    /// Testimonies whose fit to their category (cosine to its testimonies' mean direction, centred)
+    /// is at or below this go to `none`, outside the taxonomy.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    none_threshold: f32,
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
@@ -64,6 +68,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     config.use_cache = !args.no_cache;
     config.zero_shot = args.zero_shot;
     config.labels = args.labels;
+    config.none_threshold = args.none_threshold;
     config.csv = if args.excel {
         CsvStyle::excel()
     } else {
