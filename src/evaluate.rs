@@ -1,4 +1,6 @@
-//! Stage 6: agreement between the tool's labels and a manual tagging.
+//! Stage 6: agreement between the tool's labels and a manual tagging, with figures an analyst can
+//! cite: classification scores with bootstrap intervals, abstentions, multi-label scores, and the
+//! agreement of themes with the tags.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -124,9 +126,437 @@ pub fn macro_f1(gold: &[&str], predicted: &[&str]) -> f64 {
     f1s.iter().sum::<f64>() / f1s.len().max(1) as f64
 }
 
+/// Per-category precision, recall, F1 and support (gold count).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PerCategory {
+    pub label: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+    pub predicted: usize,
+}
+
+/// Single-label classification scores over a fixed list of labels.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Classification {
+    pub rows: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub micro_f1: f64,
+    pub weighted_f1: f64,
+    pub cohen_kappa: f64,
+    pub per_category: Vec<PerCategory>,
+    /// Labels in the order of the confusion matrix.
+    pub labels: Vec<String>,
+    /// `confusion[gold][predicted]` counts.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+/// Scores of predictions against gold labels. `labels` fixes the label order; labels met in the data
+/// and missing from it are appended. Macro and weighted F1 average over the labels that occur in the
+/// gold set (a category never predicted counts 0; one never in the gold set has no recall to
+/// average), micro-F1 pools every decision.
+pub fn classification(gold: &[&str], predicted: &[&str], labels: &[String]) -> Classification {
+    assert_eq!(
+        gold.len(),
+        predicted.len(),
+        "gold and predictions of different lengths"
+    );
+    let mut labels: Vec<String> = labels.to_vec();
+    for l in gold.iter().chain(predicted) {
+        if !labels.iter().any(|x| x == l) {
+            labels.push(l.to_string());
+        }
+    }
+    let index = |l: &str| labels.iter().position(|x| x == l).unwrap();
+    let k = labels.len();
+    let mut confusion = vec![vec![0usize; k]; k];
+    for (g, p) in gold.iter().zip(predicted) {
+        confusion[index(g)][index(p)] += 1;
+    }
+    let n = gold.len();
+    let correct: usize = (0..k).map(|i| confusion[i][i]).sum();
+    let accuracy = if n == 0 {
+        0.0
+    } else {
+        correct as f64 / n as f64
+    };
+    let mut per_category = Vec::new();
+    for (i, label) in labels.iter().enumerate() {
+        let tp = confusion[i][i] as f64;
+        let support: usize = confusion[i].iter().sum();
+        let predicted_count: usize = (0..k).map(|g| confusion[g][i]).sum();
+        let precision = if predicted_count == 0 {
+            0.0
+        } else {
+            tp / predicted_count as f64
+        };
+        let recall = if support == 0 {
+            0.0
+        } else {
+            tp / support as f64
+        };
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        per_category.push(PerCategory {
+            label: label.clone(),
+            precision,
+            recall,
+            f1,
+            support,
+            predicted: predicted_count,
+        });
+    }
+    let in_gold: Vec<&PerCategory> = per_category.iter().filter(|c| c.support > 0).collect();
+    let macro_f1 = in_gold.iter().map(|c| c.f1).sum::<f64>() / in_gold.len().max(1) as f64;
+    let weighted_f1 =
+        in_gold.iter().map(|c| c.f1 * c.support as f64).sum::<f64>() / n.max(1) as f64;
+    // Micro-F1 over single-label decisions equals accuracy.
+    let micro_f1 = accuracy;
+    let expected: f64 = (0..k)
+        .map(|i| {
+            let row: usize = confusion[i].iter().sum();
+            let col: usize = (0..k).map(|g| confusion[g][i]).sum();
+            row as f64 * col as f64
+        })
+        .sum::<f64>()
+        / (n as f64 * n as f64).max(1.0);
+    let cohen_kappa = if (1.0 - expected).abs() < 1e-12 {
+        if accuracy == 1.0 {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        (accuracy - expected) / (1.0 - expected)
+    };
+    Classification {
+        rows: n,
+        accuracy,
+        macro_f1,
+        micro_f1,
+        weighted_f1,
+        cohen_kappa,
+        per_category,
+        labels,
+        confusion,
+    }
+}
+
+/// A 95% percentile bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// 95% bootstrap intervals (fixed seed) of accuracy, macro-F1 and kappa.
+pub fn bootstrap(
+    gold: &[&str],
+    predicted: &[&str],
+    labels: &[String],
+    resamples: usize,
+    seed: u64,
+) -> [Interval; 3] {
+    let mut rng = crate::cluster::Rng::new(seed);
+    let n = gold.len();
+    let mut values = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..resamples {
+        let idx: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+        let g: Vec<&str> = idx.iter().map(|&i| gold[i]).collect();
+        let p: Vec<&str> = idx.iter().map(|&i| predicted[i]).collect();
+        let c = classification(&g, &p, labels);
+        values[0].push(c.accuracy);
+        values[1].push(c.macro_f1);
+        values[2].push(c.cohen_kappa);
+    }
+    values.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
+        Interval {
+            low: at(0.025),
+            high: at(0.975),
+        }
+    })
+}
+
+/// Multi-label scores: per-label F1, Hamming loss and mean Jaccard index.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MultiLabel {
+    pub rows: usize,
+    pub hamming_loss: f64,
+    pub jaccard: f64,
+    pub per_label_f1: Vec<(String, f64)>,
+}
+
+pub fn multi_label(
+    gold: &[Vec<String>],
+    predicted: &[Vec<String>],
+    labels: &[String],
+) -> MultiLabel {
+    let n = gold.len();
+    let k = labels.len().max(1);
+    let mut wrong = 0usize;
+    let mut jaccard = 0.0;
+    for (g, p) in gold.iter().zip(predicted) {
+        let inter = g.iter().filter(|l| p.contains(l)).count();
+        let union = g.len() + p.iter().filter(|l| !g.contains(l)).count();
+        jaccard += if union == 0 {
+            1.0
+        } else {
+            inter as f64 / union as f64
+        };
+        wrong += labels
+            .iter()
+            .filter(|l| g.contains(l) != p.contains(l))
+            .count();
+    }
+    let per_label_f1 = labels
+        .iter()
+        .map(|l| {
+            let tp = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| g.contains(l) && p.contains(l))
+                .count() as f64;
+            let fp = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| !g.contains(l) && p.contains(l))
+                .count() as f64;
+            let fn_ = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| g.contains(l) && !p.contains(l))
+                .count() as f64;
+            (
+                l.clone(),
+                if tp == 0.0 {
+                    0.0
+                } else {
+                    2.0 * tp / (2.0 * tp + fp + fn_)
+                },
+            )
+        })
+        .collect();
+    MultiLabel {
+        rows: n,
+        hamming_loss: wrong as f64 / (n * k).max(1) as f64,
+        jaccard: jaccard / n.max(1) as f64,
+        per_label_f1,
+    }
+}
+
+/// Agreement of a partition (themes) with gold labels.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Partition {
+    pub rows: usize,
+    pub ari: f64,
+    pub nmi: f64,
+    pub homogeneity: f64,
+    pub completeness: f64,
+    pub v_measure: f64,
+    pub purity: f64,
+}
+
+pub fn partition<A: Eq + Hash + Clone, B: Eq + Hash + Clone>(
+    clusters: &[A],
+    gold: &[B],
+) -> Partition {
+    let n = clusters.len() as f64;
+    let (table, rows, cols) = contingency(clusters, gold);
+    let (h_clusters, h_gold) = (entropy(&rows, n), entropy(&cols, n));
+    // H(gold | cluster) and H(cluster | gold).
+    let mut h_gold_given = 0.0;
+    let mut h_cluster_given = 0.0;
+    for (i, row) in table.iter().enumerate() {
+        for (j, &nij) in row.iter().enumerate() {
+            if nij > 0.0 {
+                h_gold_given -= nij / n * (nij / rows[i]).ln();
+                h_cluster_given -= nij / n * (nij / cols[j]).ln();
+            }
+        }
+    }
+    let homogeneity = if h_gold == 0.0 {
+        1.0
+    } else {
+        1.0 - h_gold_given / h_gold
+    };
+    let completeness = if h_clusters == 0.0 {
+        1.0
+    } else {
+        1.0 - h_cluster_given / h_clusters
+    };
+    let v_measure = if homogeneity + completeness == 0.0 {
+        0.0
+    } else {
+        2.0 * homogeneity * completeness / (homogeneity + completeness)
+    };
+    let purity = table
+        .iter()
+        .map(|r| r.iter().cloned().fold(0.0, f64::max))
+        .sum::<f64>()
+        / n.max(1.0);
+    Partition {
+        rows: clusters.len(),
+        ari: adjusted_rand_index(clusters, gold),
+        nmi: normalized_mutual_info(clusters, gold),
+        homogeneity,
+        completeness,
+        v_measure,
+        purity,
+    }
+}
+
+/// One point of the accuracy-coverage curve: keep the `coverage` most confident rows.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CoveragePoint {
+    pub coverage: f64,
+    pub accuracy: f64,
+    /// Confidence of the least confident row kept (the threshold that gives this coverage).
+    pub threshold: f64,
+}
+
+/// Accuracy of the most confident rows at coverages 10%, 20% … 100%; ties broken by input order.
+pub fn accuracy_coverage(correct: &[bool], confidence: &[f64]) -> Vec<CoveragePoint> {
+    let n = correct.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| confidence[b].total_cmp(&confidence[a]).then(a.cmp(&b)));
+    (1..=10)
+        .filter_map(|step| {
+            let keep = ((n as f64) * step as f64 / 10.0).round() as usize;
+            if keep == 0 {
+                return None;
+            }
+            let right = order[..keep].iter().filter(|&&i| correct[i]).count();
+            Some(CoveragePoint {
+                coverage: keep as f64 / n as f64,
+                accuracy: right as f64 / keep as f64,
+                threshold: confidence[order[keep - 1]],
+            })
+        })
+        .collect()
+}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn classification_by_hand_with_a_category_never_predicted() {
+        let gold = ["a", "a", "b", "b", "c", "c"];
+        let pred = ["a", "b", "b", "b", "a", "b"];
+        let c = classification(&gold, &pred, &strings(&["a", "b", "c"]));
+        assert!((c.accuracy - 0.5).abs() < 1e-12);
+        // a: P 1/2 R 1/2 F 1/2; b: P 2/4 R 2/2 F 2/3; c: never predicted, F 0.
+        let f = |l: &str| {
+            c.per_category
+                .iter()
+                .find(|p| p.label == l)
+                .unwrap()
+                .clone()
+        };
+        assert!((f("a").f1 - 0.5).abs() < 1e-12);
+        assert!((f("b").precision - 0.5).abs() < 1e-12 && (f("b").recall - 1.0).abs() < 1e-12);
+        assert_eq!((f("c").f1, f("c").predicted, f("c").support), (0.0, 0, 2));
+        assert!((c.macro_f1 - (0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
+        assert!((c.weighted_f1 - (0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
+        assert_eq!(
+            c.confusion,
+            vec![vec![1, 1, 0], vec![0, 2, 0], vec![1, 1, 0]]
+        );
+        // kappa: po = 0.5, pe = (2·2 + 2·4 + 2·0)/36 = 1/3 → 0.25.
+        assert!((c.cohen_kappa - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_single_category_gold_and_perfect_agreement() {
+        let c = classification(&["a", "a", "a"], &["a", "a", "b"], &strings(&["a", "b"]));
+        assert!((c.accuracy - 2.0 / 3.0).abs() < 1e-12);
+        // Only "a" is in the gold set: macro-F1 is its F1 (P 1, R 2/3 → 0.8).
+        assert!((c.macro_f1 - 0.8).abs() < 1e-12);
+        // pe = (3·2)/9, po = 2/3 → kappa 0 (no better than chance given the margins).
+        assert!(c.cohen_kappa.abs() < 1e-12);
+        let perfect = classification(&["a", "a"], &["a", "a"], &strings(&["a"]));
+        assert_eq!((perfect.accuracy, perfect.cohen_kappa), (1.0, 1.0));
+    }
+
+    #[test]
+    fn bootstrap_intervals_contain_the_estimate_and_are_reproducible() {
+        let gold: Vec<&str> = (0..200)
+            .map(|i| if i % 2 == 0 { "a" } else { "b" })
+            .collect();
+        let pred: Vec<&str> = (0..200)
+            .map(|i| {
+                if i % 5 == 0 {
+                    "b"
+                } else if i % 2 == 0 {
+                    "a"
+                } else {
+                    "b"
+                }
+            })
+            .collect();
+        let labels = strings(&["a", "b"]);
+        let c = classification(&gold, &pred, &labels);
+        let ci = bootstrap(&gold, &pred, &labels, 300, 42);
+        assert!(
+            ci[0].low <= c.accuracy && c.accuracy <= ci[0].high,
+            "{ci:?} {}",
+            c.accuracy
+        );
+        assert!(ci[0].high - ci[0].low > 0.02 && ci[0].high - ci[0].low < 0.2);
+        assert_eq!(ci, bootstrap(&gold, &pred, &labels, 300, 42));
+    }
+
+    #[test]
+    fn multi_label_by_hand() {
+        let gold = vec![strings(&["p1", "p3"]), strings(&["p2"])];
+        let pred = vec![strings(&["p1"]), strings(&["p2", "p4"])];
+        let m = multi_label(&gold, &pred, &strings(&["p1", "p2", "p3", "p4"]));
+        // Mismatches: row 1 p3; row 2 p4 → 2 of 8.
+        assert!((m.hamming_loss - 0.25).abs() < 1e-12);
+        // Jaccard: 1/2 and 1/2.
+        assert!((m.jaccard - 0.5).abs() < 1e-12);
+        assert_eq!(m.per_label_f1[0], ("p1".to_string(), 1.0));
+        assert_eq!(m.per_label_f1[2].1, 0.0);
+    }
+
+    #[test]
+    fn partition_scores_by_hand() {
+        // sklearn: homogeneity_completeness_v_measure([0,0,1,1],[0,0,0,1]) on (labels, clusters).
+        let clusters = [0, 0, 0, 1];
+        let gold = ["x", "x", "y", "y"];
+        let p = partition(&clusters, &gold);
+        assert!((p.purity - 0.75).abs() < 1e-12);
+        assert!(
+            (p.homogeneity - 0.311_278_124_459_132_8).abs() < 1e-9,
+            "{}",
+            p.homogeneity
+        );
+        assert!((p.completeness - 0.383_688_546_596_344_3).abs() < 1e-9, "{}", p.completeness);
+        let perfect = partition(&[1, 1, 2], &["a", "a", "b"]);
+        assert_eq!((perfect.v_measure, perfect.purity), (1.0, 1.0));
+    }
+
+    #[test]
+    fn accuracy_coverage_keeps_the_most_confident_first() {
+        let correct = [true, false, true, true, false, true, true, true, true, true];
+        let confidence = [0.9, 0.1, 0.8, 0.7, 0.2, 0.6, 0.6, 0.5, 0.4, 0.3];
+        let curve = accuracy_coverage(&correct, &confidence);
+        assert_eq!(curve.len(), 10);
+        assert_eq!(curve[0].accuracy, 1.0);
+        assert!((curve[9].accuracy - 0.8).abs() < 1e-12);
+        assert!((curve[7].accuracy - 1.0).abs() < 1e-12);
+        assert_eq!(curve[0].threshold, 0.9);
+    }
 
     #[test]
     fn macro_f1_by_hand() {
