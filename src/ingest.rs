@@ -81,7 +81,18 @@ const TEXT_NAMES: [&str; 14] = [
     "avis",
 ];
 
-pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
+/// The columns of a file as text, before any column has a role.
+pub struct Table {
+    pub columns: Vec<TextColumn>,
+    pub sha256: String,
+    pub format: InputFormat,
+    pub encoding: Option<String>,
+    pub delimiter: Option<char>,
+    pub notes: Vec<String>,
+}
+
+/// Reads any supported file into text columns; an empty file or one without rows is an error.
+pub fn read_table(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let format = detect_format(path, &bytes);
@@ -114,6 +125,25 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
             path.display()
         );
     }
+    Ok(Table {
+        columns,
+        sha256,
+        format,
+        encoding,
+        delimiter,
+        notes,
+    })
+}
+
+pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
+    let Table {
+        columns,
+        sha256,
+        format,
+        encoding,
+        delimiter,
+        mut notes,
+    } = read_table(path)?;
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
 
     let id_column = match &options.id_column {
@@ -375,7 +405,7 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
-fn find_column(path: &Path, names: &[&str], wanted: &str, role: &str) -> Result<String> {
+pub fn find_column(path: &Path, names: &[&str], wanted: &str, role: &str) -> Result<String> {
     if let Some(n) = names.iter().find(|n| **n == wanted) {
         return Ok(n.to_string());
     }

@@ -20,6 +20,8 @@ enum Command {
     Model(cmd::model::ModelCommand),
     /// Find the themes of a file of testimonies and map them onto the categories.
     Run(cmd::run::RunArgs),
+    /// Agreement of a run's categories and themes with a manual tagging.
+    Evaluate(cmd::evaluate::EvaluateArgs),
     /// Embed the texts of a file into a Parquet table of vectors.
     Embed(cmd::embed::EmbedArgs),
     /// Measure embedding throughput on a file of texts.
@@ -38,6 +40,7 @@ fn main() {
     let result = match cli.command {
         Command::Model(c) => cmd::model::run(c),
         Command::Run(a) => cmd::run::run(a),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Embed(a) => cmd::embed::run(a),
         Command::Bench(a) => cmd::bench::run(a),
     };

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod embed;
+pub mod evaluate;
 pub mod model;
 pub mod run;
 

@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// is at or below this go to `none`, outside the taxonomy.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     none_threshold: f32,
+    /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
+    /// files land in the output directory.
+    #[arg(long)]
+    gold: Option<PathBuf>,
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
@@ -81,5 +85,25 @@ pub fn run(args: RunArgs) -> Result<()> {
         summary.themes,
         summary.out.display()
     );
+    if let Some(gold) = args.gold {
+        let evaluation =
+            verbatim::evaluate::files::evaluate(&verbatim::evaluate::files::EvaluateConfig {
+                predictions: summary.out.join("assignments.parquet"),
+                gold,
+                gold_column: None,
+                id_column: None,
+                label_map: None,
+                exclude_unknown: false,
+                out: summary.out.clone(),
+                seed: config.seed,
+            })?;
+        eprintln!(
+            "agreement with the manual tagging: accuracy {:.3}, macro-F1 {:.3}, kappa {:.3} → {}/evaluation.md",
+            evaluation["accuracy"].as_f64().unwrap_or(0.0),
+            evaluation["macro_f1"].as_f64().unwrap_or(0.0),
+            evaluation["cohen_kappa"].as_f64().unwrap_or(0.0),
+            summary.out.display()
+        );
+    }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! cite: classification scores with bootstrap intervals, abstentions, multi-label scores, and the
 //! agreement of themes with the tags.
 
+pub mod files;
+
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -541,7 +543,11 @@ mod tests {
             "{}",
             p.homogeneity
         );
-        assert!((p.completeness - 0.383_688_546_596_344_3).abs() < 1e-9, "{}", p.completeness);
+        assert!(
+            (p.completeness - 0.383_688_546_596_344_3).abs() < 1e-9,
+            "{}",
+            p.completeness
+        );
         let perfect = partition(&[1, 1, 2], &["a", "a", "b"]);
         assert_eq!((perfect.v_measure, perfect.purity), (1.0, 1.0));
     }

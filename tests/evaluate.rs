@@ -1,0 +1,204 @@
+//! `verbatim evaluate` on a real run, and its errors.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn verbatim(args: &[&str], paths: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(binary());
+    cmd.args(args);
+    for (flag, path) in paths {
+        cmd.arg(flag).arg(path);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_run_on_real_answers_is_evaluated_against_their_labels() {
+    model_path();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dev_subset(dir.path(), 600);
+    let out = dir.path().join("out");
+    let taxonomy =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/taxonomies/granddebat_demarches.toml");
+    let run = verbatim(
+        &["run"],
+        &[
+            ("--input", &input),
+            ("--out", &out),
+            ("--taxonomy", &taxonomy),
+            ("--gold", &input),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let e = read_json(&out.join("evaluation.json"));
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "micro_f1",
+        "weighted_f1",
+        "cohen_kappa",
+        "coverage",
+        "ari",
+        "nmi",
+        "v_measure",
+        "per_category",
+        "confusion",
+    ] {
+        assert!(!e[key].is_null(), "evaluation.json lacks {key}");
+    }
+    let accuracy = e["accuracy"].as_f64().unwrap();
+    assert!(accuracy > 0.7, "accuracy {accuracy}");
+    let ci = &e["confidence_intervals_95"]["accuracy"];
+    assert!(ci["low"].as_f64().unwrap() <= accuracy && accuracy <= ci["high"].as_f64().unwrap());
+    assert_eq!(e["rows"]["evaluated"], 600);
+    let confusion_total: u64 = e["confusion"]["rows_gold_columns_predicted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()))
+        .sum();
+    assert_eq!(confusion_total, 600);
+    let md = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
+    assert!(md.contains("| accuracy |") && md.contains("Confusion matrix"));
+    assert!(
+        out.join("evaluation_per_category.csv").exists()
+            && out.join("evaluation_confusion.csv").exists()
+    );
+
+    // The CSV form of the assignments gives the same figures.
+    let again = dir.path().join("again");
+    let from_csv = verbatim(
+        &["evaluate"],
+        &[
+            ("--predictions", &out.join("assignments.csv")),
+            ("--gold", &input),
+            ("--out", &again),
+        ],
+    );
+    assert!(
+        from_csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_csv.stderr)
+    );
+    let e2 = read_json(&again.join("evaluation.json"));
+    assert_eq!(e["macro_f1"], e2["macro_f1"]);
+    assert_eq!(e["cohen_kappa"], e2["cohen_kappa"]);
+}
+
+#[test]
+fn unknown_labels_missing_ids_and_no_overlap_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // Predictions written by hand in the assignments layout.
+    let pred = dir.path().join("assignments.csv");
+    std::fs::write(&pred, "id,theme_id,pillar,score_p1,score_p2,pillar_fit,status\na,0,p1,0.9,0.1,0.3,ok\nb,0,p2,0.2,0.8,0.2,ok\nc,1,p2,0.4,0.6,0.1,ok\n").unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    let unknown = write("unknown.csv", "id,label\na,p1\nb,salaires\nc,P2\n");
+    let out = verbatim(
+        &["evaluate"],
+        &[
+            ("--predictions", &pred),
+            ("--gold", &unknown),
+            ("--out", &dir.path().join("o1")),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("\"salaires\"") && err.contains("--label-map"),
+        "{err}"
+    );
+
+    // A label map resolves it; labels match ids without case.
+    let map = write("map.csv", "from,to\nsalaires,p1\n");
+    let ok = verbatim(
+        &["evaluate"],
+        &[
+            ("--predictions", &pred),
+            ("--gold", &unknown),
+            ("--label-map", &map),
+            ("--out", &dir.path().join("o2")),
+        ],
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let e = read_json(&dir.path().join("o2/evaluation.json"));
+    // a p1 ✓, b gold p1 / predicted p2 ✗, c p2 ✓.
+    assert!((e["accuracy"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+
+    let missing = write("missing.csv", "id,label\na,p1\nzz,p2\n");
+    let out = verbatim(
+        &["evaluate"],
+        &[
+            ("--predictions", &pred),
+            ("--gold", &missing),
+            ("--out", &dir.path().join("o3")),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("\"zz\"") && err.contains("--exclude-unknown"),
+        "{err}"
+    );
+    let excluded = verbatim(
+        &["evaluate", "--exclude-unknown"],
+        &[
+            ("--predictions", &pred),
+            ("--gold", &missing),
+            ("--out", &dir.path().join("o4")),
+        ],
+    );
+    assert!(excluded.status.success());
+    assert_eq!(
+        read_json(&dir.path().join("o4/evaluation.json"))["rows"]["excluded_missing_ids"],
+        1
+    );
+
+    let disjoint = write("disjoint.csv", "id,label\nx,p1\ny,p2\n");
+    let out = verbatim(
+        &["evaluate", "--exclude-unknown"],
+        &[
+            ("--predictions", &pred),
+            ("--gold", &disjoint),
+            ("--out", &dir.path().join("o5")),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("nothing to compare"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o5/evaluation.json").exists());
+
+    // Multi-label cells.
+    let multi = write("multi.csv", "id,label\na,p1|p2\nb,p2\nc,p1\n");
+    let ok = verbatim(
+        &["evaluate"],
+        &[
+            ("--predictions", &pred),
+            ("--gold", &multi),
+            ("--out", &dir.path().join("o6")),
+        ],
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let e = read_json(&dir.path().join("o6/evaluation.json"));
+    assert_eq!(e["rows"]["multi_label"], 1);
+    assert!(!e["multi_label"]["hamming_loss"].is_null());
+}
