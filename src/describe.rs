@@ -156,10 +156,12 @@ pub fn keywords(
     let mut surfaces: HashMap<String, HashMap<String, f64>> = HashMap::new();
     let mut stems_of: HashMap<String, Vec<String>> = HashMap::new();
     let mut theme_terms = vec![0f64; themes];
+    let mut theme_docs = vec![0f64; themes];
     for ((text, &label), &w) in texts.iter().zip(labels).zip(weights) {
         if w <= 0.0 {
             continue;
         }
+        theme_docs[label] += w as f64;
         let mut seen = HashSet::new();
         for term in analyzer.terms(text) {
             *surfaces
@@ -190,9 +192,15 @@ pub fn keywords(
     (0..themes)
         .map(|t| {
             let total = theme_terms[t].max(1.0);
+            // A theme of a handful of testimonies rarely repeats a word: one use is then enough.
+            let min_docs = if theme_docs[t] < 2.0 * options.min_docs as f64 {
+                1.0
+            } else {
+                options.min_docs as f64
+            };
             let mut scored: Vec<(&String, f64, f64)> = doc_freq[t]
                 .iter()
-                .filter(|(_, &df)| df >= options.min_docs as f64)
+                .filter(|(_, &df)| df >= min_docs)
                 .map(|(k, &df)| {
                     let tf = df / total;
                     let idf = (1.0 + average / overall[k.as_str()]).ln();
@@ -397,6 +405,24 @@ mod tests {
             .iter()
             .all(|k| !STOP_WORDS.split(' ').any(|s| s == *k)));
         assert_eq!(title(&kw[1][..1]), "Paperasse");
+    }
+
+    #[test]
+    fn a_tiny_theme_still_gets_keywords() {
+        let a = FrenchAnalyzer::new();
+        let kw = keywords(
+            &a,
+            &["Les salaires sont bas.", "Trop de paperasse."],
+            &[0, 0],
+            &[1.0, 1.0],
+            1,
+            &KeywordOptions::default(),
+        );
+        let words: Vec<&str> = kw[0].iter().map(|k| k.text.as_str()).collect();
+        assert!(
+            words.contains(&"salaires") && words.contains(&"paperasse"),
+            "{words:?}"
+        );
     }
 
     #[test]
