@@ -77,6 +77,42 @@ pub fn center(data: &[f32], dim: usize, mean: &[f32]) -> Vec<f32> {
     out
 }
 
+/// Coordinates of each row on the first two principal axes (power iteration from a fixed start, so
+/// deterministic), for the map of the report. Rows should be centred.
+pub fn project_2d(data: &[f32], dim: usize) -> Vec<[f32; 2]> {
+    let rows: Vec<&[f32]> = data.chunks_exact(dim).collect();
+    let mut axes: Vec<Vec<f64>> = Vec::new();
+    for _ in 0..2 {
+        let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + (i % 7) as f64 / 7.0).collect();
+        for _ in 0..60 {
+            // w = Σ_r (x_r·v) x_r, with earlier axes removed.
+            let mut w = vec![0f64; dim];
+            for r in &rows {
+                let p: f64 = r.iter().zip(&v).map(|(a, b)| *a as f64 * b).sum();
+                for (wi, &x) in w.iter_mut().zip(r.iter()) {
+                    *wi += p * x as f64;
+                }
+            }
+            for a in &axes {
+                let p: f64 = w.iter().zip(a).map(|(x, y)| x * y).sum();
+                w.iter_mut().zip(a).for_each(|(x, y)| *x -= p * y);
+            }
+            let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                break;
+            }
+            v = w.iter().map(|x| x / norm).collect();
+        }
+        axes.push(v);
+    }
+    rows.iter()
+        .map(|r| {
+            let p = |a: &Vec<f64>| r.iter().zip(a).map(|(x, y)| *x as f64 * y).sum::<f64>() as f32;
+            [p(&axes[0]), p(&axes[1])]
+        })
+        .collect()
+}
+
 /// Row-major matrix of unit vectors.
 pub struct Points<'a> {
     pub data: &'a [f32],
@@ -616,6 +652,16 @@ mod tests {
             }
         }
         (data, dim)
+    }
+
+    #[test]
+    fn projection_separates_points_along_the_main_axis() {
+        let data = [
+            1.0f32, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0, -0.1, 0.0,
+        ];
+        let xy = project_2d(&data, 3);
+        assert!((xy[0][0].abs() - 1.0).abs() < 1e-4 && (xy[0][0] + xy[1][0]).abs() < 1e-4);
+        assert!((xy[2][1].abs() - 0.1).abs() < 1e-4);
     }
 
     #[test]

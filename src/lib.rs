@@ -13,5 +13,6 @@ pub mod ingest;
 pub mod map;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod table;
 pub mod taxonomy;

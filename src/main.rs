@@ -22,6 +22,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Agreement of a run's categories and themes with a manual tagging.
     Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Rebuild report.html and report.md from a run's tables, without recomputing.
+    Report(cmd::report::ReportArgs),
     /// Embed the texts of a file into a Parquet table of vectors.
     Embed(cmd::embed::EmbedArgs),
     /// Measure embedding throughput on a file of texts.
@@ -41,6 +43,7 @@ fn main() {
         Command::Model(c) => cmd::model::run(c),
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
+        Command::Report(a) => cmd::report::run(a),
         Command::Embed(a) => cmd::embed::run(a),
         Command::Bench(a) => cmd::bench::run(a),
     };

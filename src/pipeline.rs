@@ -108,6 +108,8 @@ struct RowCounts {
 
 #[derive(Debug, Default, Serialize)]
 struct Timings {
+    /// When the run finished (UTC), for the report's methods section.
+    finished_at: String,
     ingest_s: f64,
     model_load_s: f64,
     embed_s: f64,
@@ -186,6 +188,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     };
     let clustering = cluster::cluster(&points, &weights, &cluster_options);
     let k = clustering.themes();
+    let projection = cluster::project_2d(&centered, emb.dim);
     timings.cluster_s = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -377,6 +380,8 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             })
             .collect(),
         pillar_fit: per_row(&|d| fit[d]),
+        map_x: per_row(&|d| projection[d][0]),
+        map_y: per_row(&|d| projection[d][1]),
         pillar_score: per_row(&|d| best[d].1),
         pillar_margin: per_row(&|d| mapping.margin[d]),
         category_scores: taxonomy
@@ -400,6 +405,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     table::write_themes(&config.out, &theme_rows, config.csv)?;
     table::write_assignments(&config.out, &table, config.csv)?;
     timings.write_s = clock.elapsed().as_secs_f64();
+    timings.finished_at = utc_now();
 
     let empty = statuses.iter().filter(|s| **s == RowStatus::Empty).count();
     let duplicates = statuses
@@ -547,6 +553,29 @@ fn read_tags(
         );
     }
     Ok(Tags { pairs, none })
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days; no calendar crate needed).
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn input_record(corpus: &Corpus) -> serde_json::Value {

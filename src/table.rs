@@ -239,6 +239,74 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
     write_csv(&dir.join("themes.csv"), &mut csv, style)
 }
 
+/// Reads `themes.parquet` back (for `verbatim report`).
+pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
+    let df = read_parquet(path)?;
+    let col = |name: &str| -> Result<Column> {
+        df.column(name)
+            .cloned()
+            .with_context(|| format!("{} has no column {name}", path.display()))
+    };
+    let strings = |name: &str| -> Result<Vec<String>> {
+        Ok(col(name)?
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect())
+    };
+    let floats = |name: &str| -> Result<Vec<f64>> {
+        Ok(col(name)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    };
+    let lists = |name: &str| -> Result<Vec<Vec<String>>> {
+        let c = col(name)?;
+        let l = c.list()?;
+        (0..l.len())
+            .map(|i| {
+                Ok(match l.get_as_series(i) {
+                    Some(s) => s
+                        .str()?
+                        .iter()
+                        .map(|v| v.unwrap_or("").to_string())
+                        .collect(),
+                    None => Vec::new(),
+                })
+            })
+            .collect()
+    };
+    let (ids, titles, sizes, shares) = (
+        floats("theme_id")?,
+        strings("title")?,
+        floats("size")?,
+        floats("share")?,
+    );
+    let (pillars, scores, purity) = (
+        strings("pillar")?,
+        floats("pillar_score")?,
+        floats("pillar_purity")?,
+    );
+    let (keywords, quotes, quote_ids) = (lists("keywords")?, lists("quotes")?, lists("quote_ids")?);
+    Ok((0..df.height())
+        .map(|i| ThemeRow {
+            theme_id: ids[i] as u32,
+            title: titles[i].clone(),
+            size: sizes[i] as u32,
+            share: shares[i],
+            pillar: pillars[i].clone(),
+            pillar_score: scores[i] as f32,
+            pillar_purity: purity[i] as f32,
+            keywords: keywords[i].clone(),
+            quotes: quotes[i].clone(),
+            quote_ids: quote_ids[i].clone(),
+        })
+        .collect())
+}
+
 /// The columns of `assignments`: one value per input row, in input order.
 pub struct AssignmentTable<'a> {
     pub ids: &'a [String],
@@ -250,6 +318,9 @@ pub struct AssignmentTable<'a> {
     pub pillar_margin: Vec<Option<f32>>,
     pub pillar_fit: Vec<Option<f32>>,
     pub pillars_secondary: Vec<Option<String>>,
+    /// Position on the first two principal axes of the embeddings (the report's map).
+    pub map_x: Vec<Option<f32>>,
+    pub map_y: Vec<Option<f32>>,
     /// `score_<category id>` columns.
     pub category_scores: Vec<(String, Vec<Option<f32>>)>,
     pub status: Vec<String>,
@@ -274,6 +345,8 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         cols.push(Column::new(format!("score_{id}").into(), values));
     }
     cols.push(Column::new("status".into(), &table.status));
+    cols.push(Column::new("map_x".into(), &table.map_x));
+    cols.push(Column::new("map_y".into(), &table.map_y));
     for col in table.passthrough {
         let name = if cols.iter().any(|c| c.name().as_str() == col.name) {
             format!("input_{}", col.name)

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod embed;
 pub mod evaluate;
 pub mod model;
+pub mod report;
 pub mod run;
 
 use clap::Args;

@@ -54,6 +54,9 @@ pub struct RunArgs {
     /// files land in the output directory.
     #[arg(long)]
     gold: Option<PathBuf>,
+    /// Language of report.html and report.md.
+    #[arg(long, value_enum, default_value_t = verbatim::report::Lang::Fr)]
+    lang: verbatim::report::Lang,
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
@@ -105,5 +108,10 @@ pub fn run(args: RunArgs) -> Result<()> {
             summary.out.display()
         );
     }
+    verbatim::report::write_report(&summary.out, args.lang)?;
+    eprintln!(
+        "report: {}/report.html and report.md",
+        summary.out.display()
+    );
     Ok(())
 }

@@ -1,0 +1,24 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use verbatim::report::{self, Lang};
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Output directory of `verbatim run` (themes.parquet, assignments.parquet, run.json).
+    #[arg(long)]
+    from: PathBuf,
+    /// Language of the report.
+    #[arg(long, value_enum, default_value_t = Lang::Fr)]
+    lang: Lang,
+}
+
+pub fn run(args: ReportArgs) -> Result<()> {
+    report::write_report(&args.from, args.lang)?;
+    eprintln!(
+        "wrote {0}/report.html and {0}/report.md",
+        args.from.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The report: self-contained HTML and Markdown, in French or English, rebuilt from the tables.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+#[test]
+fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
+    model_path();
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.path().join("out");
+    let run = Command::new(binary())
+        .args(["run", "--input"])
+        .arg(root.join("data/temoignages.csv"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--gold")
+        .arg(root.join("data/etiquetage_manuel.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"fr\">"));
+    for section in [
+        "Le corpus en bref",
+        "Thèmes par catégorie",
+        "Carte des témoignages",
+        "Taille des thèmes",
+        "Accord avec l'étiquetage manuel",
+        "Méthode",
+    ] {
+        assert!(html.contains(section), "missing section {section}");
+    }
+    assert!(
+        html.contains("<svg") && html.contains("<circle"),
+        "charts are inline SVG"
+    );
+    // Self-contained: nothing is fetched (the SVG namespace is an identifier, not a request).
+    for needle in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(needle), "the report refers to {needle}");
+    }
+    assert!(
+        html.contains(verbatim::model::DEFAULT_MODEL_SHA256),
+        "methods name the model checksum"
+    );
+    // Quotes are escaped HTML: a testimony cannot inject markup.
+    assert!(!html.contains("<b>parking"));
+
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let rebuilt = Command::new(binary())
+        .args(["report", "--from"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(rebuilt.status.success());
+    assert_eq!(
+        md,
+        std::fs::read_to_string(out.join("report.md")).unwrap(),
+        "report --from rebuilds the same report"
+    );
+
+    let english = Command::new(binary())
+        .args(["report", "--lang", "en", "--from"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(english.status.success());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("lang=\"en\"")
+            && html.contains("The corpus at a glance")
+            && html.contains("Themes by category")
+    );
+
+    let missing = Command::new(binary())
+        .args(["report", "--from"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        !missing.status.success() && err.contains("verbatim run"),
+        "{err}"
+    );
+}
