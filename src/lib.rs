@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod map;
 pub mod model;
 pub mod pipeline;
+pub mod privacy;
 pub mod report;
 pub mod table;
 pub mod taxonomy;

@@ -40,6 +40,8 @@ pub struct RunConfig {
     pub labels: Option<PathBuf>,
     /// A testimony whose fit to its category is at or below this goes to `none`.
     pub none_threshold: f32,
+    /// Replace personal data in quotes and keywords with placeholders (default on).
+    pub pseudonymise: bool,
 }
 
 impl RunConfig {
@@ -62,6 +64,7 @@ impl RunConfig {
             zero_shot: false,
             labels: None,
             none_threshold: 0.0,
+            pseudonymise: true,
         }
     }
 }
@@ -288,6 +291,20 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         }
     }
     let assigned = distinct_of.iter().filter(|d| d.is_some()).count();
+    let pseudonymiser = crate::privacy::Pseudonymiser::new();
+    let mut replaced = 0usize;
+    let mut publish = |text: String| -> String {
+        if !config.pseudonymise {
+            return text;
+        }
+        match pseudonymiser.apply(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(safe) => {
+                replaced += 1;
+                safe
+            }
+        }
+    };
     let mut theme_rows = Vec::with_capacity(k);
     for theme in 0..k {
         let members: Vec<usize> = (0..distinct.len())
@@ -335,10 +352,18 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             pillar: taxonomy.categories[pillar].id.clone(),
             pillar_score,
             pillar_purity: purity,
-            keywords: keywords[theme].iter().map(|k| k.text.clone()).collect(),
+            keywords: keywords[theme]
+                .iter()
+                .map(|k| publish(k.text.clone()))
+                .collect(),
             quotes: picked
                 .iter()
-                .map(|&d| describe::trim_quote(&corpus.texts[distinct[d]], config.quote_chars))
+                .map(|&d| {
+                    publish(describe::trim_quote(
+                        &corpus.texts[distinct[d]],
+                        config.quote_chars,
+                    ))
+                })
                 .collect(),
             quote_ids: picked
                 .iter()
@@ -436,9 +461,11 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             "keywords": config.keywords,
             "quote_chars": config.quote_chars,
             "taxonomy": taxonomy.source,
+            "pseudonymise": config.pseudonymise,
             "csv": {"separator": (config.csv.separator as char).to_string(), "bom": config.csv.bom},
         },
         "taxonomy": taxonomy.categories,
+        "privacy": {"pseudonymised": config.pseudonymise, "quotes_or_keywords_changed": replaced},
         "few_shot": few_shot_record,
         "mapping": {
             "method": if config.zero_shot { "zero-shot: raw cosine to the category prototypes, argmax" } else { "label-free: centred cosine, standardised per category, self-trained shrunk LDA" },

@@ -57,6 +57,10 @@ pub struct RunArgs {
     /// Language of report.html and report.md.
     #[arg(long, value_enum, default_value_t = verbatim::report::Lang::Fr)]
     lang: verbatim::report::Lang,
+    /// Keep personal data (e-mails, phones, NIR, IBAN, addresses, names after a title) in quotes
+    /// and keywords; by default they become placeholders such as [NOM].
+    #[arg(long)]
+    no_pseudonymise: bool,
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
@@ -76,6 +80,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     config.zero_shot = args.zero_shot;
     config.labels = args.labels;
     config.none_threshold = args.none_threshold;
+    config.pseudonymise = !args.no_pseudonymise;
     config.csv = if args.excel {
         CsvStyle::excel()
     } else {
