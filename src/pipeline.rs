@@ -76,6 +76,58 @@ pub enum RowStatus {
     Empty,
     /// Same text (after trimming and collapsing spaces) as an earlier row, by index.
     DuplicateOf(usize),
+    /// No letter at all (only digits, emoji or punctuation): nothing to understand.
+    NoWords,
+}
+
+/// The text the model and the keywords see: markup tags removed, common entities decoded, spaces
+/// collapsed. Quotes keep the original text.
+pub fn analysis_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('<') && !text.contains('&') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let tag =
+        TAG.get_or_init(|| regex::Regex::new(r"</?[A-Za-z][^<>]{0,200}>").expect("valid pattern"));
+    let stripped = tag.replace_all(text, " ");
+    let decoded = stripped
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    std::borrow::Cow::Owned(decoded.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A rough language guess from function words: "fr", "en", "es", "de", "it", or "unknown" when a
+/// text is too short to tell. Texts in another language are flagged, not dropped.
+pub fn detect_language(text: &str) -> &'static str {
+    const WORDS: [(&str, &str); 5] = [
+        ("fr", "le la les des et est une pas que qui pour dans sur nous ils elle sont avec mais très plus ce cette du au aux je"),
+        ("en", "the and is are of to in that it for not with was this have be they we you our on at"),
+        ("es", "el los las y que en no es por para con una del se lo como pero muy su"),
+        ("de", "der die das und ist nicht ich sie mit zu den ein eine auf für sind wir auch"),
+        ("it", "il che di non per un una sono con del della gli le molto anche ma è"),
+    ];
+    let lower = text.to_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut best = ("unknown", 0usize);
+    for (lang, list) in WORDS {
+        let set: std::collections::HashSet<&str> = list.split(' ').collect();
+        let hits = tokens.iter().filter(|t| set.contains(*t)).count();
+        if hits > best.1 {
+            best = (lang, hits);
+        }
+    }
+    if best.1 >= 2 {
+        best.0
+    } else {
+        "unknown"
+    }
 }
 
 /// Classifies rows: empty texts, and exact duplicates of an earlier row.
@@ -85,9 +137,14 @@ pub fn row_statuses(texts: &[String]) -> Vec<RowStatus> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let key = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            let key = analysis_text(t)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             if key.is_empty() {
                 RowStatus::Empty
+            } else if !key.chars().any(char::is_alphabetic) {
+                RowStatus::NoWords
             } else if let Some(&j) = first.get(&key) {
                 RowStatus::DuplicateOf(j)
             } else {
@@ -107,6 +164,8 @@ struct RowCounts {
     duplicates: usize,
     rejected: usize,
     rejected_by_reason: HashMap<String, usize>,
+    /// Guessed language of the embedded rows (other languages are processed, and flagged).
+    languages: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -164,7 +223,11 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     timings.model_load_s = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
-    let texts: Vec<&str> = distinct.iter().map(|&i| corpus.texts[i].as_str()).collect();
+    let cleaned: Vec<std::borrow::Cow<str>> = distinct
+        .iter()
+        .map(|&i| analysis_text(&corpus.texts[i]))
+        .collect();
+    let texts: Vec<&str> = cleaned.iter().map(|t| t.as_ref()).collect();
     let emb = embedder.embed(&texts)?;
     eprintln!(
         "embedded {} distinct texts ({} from the cache)",
@@ -405,6 +468,10 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             })
             .collect(),
         pillar_fit: per_row(&|d| fit[d]),
+        language: distinct_of
+            .iter()
+            .map(|d| d.map(|d| detect_language(texts[d]).to_string()))
+            .collect(),
         map_x: per_row(&|d| projection[d][0]),
         map_y: per_row(&|d| projection[d][1]),
         pillar_score: per_row(&|d| best[d].1),
@@ -421,6 +488,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
                 RowStatus::Ok => "ok".to_string(),
                 RowStatus::Empty => "empty".to_string(),
                 RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", corpus.ids[*j]),
+                RowStatus::NoWords => "rejected:no_words".to_string(),
             })
             .collect(),
         passthrough: &corpus.passthrough,
@@ -433,6 +501,14 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     timings.finished_at = utc_now();
 
     let empty = statuses.iter().filter(|s| **s == RowStatus::Empty).count();
+    let no_words = statuses
+        .iter()
+        .filter(|s| **s == RowStatus::NoWords)
+        .count();
+    let mut languages: std::collections::BTreeMap<String, usize> = Default::default();
+    for l in table.language.iter().flatten() {
+        *languages.entry(l.clone()).or_default() += 1;
+    }
     let duplicates = statuses
         .iter()
         .filter(|s| matches!(s, RowStatus::DuplicateOf(_)))
@@ -440,6 +516,9 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut rejected_by_reason = HashMap::new();
     if empty > 0 {
         rejected_by_reason.insert("empty".to_string(), empty);
+    }
+    if no_words > 0 {
+        rejected_by_reason.insert("no_words".to_string(), no_words);
     }
     let run_json = serde_json::json!({
         "input": input_record(&corpus),
@@ -449,8 +528,9 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             assigned,
             weakly_attached: distinct_of.iter().filter(|d| d.is_some_and(|d| clustering.weak[d])).count(),
             duplicates,
-            rejected: empty,
+            rejected: empty + no_words,
             rejected_by_reason,
+            languages,
         },
         "model": loaded.info,
         "parameters": {

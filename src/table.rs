@@ -318,6 +318,8 @@ pub struct AssignmentTable<'a> {
     pub pillar_margin: Vec<Option<f32>>,
     pub pillar_fit: Vec<Option<f32>>,
     pub pillars_secondary: Vec<Option<String>>,
+    /// Guessed language of the text (fr, en, es, de, it, unknown).
+    pub language: Vec<Option<String>>,
     /// Position on the first two principal axes of the embeddings (the report's map).
     pub map_x: Vec<Option<f32>>,
     pub map_y: Vec<Option<f32>>,
@@ -345,6 +347,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         cols.push(Column::new(format!("score_{id}").into(), values));
     }
     cols.push(Column::new("status".into(), &table.status));
+    cols.push(Column::new("language".into(), &table.language));
     cols.push(Column::new("map_x".into(), &table.map_x));
     cols.push(Column::new("map_y".into(), &table.map_y));
     for col in table.passthrough {

@@ -1,0 +1,197 @@
+//! Bad input gets a clear answer and no testimony is lost: a battery of fixtures the test writes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+
+fn run(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    model_path();
+    Command::new(binary())
+        .args(["run", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// A failing run: exit ≠ 0, one clear line naming the file, and nothing written.
+fn assert_refused(dir: &Path, name: &str, bytes: &[u8], expected: &str, extra: &[&str]) {
+    let input = write(dir, name, bytes);
+    let out = dir.join(format!("out_{name}"));
+    let o = run(&input, &out, extra);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{name} was accepted");
+    assert!(
+        err.contains(name) && err.contains(expected),
+        "{name}: {err}"
+    );
+    assert!(
+        !out.join("assignments.parquet").exists(),
+        "{name}: output written"
+    );
+}
+
+/// A successful run: every row once, in order, with its status; run.json's counts add up.
+fn statuses(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    extra: &[&str],
+) -> (Vec<String>, serde_json::Value) {
+    let input = write(dir, name, bytes);
+    let out = dir.join(format!("out_{name}"));
+    let o = run(&input, &out, extra);
+    assert!(
+        o.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("assignments.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = header.iter().position(|h| h == "status").unwrap();
+    let statuses: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[at].to_string())
+        .collect();
+    let run_json = read_json(&out.join("run.json"));
+    let rows = &run_json["rows"];
+    assert_eq!(
+        rows["read"].as_u64().unwrap() as usize,
+        statuses.len(),
+        "{name}: rows read"
+    );
+    assert_eq!(
+        rows["assigned"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap(),
+        rows["read"].as_u64().unwrap(),
+        "{name}: assigned + rejected ≠ read"
+    );
+    (statuses, run_json)
+}
+
+#[test]
+fn bad_files_are_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_refused(d, "empty.csv", b"", "is empty", &[]);
+    assert_refused(d, "header_only.csv", b"id;texte\r\n", "no rows", &[]);
+    assert_refused(
+        d,
+        "misspelt.csv",
+        b"id,temoignage\n1,bonjour\n",
+        "Did you mean \"temoignage\"",
+        &["--text-column", "temoignages"],
+    );
+    assert_refused(
+        d,
+        "duplicate_ids.csv",
+        b"id,texte\n7,un\n7,deux\n",
+        "appears on rows 1 and 2",
+        &[],
+    );
+    assert_refused(d, "ragged.csv", b"id;texte\n1;a\n2;b;c\n", "row 2", &[]);
+    assert_refused(
+        d,
+        "all_empty.csv",
+        b"id,texte\n1,\n2,   \n",
+        "every text is empty",
+        &[],
+    );
+    let taxonomy = write(
+        d,
+        "bad_taxonomy.toml",
+        b"[[category]]\nid = \"a\"\nname = \"A\"\ndescription = \"\"\n",
+    );
+    let input = write(
+        d,
+        "ok.csv",
+        "texte\nLes salaires sont trop bas.\n".as_bytes(),
+    );
+    let o = run(
+        &input,
+        &d.join("out_tax"),
+        &["--taxonomy", taxonomy.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("bad_taxonomy.toml") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn messy_rows_are_kept_with_a_status_that_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut bytes = b"id,texte\r\n".to_vec();
+    bytes.extend_from_slice("1,Les infirmières de nuit sont épuisées.\n".as_bytes());
+    bytes.extend_from_slice(b"2,   \r\n");
+    bytes.extend_from_slice("3,Les infirmières de nuit sont   épuisées.\r\n".as_bytes());
+    bytes.extend_from_slice("4,12345 😀😀\n".as_bytes());
+    bytes.extend_from_slice(b"5,\"<p>Le <b>parking</b> de l'h\xc3\xb4pital co\xc3\xbbte &amp; ruine les familles</p>\"\n");
+    bytes.extend_from_slice(
+        b"6,The night shift nurses are exhausted and we are not paid enough for this work.\n",
+    );
+    bytes.extend_from_slice(b"7,Trop de paperasse \xff pour les \xc3\xa9quipes.\n");
+    let long = "Les soignants manquent de temps. ".repeat(40);
+    bytes.extend_from_slice(format!("8,\"{long}\"\n").as_bytes());
+    let (statuses, run_json) = statuses(d, "messy.csv", &bytes, &[]);
+    assert_eq!(
+        statuses,
+        [
+            "ok",
+            "empty",
+            "duplicate_of:1",
+            "rejected:no_words",
+            "ok",
+            "ok",
+            "ok",
+            "ok"
+        ]
+    );
+    assert_eq!(run_json["rows"]["languages"]["en"], 1);
+    assert_eq!(run_json["rows"]["rejected_by_reason"]["no_words"], 1);
+    assert!(run_json["input"]["encoding"]
+        .as_str()
+        .unwrap()
+        .contains("U+FFFD"));
+}
+
+#[test]
+fn one_two_and_three_testimonies_and_a_one_category_taxonomy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for n in 1..=3 {
+        let texts = [
+            "Les salaires des aides-soignantes sont trop bas.",
+            "Trop de paperasse pour les équipes.",
+            "Plus de médecin dans notre village.",
+        ];
+        let body = format!("texte\n{}\n", texts[..n].join("\n"));
+        let (statuses, run_json) = statuses(d, &format!("n{n}.csv"), body.as_bytes(), &[]);
+        assert_eq!(statuses.len(), n);
+        // Fewer than 3 testimonies cannot be compared: one theme holds them.
+        assert_eq!(run_json["clustering"]["themes"], 1, "{n} testimonies");
+    }
+    let one = write(d, "one.toml", "[[category]]\nid = \"sante\"\nname = \"Santé\"\ndescription = \"Tout ce qui touche aux soins.\"\n".as_bytes());
+    let body = "texte\nLes salaires sont bas.\nTrop de paperasse.\nPas de médecin.\nLes urgences débordent.\n";
+    let (statuses, run_json) = statuses(
+        d,
+        "one_category.csv",
+        body.as_bytes(),
+        &["--taxonomy", one.to_str().unwrap()],
+    );
+    assert_eq!(statuses.len(), 4);
+    assert_eq!(run_json["taxonomy"].as_array().unwrap().len(), 1);
+}
