@@ -195,3 +195,77 @@ fn one_two_and_three_testimonies_and_a_one_category_taxonomy() {
     assert_eq!(statuses.len(), 4);
     assert_eq!(run_json["taxonomy"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_killed_run_leaves_no_output_and_the_next_one_resumes_from_the_cache() {
+    let model = model_path();
+    let dir = tempfile::tempdir().unwrap();
+    // A models directory of its own, so that the cache starts empty.
+    let models = dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::os::unix::fs::symlink(
+        std::fs::canonicalize(&model).unwrap(),
+        models.join(verbatim::model::DEFAULT_MODEL_FILE),
+    )
+    .unwrap();
+    let input = dev_subset(dir.path(), 800);
+    let out = dir.path().join("out");
+    let start = || {
+        Command::new(binary())
+            .env("VERBATIM_MODELS", &models)
+            .args(["run", "--input"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = start();
+    // Wait until some embeddings are cached, then kill the run mid-way.
+    let cache_dir = models.join("cache");
+    let cached_bytes = || -> u64 {
+        std::fs::read_dir(&cache_dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while cached_bytes() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing was cached in 2 minutes"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !out.join("assignments.parquet").exists(),
+        "a killed run left outputs"
+    );
+    let o = start().wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let resumed: usize = err
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("embedded 800 distinct texts (")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no embedding summary in: {err}"));
+    assert!(
+        resumed > 0 && resumed < 800,
+        "resumed {resumed} texts from the cache"
+    );
+}
