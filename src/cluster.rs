@@ -113,6 +113,48 @@ pub fn project_2d(data: &[f32], dim: usize) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// Near-duplicates (copy-paste campaigns with small edits): within each group of `labels`, a point
+/// whose cosine to an earlier point of its group reaches `threshold` (and that passes `also`) points
+/// to the earliest such point's original. Parallel over points, deterministic.
+pub fn near_duplicates(
+    points: &Points,
+    labels: &[usize],
+    threshold: f32,
+    also: impl Fn(usize, usize) -> bool + Sync,
+) -> Vec<Option<usize>> {
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l].push(i);
+    }
+    let mut first_match = vec![None; labels.len()];
+    for m in &members {
+        let found: Vec<Option<usize>> = (0..m.len())
+            .into_par_iter()
+            .map(|a| {
+                let i = m[a];
+                m[..a]
+                    .iter()
+                    .copied()
+                    .find(|&j| dot(points.row(i), points.row(j)) >= threshold && also(i, j))
+            })
+            .collect();
+        for (a, f) in found.into_iter().enumerate() {
+            first_match[m[a]] = f;
+        }
+    }
+    // Follow chains to the original (the earliest point without a match).
+    (0..labels.len())
+        .map(|i| {
+            let mut j = first_match[i]?;
+            while let Some(next) = first_match[j] {
+                j = next;
+            }
+            Some(j)
+        })
+        .collect()
+}
+
 /// Row-major matrix of unit vectors.
 pub struct Points<'a> {
     pub data: &'a [f32],
@@ -652,6 +694,26 @@ mod tests {
             }
         }
         (data, dim)
+    }
+
+    #[test]
+    fn near_duplicates_point_to_the_first_original_of_their_theme() {
+        let data = [1.0f32, 0.0, 0.999, 0.0447, 0.0, 1.0, 0.998, 0.0632];
+        let points = Points {
+            data: &data,
+            dim: 2,
+        };
+        let near = near_duplicates(&points, &[0, 0, 1, 0], 0.99, |_, _| true);
+        assert_eq!(near, [None, Some(0), None, Some(0)]);
+        // Another group is not searched, and the extra condition must hold too.
+        assert_eq!(
+            near_duplicates(&points, &[0, 1, 1, 2], 0.99, |_, _| true),
+            [None; 4]
+        );
+        assert_eq!(
+            near_duplicates(&points, &[0, 0, 1, 0], 0.99, |_, _| false),
+            [None; 4]
+        );
     }
 
     #[test]

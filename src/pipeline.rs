@@ -69,6 +69,11 @@ impl RunConfig {
     }
 }
 
+/// Cosine (raw embeddings) from which two testimonies of one theme count as near-duplicates.
+pub const NEAR_DUPLICATE_COSINE: f32 = 0.97;
+/// Share of words (Jaccard) two near-duplicates have in common at least.
+pub const NEAR_DUPLICATE_WORDS: f64 = 0.7;
+
 /// What happened to each input row before clustering.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowStatus {
@@ -162,6 +167,7 @@ struct RowCounts {
     assigned: usize,
     weakly_attached: usize,
     duplicates: usize,
+    near_duplicates: usize,
     rejected: usize,
     rejected_by_reason: HashMap<String, usize>,
     /// Guessed language of the embedded rows (other languages are processed, and flagged).
@@ -245,14 +251,58 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         data: &centered,
         dim: emb.dim,
     };
-    let weights = vec![1.0f32; distinct.len()];
     let cluster_options = ClusterOptions {
         seed: config.seed,
         themes: config.themes,
         min_size: config.min_theme_size,
         ..ClusterOptions::default()
     };
-    let clustering = cluster::cluster(&points, &weights, &cluster_options);
+    let mut clustering = cluster::cluster(&points, &vec![1.0f32; distinct.len()], &cluster_options);
+    // Near-duplicates (campaigns with small edits) weigh nothing in themes and keywords: cluster
+    // again without them, then give each its original's theme.
+    // Raw vectors, not centred ones: a campaign large enough moves the corpus mean toward itself.
+    let raw = Points {
+        data: &emb.vectors,
+        dim: emb.dim,
+    };
+    // Same meaning is not enough: a copy also shares most of its words (paraphrases do not).
+    let word_sets: Vec<std::collections::HashSet<String>> = texts
+        .iter()
+        .map(|t| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(ingest::fold)
+                .collect()
+        })
+        .collect();
+    let same_words = |i: usize, j: usize| {
+        let (a, b) = (&word_sets[i], &word_sets[j]);
+        let inter = a.intersection(b).count();
+        inter as f64 >= NEAR_DUPLICATE_WORDS * (a.len() + b.len() - inter).max(1) as f64
+    };
+    // Up to 20,000 testimonies every pair is compared (a campaign may straddle two themes); above,
+    // pairs within a theme.
+    let groups = if distinct.len() <= 20_000 {
+        vec![0; distinct.len()]
+    } else {
+        clustering.labels.clone()
+    };
+    let near = cluster::near_duplicates(&raw, &groups, NEAR_DUPLICATE_COSINE, same_words);
+    let weights: Vec<f32> = near
+        .iter()
+        .map(|o| if o.is_some() { 0.0 } else { 1.0 })
+        .collect();
+    if near.iter().any(Option::is_some) {
+        clustering = cluster::cluster(&points, &weights, &cluster_options);
+        for (d, original) in near.iter().enumerate() {
+            if let Some(o) = *original {
+                let theme = clustering.labels[o];
+                clustering.labels[d] = theme;
+                clustering.similarity[d] = cluster::dot(points.row(d), clustering.centroid(theme));
+                clustering.weak[d] = clustering.weak[o];
+            }
+        }
+    }
     let k = clustering.themes();
     let projection = cluster::project_2d(&centered, emb.dim);
     timings.cluster_s = clock.elapsed().as_secs_f64();
@@ -354,6 +404,8 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         }
     }
     let assigned = distinct_of.iter().filter(|d| d.is_some()).count();
+    let distinct_index: HashMap<usize, usize> =
+        distinct.iter().enumerate().map(|(d, &r)| (r, d)).collect();
     let pseudonymiser = crate::privacy::Pseudonymiser::new();
     let mut replaced = 0usize;
     let mut publish = |text: String| -> String {
@@ -380,12 +432,18 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         let firm: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&d| !clustering.weak[d])
+            .filter(|&d| !clustering.weak[d] && near[d].is_none())
+            .collect();
+        // Quotes never repeat a near-duplicate; weakly attached testimonies only when needed.
+        let originals: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&d| near[d].is_none())
             .collect();
         let pool = if firm.len() >= config.quotes {
             &firm
         } else {
-            &members
+            &originals
         };
         let picked = describe::select_quotes(
             pool,
@@ -484,8 +542,12 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             .collect(),
         status: statuses
             .iter()
-            .map(|s| match s {
-                RowStatus::Ok => "ok".to_string(),
+            .enumerate()
+            .map(|(row, s)| match s {
+                RowStatus::Ok => match distinct_index.get(&row).and_then(|&d| near[d]) {
+                    Some(o) => format!("near_duplicate_of:{}", corpus.ids[distinct[o]]),
+                    None => "ok".to_string(),
+                },
                 RowStatus::Empty => "empty".to_string(),
                 RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", corpus.ids[*j]),
                 RowStatus::NoWords => "rejected:no_words".to_string(),
@@ -528,6 +590,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             assigned,
             weakly_attached: distinct_of.iter().filter(|d| d.is_some_and(|d| clustering.weak[d])).count(),
             duplicates,
+            near_duplicates: near.iter().filter(|o| o.is_some()).count(),
             rejected: empty + no_words,
             rejected_by_reason,
             languages,

@@ -269,3 +269,48 @@ fn a_killed_run_leaves_no_output_and_the_next_one_resumes_from_the_cache() {
         "resumed {resumed} texts from the cache"
     );
 }
+
+#[test]
+fn a_copy_paste_campaign_is_flagged_grouped_and_does_not_dominate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // 60 varied testimonies from the sample, then 25 copies of one petition with small edits.
+    let sample = std::fs::read_to_string(root.join("data/temoignages.csv")).unwrap();
+    let mut body = String::from("id;texte\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(sample.as_bytes());
+    for r in reader.records().take(60) {
+        let r = r.unwrap();
+        body.push_str(&format!("{};\"{}\"\n", &r[0], &r[3]));
+    }
+    let names = ["Marie", "Paul", "Sophie", "Karim", "Julie"];
+    for i in 0..25 {
+        let end = if i % 2 == 0 { "!" } else { "." };
+        body.push_str(&format!(
+            "C{i:02};\"Nous, soignants du service, exigeons la réouverture immédiate des 30 lits fermés et le recrutement de 10 infirmières{end} Signé {}\"\n",
+            names[i % names.len()]
+        ));
+    }
+    let (statuses, run_json) = statuses(dir.path(), "campaign.csv", body.as_bytes(), &[]);
+    let flagged = statuses
+        .iter()
+        .filter(|s| s.starts_with("near_duplicate_of:") || s.starts_with("duplicate_of:"))
+        .count();
+    assert!(
+        flagged >= 23,
+        "only {flagged} of 24 copies flagged: {:?}",
+        &statuses[60..]
+    );
+    assert!(
+        statuses[..60].iter().all(|s| s == "ok"),
+        "a varied testimony was flagged"
+    );
+    assert!(run_json["rows"]["near_duplicates"].as_u64().unwrap() > 0);
+    // Quotes show the petition at most once.
+    let themes = std::fs::read_to_string(dir.path().join("out_campaign.csv/themes.csv")).unwrap();
+    assert!(
+        themes.matches("exigeons la réouverture").count() <= 1,
+        "{themes}"
+    );
+}
