@@ -268,6 +268,36 @@ pub fn title(keywords: &[Keyword]) -> String {
     }
 }
 
+/// Titles that tell themes apart: a theme whose top three keywords give an earlier theme's title
+/// takes, as its third word, its best keyword that the earlier themes' titles do not use.
+pub fn distinct_titles(keywords: &[Vec<Keyword>]) -> Vec<String> {
+    let mut titles: Vec<String> = Vec::with_capacity(keywords.len());
+    for kw in keywords {
+        let mut t = title(kw);
+        if titles.contains(&t) && kw.len() > 3 {
+            let used: std::collections::HashSet<String> = titles
+                .iter()
+                .flat_map(|t| {
+                    t.to_lowercase()
+                        .split([',', ' '])
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            if let Some(extra) = kw[2..]
+                .iter()
+                .find(|k| !used.contains(&k.text.to_lowercase()))
+            {
+                let mut picked = vec![kw[0].clone(), kw[1].clone(), extra.clone()];
+                picked.truncate(3);
+                t = title(&picked);
+            }
+        }
+        titles.push(t);
+    }
+    titles
+}
+
 /// Picks `count` quotes by maximal marginal relevance: close to the theme centroid, far from the
 /// quotes already picked. `candidates` are row indices of the theme; `vector(i)` gives unit vectors.
 pub fn select_quotes<'a>(
@@ -405,6 +435,31 @@ mod tests {
             .iter()
             .all(|k| !STOP_WORDS.split(' ').any(|s| s == *k)));
         assert_eq!(title(&kw[1][..1]), "Paperasse");
+    }
+
+    #[test]
+    fn titles_are_told_apart() {
+        let kw = |words: &[&str]| -> Vec<Keyword> {
+            words
+                .iter()
+                .map(|w| Keyword {
+                    text: w.to_string(),
+                    score: 1.0,
+                    docs: 2,
+                })
+                .collect()
+        };
+        let titles = distinct_titles(&[
+            kw(&["enfants", "école", "enseignants", "collège"]),
+            kw(&["enfants", "école", "enseignants", "nationale"]),
+        ]);
+        assert_eq!(
+            titles,
+            [
+                "Enfants, école et enseignants",
+                "Enfants, école et nationale"
+            ]
+        );
     }
 
     #[test]

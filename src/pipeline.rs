@@ -420,6 +420,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             }
         }
     };
+    let titles = describe::distinct_titles(&keywords);
     let mut theme_rows = Vec::with_capacity(k);
     for theme in 0..k {
         let members: Vec<usize> = (0..distinct.len())
@@ -467,7 +468,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             / members.len().max(1) as f32;
         theme_rows.push(ThemeRow {
             theme_id: theme as u32,
-            title: describe::title(&keywords[theme]),
+            title: titles[theme].clone(),
             size: size as u32,
             share: size as f64 / assigned as f64,
             pillar: taxonomy.categories[pillar].id.clone(),
