@@ -290,30 +290,7 @@ pub fn few_shot(
 ) -> Option<Mapping> {
     let c = label_free.categories;
     let tagged: std::collections::HashSet<usize> = labels.iter().map(|&(r, _)| r).collect();
-    let mut by_class: Vec<Vec<(f32, usize)>> = vec![Vec::new(); c];
-    for (r, row) in label_free.z.chunks_exact(c).enumerate() {
-        if tagged.contains(&r) {
-            continue;
-        }
-        let mut order: Vec<usize> = (0..c).collect();
-        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-        let margin = if c > 1 {
-            row[order[0]] - row[order[1]]
-        } else {
-            row[order[0]]
-        };
-        by_class[order[0]].push((margin, r));
-    }
-    let mut selected: Vec<(usize, usize)> = Vec::new();
-    for (k, members) in by_class.iter_mut().enumerate() {
-        members.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let take = (members.len() as f64 * options.confident_share).ceil() as usize;
-        selected.extend(
-            members[..take.min(members.len())]
-                .iter()
-                .map(|&(_, r)| (r, k)),
-        );
-    }
+    let mut selected = confident(&label_free.z, c, options.confident_share, &tagged, 0);
     for _ in 0..TAG_WEIGHT {
         selected.extend_from_slice(labels);
     }
@@ -375,8 +352,31 @@ fn discriminant_scores(
     c: usize,
     options: &MapOptions,
 ) -> Option<Vec<f32>> {
+    let selected = confident(z, c, options.confident_share, &Default::default(), 5);
+    let mut per_class = vec![0usize; c];
+    for &(_, k) in &selected {
+        per_class[k] += 1;
+    }
+    if per_class.iter().any(|&n| n < 2) {
+        return None;
+    }
+    fit_lda(points, dim, &selected, c, options.shrinkage)
+}
+
+/// The most confident `share` of each category's rows under scores `z` (by margin between the best
+/// and the second category), at least `at_least` when the category has them, leaving out `skip`.
+fn confident(
+    z: &[f32],
+    c: usize,
+    share: f64,
+    skip: &std::collections::HashSet<usize>,
+    at_least: usize,
+) -> Vec<(usize, usize)> {
     let mut by_class: Vec<Vec<(f32, usize)>> = vec![Vec::new(); c];
     for (r, row) in z.chunks_exact(c).enumerate() {
+        if skip.contains(&r) {
+            continue;
+        }
         let mut order: Vec<usize> = (0..c).collect();
         order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
         let margin = if c > 1 {
@@ -386,18 +386,15 @@ fn discriminant_scores(
         };
         by_class[order[0]].push((margin, r));
     }
-    let mut selected: Vec<(usize, usize)> = Vec::new(); // (row, class)
+    let mut selected = Vec::new();
     for (k, members) in by_class.iter_mut().enumerate() {
         members.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let take = ((members.len() as f64 * options.confident_share).ceil() as usize)
-            .max(5)
+        let take = ((members.len() as f64 * share).ceil() as usize)
+            .max(at_least)
             .min(members.len());
-        if take < 2 {
-            return None;
-        }
         selected.extend(members[..take].iter().map(|&(_, r)| (r, k)));
     }
-    fit_lda(points, dim, &selected, c, options.shrinkage)
+    selected
 }
 
 /// Discriminant scores of every point from a shrunk LDA fitted on `(row, class)` examples: class
