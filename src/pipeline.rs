@@ -38,7 +38,8 @@ pub struct RunConfig {
     pub zero_shot: bool,
     /// Manually tagged testimonies (id, category) for few-shot mapping.
     pub labels: Option<PathBuf>,
-    /// A testimony whose fit to its category is at or below this goes to `none`.
+    /// A testimony whose relevance to the taxonomy (centred cosine to the nearest category
+    /// description) is below this goes to `none`.
     pub none_threshold: f32,
     /// Replace personal data in quotes and keywords with placeholders (default on).
     pub pseudonymise: bool,
@@ -310,13 +311,15 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let clock = Instant::now();
     let prototypes = map::prototypes(&mut embedder, &taxonomy)?;
     let categories = prototypes.len();
+    let centred = map::Prototypes {
+        dim: emb.dim,
+        vectors: cluster::center(&prototypes.vectors, emb.dim, &mean),
+    };
+    // How close each testimony comes to any category's description, beyond the average testimony.
+    let relevance = map::relevance(&centered, emb.dim, &centred);
     let label_free = if config.zero_shot {
         map::map_zero_shot(&emb.vectors, emb.dim, &prototypes)
     } else {
-        let centred = map::Prototypes {
-            dim: emb.dim,
-            vectors: cluster::center(&prototypes.vectors, emb.dim, &mean),
-        };
         map::map_label_free(&centered, emb.dim, &centred, &map::MapOptions::default())
     };
     let mut few_shot_record = serde_json::Value::Null;
@@ -377,7 +380,10 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         .map(|d| (mapping.best[d], scores[d * categories + mapping.best[d]]))
         .collect();
     let fit = map::category_fit(&centered, emb.dim, &mapping.best, categories);
-    let outside: Vec<bool> = fit.iter().map(|&f| f <= config.none_threshold).collect();
+    let outside: Vec<bool> = relevance
+        .iter()
+        .map(|&r| r < config.none_threshold)
+        .collect();
     timings.map_s = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -527,6 +533,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             })
             .collect(),
         pillar_fit: per_row(&|d| fit[d]),
+        taxonomy_relevance: per_row(&|d| relevance[d]),
         language: distinct_of
             .iter()
             .map(|d| d.map(|d| detect_language(texts[d]).to_string()))

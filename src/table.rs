@@ -317,6 +317,8 @@ pub struct AssignmentTable<'a> {
     pub pillar_score: Vec<Option<f32>>,
     pub pillar_margin: Vec<Option<f32>>,
     pub pillar_fit: Vec<Option<f32>>,
+    /// Centred cosine to the nearest category description (the `none` decision).
+    pub taxonomy_relevance: Vec<Option<f32>>,
     pub pillars_secondary: Vec<Option<String>>,
     /// Guessed language of the text (fr, en, es, de, it, unknown).
     pub language: Vec<Option<String>>,
@@ -341,6 +343,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         Column::new("pillar_score".into(), &table.pillar_score),
         Column::new("pillar_margin".into(), &table.pillar_margin),
         Column::new("pillar_fit".into(), &table.pillar_fit),
+        Column::new("taxonomy_relevance".into(), &table.taxonomy_relevance),
         Column::new("pillars_secondary".into(), &table.pillars_secondary),
     ];
     for (id, values) in &table.category_scores {

@@ -46,8 +46,8 @@ pub struct RunArgs {
     /// Manually tagged testimonies (columns id and category id or name) for few-shot mapping.
     #[arg(long)]
     labels: Option<PathBuf>,
-    /// Testimonies whose fit to their category (cosine to its testimonies' mean direction, centred)
-    /// is at or below this go to `none`, outside the taxonomy.
+    /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
+    /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     none_threshold: f32,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
