@@ -111,9 +111,19 @@ fn tagged_testimonies_are_used_and_their_agreement_is_cross_validated() {
 
     // An unknown label and an id absent from the input are errors that list them.
     let bad = dir.path().join("bad.csv");
+    // Ids of the input itself, read from it (no row of the shared data is written into the repo).
+    let first_ids: Vec<String> = csv::Reader::from_path(&input)
+        .unwrap()
+        .records()
+        .take(2)
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
     std::fs::write(
         &bad,
-        "id,categorie\ngdnd-00001,formation\nnope-1,retraite\ngdnd-00002,logement\n",
+        format!(
+            "id,categorie\n{},formation\nnope-1,retraite\n{},logement\n",
+            first_ids[0], first_ids[1]
+        ),
     )
     .unwrap();
     let taxonomy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
