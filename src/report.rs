@@ -52,6 +52,8 @@ struct Words {
     version: &'static str,
     mapping: &'static str,
     none_reason: &'static str,
+    /// Decimal separator of the language (French writes 23,3 %).
+    decimal: char,
 }
 
 const FR: Words = Words {
@@ -88,6 +90,7 @@ const FR: Words = Words {
     version: "Version",
     mapping: "Rattachement aux catégories",
     none_reason: "vide",
+    decimal: ',',
 };
 
 const EN: Words = Words {
@@ -124,6 +127,7 @@ const EN: Words = Words {
     version: "Version",
     mapping: "Mapping onto the categories",
     none_reason: "empty",
+    decimal: '.',
 };
 
 const PALETTE: [&str; 10] = [
@@ -342,8 +346,11 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<()> {
     })
 }
 
-fn pct(v: f64) -> String {
-    format!("{:.1} %", v * 100.0)
+impl Words {
+    /// A share as a percentage, with the language's decimal separator.
+    fn pct(&self, v: f64) -> String {
+        format!("{:.1} %", v * 100.0).replace('.', &self.decimal.to_string())
+    }
 }
 
 fn html(t: &RunTables, w: &Words, lang: Lang) -> String {
@@ -412,7 +419,7 @@ fn html(t: &RunTables, w: &Words, lang: Lang) -> String {
         h,
         "<h3>{}</h3>{}",
         w.share_per_category,
-        bar_chart(&bars, pct)
+        bar_chart(&bars, |v| w.pct(v))
     );
 
     // Themes per category.
@@ -438,9 +445,9 @@ fn html(t: &RunTables, w: &Words, lang: Lang) -> String {
                 escape(&th.title),
                 th.size,
                 w.testimonies,
-                pct(th.share),
+                w.pct(th.share),
                 w.purity,
-                pct(th.pillar_purity as f64),
+                w.pct(th.pillar_purity as f64),
                 w.keywords,
                 escape(&th.keywords.join(", "))
             );
@@ -699,7 +706,7 @@ fn markdown(t: &RunTables, w: &Words) -> String {
         let _ = writeln!(
             m,
             "| {id} | {name} | {n} ({}) |",
-            pct(*n as f64 / assigned as f64)
+            w.pct(*n as f64 / assigned as f64)
         );
     }
     let _ = writeln!(m, "\n## {}\n", w.by_category);
@@ -717,7 +724,7 @@ fn markdown(t: &RunTables, w: &Words) -> String {
                 th.title,
                 th.size,
                 w.testimonies,
-                pct(th.share),
+                w.pct(th.share),
                 w.keywords,
                 th.keywords.join(", ")
             );
