@@ -153,6 +153,13 @@ impl Mapping {
     }
 }
 
+/// The best and the second-best column of a score row (ties to the lower index).
+fn top_two(row: &[f32]) -> (usize, Option<usize>) {
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+    (order[0], order.get(1).copied())
+}
+
 /// The peers' baseline (BERTopic's zero-shot topics): raw cosine to each prototype, argmax.
 pub fn map_zero_shot(points: &[f32], dim: usize, prototypes: &Prototypes) -> Mapping {
     let c = prototypes.len();
@@ -160,14 +167,9 @@ pub fn map_zero_shot(points: &[f32], dim: usize, prototypes: &Prototypes) -> Map
     let mut best = Vec::new();
     let mut margin = Vec::new();
     for row in cos.chunks_exact(c) {
-        let mut order: Vec<usize> = (0..c).collect();
-        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-        best.push(order[0]);
-        margin.push(if c > 1 {
-            row[order[0]] - row[order[1]]
-        } else {
-            1.0
-        });
+        let (first, second) = top_two(row);
+        best.push(first);
+        margin.push(second.map_or(1.0, |s| row[first] - row[s]));
     }
     Mapping {
         categories: c,
@@ -214,14 +216,9 @@ fn from_z(z: Vec<f32>, c: usize, rounds: usize) -> Mapping {
         let exp: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
         let sum: f32 = exp.iter().sum();
         let p: Vec<f32> = exp.iter().map(|e| e / sum).collect();
-        let mut order: Vec<usize> = (0..c).collect();
-        order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
-        best.push(order[0]);
-        margin.push(if c > 1 {
-            p[order[0]] - p[order[1]]
-        } else {
-            1.0
-        });
+        let (first, second) = top_two(&p);
+        best.push(first);
+        margin.push(second.map_or(1.0, |s| p[first] - p[s]));
         probabilities.extend(p);
     }
     Mapping {
@@ -389,14 +386,8 @@ fn confident(
         if skip.contains(&r) {
             continue;
         }
-        let mut order: Vec<usize> = (0..c).collect();
-        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-        let margin = if c > 1 {
-            row[order[0]] - row[order[1]]
-        } else {
-            row[order[0]]
-        };
-        by_class[order[0]].push((margin, r));
+        let (first, second) = top_two(row);
+        by_class[first].push((second.map_or(row[first], |s| row[first] - row[s]), r));
     }
     let mut selected = Vec::new();
     for (k, members) in by_class.iter_mut().enumerate() {

@@ -777,10 +777,6 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "run.json",
 ];
 
-pub fn output_paths(dir: &Path) -> Vec<PathBuf> {
-    OUTPUT_FILES.iter().map(|f| dir.join(f)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! pillars are built in.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -117,10 +117,6 @@ impl Taxonomy {
 
     pub fn ids(&self) -> Vec<&str> {
         self.categories.iter().map(|c| c.id.as_str()).collect()
-    }
-
-    pub fn source_path(&self) -> Option<&Path> {
-        (!self.source.starts_with("built-in")).then(|| Path::new(&self.source))
     }
 }
 

@@ -157,8 +157,3 @@ impl BertEncoder {
         Ok(hidden.narrow(1, 0, 1)?.squeeze(1)?.to_dtype(DType::F32)?)
     }
 }
-
-/// Builds a layer norm from weight and bias vectors.
-pub fn layer_norm(weight: Tensor, bias: Tensor, eps: f64) -> LayerNorm {
-    LayerNorm::new(weight, bias, eps)
-}

@@ -18,7 +18,7 @@ use candle_core::{DType, Device, Tensor};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use bert::{layer_norm, BertConfig, BertEncoder, BertLayer, Linear, WordEmbeddings};
+use bert::{BertConfig, BertEncoder, BertLayer, Linear, WordEmbeddings};
 use e5bin::{E5File, StoredDType};
 use tokenizer::TextTokenizer;
 
@@ -161,7 +161,7 @@ fn load_e5_file(path: &Path, device: &Device) -> Result<LoadedModel> {
         })
     };
     let norm = |name: &str| -> Result<candle_nn::LayerNorm> {
-        Ok(layer_norm(
+        Ok(candle_nn::LayerNorm::new(
             tensor(&format!("{name}.w"), &[h])?,
             tensor(&format!("{name}.b"), &[h])?,
             config.layer_norm_eps,
@@ -330,7 +330,7 @@ fn load_hf_dir(dir: &Path, spec: &str, device: &Device) -> Result<LoadedModel> {
         })
     };
     let norm = |name: &str| -> Result<candle_nn::LayerNorm> {
-        Ok(layer_norm(
+        Ok(candle_nn::LayerNorm::new(
             get(&format!("{name}.weight"))?,
             get(&format!("{name}.bias"))?,
             cfg.layer_norm_eps,
