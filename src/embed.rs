@@ -301,46 +301,36 @@ impl<'m> Embedder<'m> {
         // Equal lengths together (no padding); the index tie-break keeps it deterministic.
         windows.sort_by_key(|w| (w.ids.len(), w.text));
 
+        let batches = plan_batches(&windows, &self.options);
         let mut sums: HashMap<usize, (Vec<f32>, u32, u32)> = HashMap::new();
         let progress = self.progress_bar(windows.len());
-        let mut start = 0;
-        while start < windows.len() {
-            let mut end = start;
-            let mut longest = 0;
-            while end < windows.len() {
-                let l = longest.max(windows[end].ids.len());
-                let count = end - start + 1;
-                // Only windows of one length share a batch: without padding, a text's vector does
-                // not depend on its batch-mates, so cached and fresh vectors are bit-identical.
-                if end > start
-                    && (l != longest
-                        || count * l > self.options.max_batch_tokens
-                        || count > self.options.max_batch_size)
-                {
-                    break;
+        // Batches run side by side, one per thread, each single-threaded inside the encoder: on a
+        // few cores this beats splitting every matmul across threads (no barrier per operation).
+        let parallel = rayon::current_num_threads().max(1);
+        for group in batches.chunks(parallel) {
+            let pooled: Vec<Vec<(Vec<f32>, u32)>> = group
+                .par_iter()
+                .map(|&(start, end)| self.forward_batch(&windows[start..end], windows[end - 1].ids.len()))
+                .collect::<Result<_>>()?;
+            for (&(start, end), pooled) in group.iter().zip(pooled) {
+                for (w, (vec, count)) in windows[start..end].iter().zip(pooled) {
+                    let entry = sums.entry(w.text).or_insert_with(|| (vec![0.0; dim], 0, 0));
+                    for (a, b) in entry.0.iter_mut().zip(&vec) {
+                        *a += b;
+                    }
+                    entry.1 += count;
+                    entry.2 += 1;
                 }
-                longest = l;
-                end += 1;
+                progress.inc((end - start) as u64);
             }
-            let batch = &windows[start..end];
-            let pooled = self.forward_batch(batch, longest)?;
-            for (w, (vec, count)) in batch.iter().zip(pooled) {
-                let entry = sums.entry(w.text).or_insert_with(|| (vec![0.0; dim], 0, 0));
-                for (a, b) in entry.0.iter_mut().zip(&vec) {
-                    *a += b;
-                }
-                entry.1 += count;
-                entry.2 += 1;
-            }
-            progress.inc(batch.len() as u64);
-            start = end;
+            let done_up_to = group.last().map_or(0, |&(_, end)| end);
             // Persist texts whose windows are all done, so a killed run resumes from here.
             if let Some(cache) = &mut self.cache {
                 let mut done = Vec::new();
                 let mut finished: Vec<usize> = sums
                     .keys()
                     .copied()
-                    .filter(|t| windows[start..].iter().all(|w| w.text != *t))
+                    .filter(|t| windows[done_up_to..].iter().all(|w| w.text != *t))
                     .collect();
                 finished.sort_unstable();
                 for t in finished {
@@ -442,6 +432,28 @@ impl<'m> Embedder<'m> {
         );
         bar
     }
+}
+
+/// Consecutive `[start, end)` ranges of the length-sorted windows. Only windows of one length share
+/// a batch: without padding, a text's vector does not depend on its batch-mates, so cached and fresh
+/// vectors are bit-identical.
+fn plan_batches(windows: &[Window], options: &EmbedOptions) -> Vec<(usize, usize)> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    while start < windows.len() {
+        let len = windows[start].ids.len();
+        let mut end = start + 1;
+        while end < windows.len()
+            && windows[end].ids.len() == len
+            && (end - start + 1) * len <= options.max_batch_tokens
+            && end - start < options.max_batch_size
+        {
+            end += 1;
+        }
+        batches.push((start, end));
+        start = end;
+    }
+    batches
 }
 
 /// Mean from a sum and a count, then unit length.

@@ -32,13 +32,18 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    if let Some(n) = cli.threads {
-        // candle's matmuls read this; rayon's global pool is sized below.
-        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
-    }
+    let threads = cli
+        .threads
+        .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // The embedder runs one batch per thread, so candle itself must stay single-threaded: it reads
+    // these variables (before any of its threads exist). rayon's own pool gets the real count.
+    std::env::set_var("RAYON_NUM_THREADS", "1");
+    std::env::set_var("CANDLE_NUM_THREADS", "1");
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
     let result = match cli.command {
         Command::Model(c) => cmd::model::run(c),
         Command::Run(a) => cmd::run::run(a),
