@@ -310,7 +310,9 @@ impl<'m> Embedder<'m> {
         for group in batches.chunks(parallel) {
             let pooled: Vec<Vec<(Vec<f32>, u32)>> = group
                 .par_iter()
-                .map(|&(start, end)| self.forward_batch(&windows[start..end], windows[end - 1].ids.len()))
+                .map(|&(start, end)| {
+                    self.forward_batch(&windows[start..end], windows[end - 1].ids.len())
+                })
                 .collect::<Result<_>>()?;
             for (&(start, end), pooled) in group.iter().zip(pooled) {
                 for (w, (vec, count)) in windows[start..end].iter().zip(pooled) {

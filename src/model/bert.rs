@@ -8,6 +8,7 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use super::e5bin::{dequantize_q4, Q4_BLOCK, Q4_BLOCK_BYTES};
+use super::kernels::{Gelu, ScaledSoftmax};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BertConfig {
@@ -114,12 +115,18 @@ impl BertEncoder {
         let mut x = self.embedding_norm.forward(&x)?.reshape((batch * len, h))?;
 
         // Additive mask: padded keys get a large negative score so softmax gives them exactly 0.
-        let bias: Vec<f32> = mask
-            .iter()
-            .map(|&m| if m == 0 { -1e30 } else { 0.0 })
-            .collect();
-        let bias = Tensor::from_vec(bias, (batch, 1, 1, len), &self.device)?;
-        let scale = 1.0 / (head_dim as f64).sqrt();
+        let bias = if mask.contains(&0) {
+            let bias: Vec<f32> = mask
+                .iter()
+                .map(|&m| if m == 0 { -1e30 } else { 0.0 })
+                .collect();
+            Some(Tensor::from_vec(bias, (batch, 1, 1, len), &self.device)?)
+        } else {
+            None
+        };
+        let softmax = ScaledSoftmax {
+            scale: 1.0 / (head_dim as f32).sqrt(),
+        };
 
         for layer in &self.layers {
             let split = |t: Tensor| -> Result<Tensor> {
@@ -130,15 +137,19 @@ impl BertEncoder {
             let q = split(layer.query.forward(&x)?)?;
             let k = split(layer.key.forward(&x)?)?;
             let v = split(layer.value.forward(&x)?)?;
-            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?;
-            let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+            let mut probs = q.matmul(&k.t()?)?;
+            if let Some(bias) = &bias {
+                probs = probs.broadcast_add(bias)?;
+            }
+            probs.inplace_op1(&softmax)?;
             let context = probs
                 .matmul(&v)?
                 .transpose(1, 2)?
                 .reshape((batch * len, h))?;
             let attended = layer.attention_out.forward(&context)?;
             x = layer.attention_norm.forward(&(attended + &x)?)?;
-            let inner = layer.intermediate.forward(&x)?.gelu_erf()?;
+            let inner = layer.intermediate.forward(&x)?;
+            inner.inplace_op1(&Gelu)?;
             let out = layer.output.forward(&inner)?;
             x = layer.output_norm.forward(&(out + &x)?)?;
         }

@@ -7,6 +7,7 @@
 pub mod bert;
 pub mod e5bin;
 pub mod fetch;
+pub mod kernels;
 pub mod tokenizer;
 
 use std::collections::HashMap;
