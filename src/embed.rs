@@ -29,7 +29,7 @@ impl Default for EmbedOptions {
     fn default() -> Self {
         Self {
             max_batch_tokens: 4096,
-            max_batch_size: 64,
+            max_batch_size: 256,
             window_overlap: 64,
             progress: true,
         }

@@ -116,7 +116,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
     println!();
     println!(
         "{:<22} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>10}",
-        "embedder", "texts/s", "tokens/s", "GFLOP/s", "of peak", "load s", "peak MiB", "ratio", "min cos"
+        "embedder",
+        "texts/s",
+        "tokens/s",
+        "GFLOP/s",
+        "of peak",
+        "load s",
+        "peak MiB",
+        "ratio",
+        "min cos"
     );
     let ours = n as f64 / rows[0].seconds;
     for m in &rows {

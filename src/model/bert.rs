@@ -63,13 +63,22 @@ impl WordEmbeddings {
 
 /// `y = x·Wᵀ + b` on 2-D activations.
 pub struct Linear {
-    pub weight: Tensor,
-    pub bias: Tensor,
+    /// `Wᵀ`, stored `[in, out]` contiguous: gemm then streams it without repacking it per call.
+    weight_t: Tensor,
+    bias: Tensor,
 }
 
 impl Linear {
+    /// From a `[out, in]` weight (the layout of both model sources) and an `[out]` bias.
+    pub fn new(weight: Tensor, bias: Tensor) -> Result<Linear> {
+        Ok(Linear {
+            weight_t: weight.t()?.contiguous()?,
+            bias,
+        })
+    }
+
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?)
+        Ok(x.matmul(&self.weight_t)?.broadcast_add(&self.bias)?)
     }
 }
 

@@ -55,15 +55,45 @@ fn gelu_generic(values: &mut [f32]) {
     }
 }
 
+/// Lanes of the reductions below: a fixed order of additions, whatever the instruction set.
+const LANES: usize = 16;
+
+#[inline(always)]
+fn max_of(row: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a = if x > *a { x } else { *a };
+        }
+    }
+    rest.iter()
+        .chain(&acc)
+        .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m })
+}
+
+#[inline(always)]
+fn sum_of(row: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    acc.iter().chain(rest).sum()
+}
+
 #[inline(always)]
 fn softmax_generic(values: &mut [f32], row: usize, scale: f32) {
     for r in values.chunks_exact_mut(row) {
-        let max = r.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let max = max_of(r);
         for x in r.iter_mut() {
             *x = exp((*x - max) * scale);
         }
-        let sum: f32 = r.iter().sum();
-        let inv = 1.0 / sum;
+        let inv = 1.0 / sum_of(r);
         r.iter_mut().for_each(|x| *x *= inv);
     }
 }

@@ -156,10 +156,10 @@ fn load_e5_file(path: &Path, device: &Device) -> Result<LoadedModel> {
         Ok(Tensor::from_vec(file.f32_values(name, n)?, shape, device)?)
     };
     let linear = |name: &str, out: usize, inp: usize| -> Result<Linear> {
-        Ok(Linear {
-            weight: tensor(&format!("{name}.w"), &[out, inp])?,
-            bias: tensor(&format!("{name}.b"), &[out])?,
-        })
+        Linear::new(
+            tensor(&format!("{name}.w"), &[out, inp])?,
+            tensor(&format!("{name}.b"), &[out])?,
+        )
     };
     let norm = |name: &str| -> Result<candle_nn::LayerNorm> {
         Ok(candle_nn::LayerNorm::new(
@@ -325,10 +325,10 @@ fn load_hf_dir(dir: &Path, spec: &str, device: &Device) -> Result<LoadedModel> {
         Ok(t.to_dtype(DType::F32)?)
     };
     let linear = |name: &str| -> Result<Linear> {
-        Ok(Linear {
-            weight: get(&format!("{name}.weight"))?,
-            bias: get(&format!("{name}.bias"))?,
-        })
+        Linear::new(
+            get(&format!("{name}.weight"))?,
+            get(&format!("{name}.bias"))?,
+        )
     };
     let norm = |name: &str| -> Result<candle_nn::LayerNorm> {
         Ok(candle_nn::LayerNorm::new(
