@@ -77,15 +77,25 @@ impl Linear {
         })
     }
 
+    /// One layer computing the outputs of several side by side (query, key and value in one
+    /// matmul: fewer, larger products).
+    pub fn stacked(parts: &[Linear]) -> Result<Linear> {
+        let weights: Vec<&Tensor> = parts.iter().map(|p| &p.weight_t).collect();
+        let biases: Vec<&Tensor> = parts.iter().map(|p| &p.bias).collect();
+        Ok(Linear {
+            weight_t: Tensor::cat(&weights, 1)?,
+            bias: Tensor::cat(&biases, 0)?,
+        })
+    }
+
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(x.matmul(&self.weight_t)?.broadcast_add(&self.bias)?)
     }
 }
 
 pub struct BertLayer {
-    pub query: Linear,
-    pub key: Linear,
-    pub value: Linear,
+    /// Query, key and value projections stacked: `[hidden, 3 × hidden]`.
+    pub query_key_value: Linear,
     pub attention_out: Linear,
     pub attention_norm: LayerNorm,
     pub intermediate: Linear,
@@ -138,14 +148,14 @@ impl BertEncoder {
         };
 
         for layer in &self.layers {
-            let split = |t: Tensor| -> Result<Tensor> {
-                Ok(t.reshape((batch, len, heads, head_dim))?
-                    .transpose(1, 2)?
-                    .contiguous()?)
-            };
-            let q = split(layer.query.forward(&x)?)?;
-            let k = split(layer.key.forward(&x)?)?;
-            let v = split(layer.value.forward(&x)?)?;
+            // [batch·len, 3·hidden] → three [batch, heads, len, head_dim] tensors.
+            let qkv = layer
+                .query_key_value
+                .forward(&x)?
+                .reshape((batch, len, 3, heads, head_dim))?
+                .permute((2, 0, 3, 1, 4))?
+                .contiguous()?;
+            let (q, k, v) = (qkv.get(0)?, qkv.get(1)?, qkv.get(2)?);
             let mut probs = q.matmul(&k.t()?)?;
             if let Some(bias) = &bias {
                 probs = probs.broadcast_add(bias)?;

@@ -186,9 +186,11 @@ fn load_e5_file(path: &Path, device: &Device) -> Result<LoadedModel> {
     let mut layers = Vec::with_capacity(config.layers);
     for l in 0..config.layers {
         layers.push(BertLayer {
-            query: linear(&format!("l{l}.q"), h, h)?,
-            key: linear(&format!("l{l}.k"), h, h)?,
-            value: linear(&format!("l{l}.v"), h, h)?,
+            query_key_value: Linear::stacked(&[
+                linear(&format!("l{l}.q"), h, h)?,
+                linear(&format!("l{l}.k"), h, h)?,
+                linear(&format!("l{l}.v"), h, h)?,
+            ])?,
             attention_out: linear(&format!("l{l}.ao"), h, h)?,
             attention_norm: norm(&format!("l{l}.aln"))?,
             intermediate: linear(&format!("l{l}.fi"), ff, h)?,
@@ -351,9 +353,11 @@ fn load_hf_dir(dir: &Path, spec: &str, device: &Device) -> Result<LoadedModel> {
     for l in 0..config.layers {
         let p = format!("encoder.layer.{l}");
         layers.push(BertLayer {
-            query: linear(&format!("{p}.attention.self.query"))?,
-            key: linear(&format!("{p}.attention.self.key"))?,
-            value: linear(&format!("{p}.attention.self.value"))?,
+            query_key_value: Linear::stacked(&[
+                linear(&format!("{p}.attention.self.query"))?,
+                linear(&format!("{p}.attention.self.key"))?,
+                linear(&format!("{p}.attention.self.value"))?,
+            ])?,
             attention_out: linear(&format!("{p}.attention.output.dense"))?,
             attention_norm: norm(&format!("{p}.attention.output.LayerNorm"))?,
             intermediate: linear(&format!("{p}.intermediate.dense"))?,
