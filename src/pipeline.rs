@@ -43,6 +43,9 @@ pub struct RunConfig {
     pub none_threshold: f32,
     /// Replace personal data in quotes and keywords with placeholders (default on).
     pub pseudonymise: bool,
+    /// Parquet files of vectors computed elsewhere (`verbatim embed --shard`, a GPU job): the
+    /// model then embeds only the taxonomy.
+    pub embeddings: Vec<PathBuf>,
 }
 
 impl RunConfig {
@@ -59,6 +62,7 @@ impl RunConfig {
             keywords: 10,
             quote_chars: 300,
             model: ModelRequest::default(),
+            embeddings: Vec::new(),
             use_cache: true,
             csv: CsvStyle::plain(),
             progress: true,
@@ -235,12 +239,20 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         .map(|&i| analysis_text(&corpus.texts[i]))
         .collect();
     let texts: Vec<&str> = cleaned.iter().map(|t| t.as_ref()).collect();
-    let emb = embedder.embed(&texts)?;
-    eprintln!(
-        "embedded {} distinct texts ({} from the cache)",
-        emb.len(),
-        emb.cache_hits
-    );
+    let (emb, embeddings_record) = if config.embeddings.is_empty() {
+        let emb = embedder.embed(&texts)?;
+        eprintln!(
+            "embedded {} distinct texts ({} from the cache)",
+            emb.len(),
+            emb.cache_hits
+        );
+        (
+            emb,
+            serde_json::json!({"source": "model", "engine": model::kernels::engine_id()}),
+        )
+    } else {
+        external_embeddings(config, &corpus, &distinct, &loaded)?
+    };
     timings.embed_s = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -604,6 +616,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             languages,
         },
         "model": loaded.info,
+        "embeddings": embeddings_record,
         "parameters": {
             "seed": config.seed,
             "themes": config.themes,
@@ -754,6 +767,43 @@ fn utc_now() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// The vectors of the distinct rows read from `config.embeddings`, and their provenance.
+fn external_embeddings(
+    config: &RunConfig,
+    corpus: &Corpus,
+    distinct: &[usize],
+    loaded: &model::LoadedModel,
+) -> Result<(crate::embed::Embeddings, serde_json::Value)> {
+    let mut tables = Vec::new();
+    let mut files = Vec::new();
+    for path in &config.embeddings {
+        let table = table::read_embeddings(path)?;
+        files.push(serde_json::json!({
+            "path": path,
+            "rows": table.ids.len(),
+            "sha256": model::sha256_file(path)?,
+            "model_sha256": table.model_sha256,
+        }));
+        tables.push((path.display().to_string(), table));
+    }
+    let needed: Vec<&str> = distinct.iter().map(|&i| corpus.ids[i].as_str()).collect();
+    let known: std::collections::HashSet<&str> = corpus.ids.iter().map(String::as_str).collect();
+    let emb = crate::embed::from_tables(
+        &tables,
+        &needed,
+        &known,
+        loaded.info.dim,
+        &loaded.info.sha256,
+    )?;
+    eprintln!(
+        "read the vectors of {} distinct texts from {} embeddings files",
+        emb.len(),
+        tables.len()
+    );
+    let record = serde_json::json!({"source": "files", "dim": emb.dim, "files": files});
+    Ok((emb, record))
 }
 
 fn input_record(corpus: &Corpus) -> serde_json::Value {

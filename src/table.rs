@@ -11,7 +11,7 @@ use polars::prelude::{
     SerReader, SerWriter, Series,
 };
 
-use crate::embed::Embeddings;
+use crate::embed::{EmbeddingTable, Embeddings};
 use crate::ingest::TextColumn;
 
 /// Writes through a temporary file in the same directory, renamed into place when complete:
@@ -69,7 +69,14 @@ pub fn read_parquet_as_text(path: &Path) -> Result<Vec<TextColumn>> {
 }
 
 /// `id`, `embedding` (list of f32), `windows`, `tokens`: one row per input row, in input order.
-pub fn write_embeddings(path: &Path, ids: &[String], emb: &Embeddings) -> Result<()> {
+/// Writes one row per id: `id`, `embedding` (list of f32), `windows`, `tokens`, and `model_sha256`
+/// (the checkpoint that made the vectors, so that a later run can refuse vectors from another).
+pub fn write_embeddings(
+    path: &Path,
+    ids: &[String],
+    emb: &Embeddings,
+    model_sha256: &str,
+) -> Result<()> {
     if ids.len() != emb.len() {
         bail!("{} ids for {} embeddings", ids.len(), emb.len());
     }
@@ -89,36 +96,72 @@ pub fn write_embeddings(path: &Path, ids: &[String], emb: &Embeddings) -> Result
             list.finish().into_series().into(),
             Column::new("windows".into(), &emb.windows),
             Column::new("tokens".into(), &emb.tokens),
+            Column::new("model_sha256".into(), vec![model_sha256; ids.len()]),
         ],
     )?;
     write_parquet(path, &mut df)
 }
 
-/// Reads `id` and `embedding` columns written by [`write_embeddings`] or by another tool.
-pub fn read_embeddings(path: &Path) -> Result<(Vec<String>, Vec<Vec<f32>>)> {
+/// Reads `id` and `embedding` (a list or fixed-size array of floats) from a file written by
+/// `verbatim embed` or by another tool. Every row must have the same number of values.
+pub fn read_embeddings(path: &Path) -> Result<EmbeddingTable> {
     let df = read_parquet(path)?;
     let ids = df
         .column("id")
-        .with_context(|| format!("{} has no id column", path.display()))?
+        .with_context(|| format!("{}: no column `id`", path.display()))?
         .cast(&DataType::String)?;
     let ids: Vec<String> = ids
         .str()?
         .iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect();
-    let emb = df
+        .enumerate()
+        .map(|(row, v)| {
+            v.map(str::to_string).with_context(|| {
+                format!("{}: row {}, column id: empty id", path.display(), row + 1)
+            })
+        })
+        .collect::<Result<_>>()?;
+    let column = df
         .column("embedding")
-        .with_context(|| format!("{} has no embedding column", path.display()))?
-        .cast(&DataType::List(Box::new(DataType::Float32)))?;
-    let mut vectors = Vec::with_capacity(ids.len());
-    let lists = emb.list()?;
-    for row in 0..lists.len() {
-        let v = lists
-            .get_as_series(row)
-            .with_context(|| format!("{}: row {} has no embedding", path.display(), row + 1))?;
-        vectors.push(v.f32()?.iter().map(|x| x.unwrap_or(f32::NAN)).collect());
+        .with_context(|| format!("{}: no column `embedding`", path.display()))?;
+    let lists = column
+        .cast(&DataType::List(Box::new(DataType::Float32)))
+        .with_context(|| {
+            format!(
+                "{}: column embedding is {}, expected a list of numbers",
+                path.display(),
+                column.dtype()
+            )
+        })?;
+    let lists = lists.list()?.rechunk();
+    let mut dim = None;
+    let mut vectors = Vec::new();
+    for (row, v) in lists.amortized_iter().enumerate() {
+        let where_ = || format!("{}: row {}, column embedding", path.display(), row + 1);
+        let v = v.with_context(|| format!("{}: missing vector", where_()))?;
+        let values = v.as_ref().f32()?;
+        let n = values.len();
+        match dim {
+            None => dim = Some(n),
+            Some(d) if d != n => bail!("{}: {n} values, the rows before have {d}", where_()),
+            _ => {}
+        }
+        for x in values.iter() {
+            match x {
+                Some(x) if x.is_finite() => vectors.push(x),
+                _ => bail!("{}: a missing or non-finite value", where_()),
+            }
+        }
     }
-    Ok((ids, vectors))
+    let model_sha256 = match df.column("model_sha256") {
+        Ok(c) => c.str()?.get(0).map(str::to_string),
+        Err(_) => None,
+    };
+    Ok(EmbeddingTable {
+        ids,
+        dim: dim.unwrap_or(0),
+        vectors,
+        model_sha256,
+    })
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {

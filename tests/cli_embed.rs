@@ -42,9 +42,11 @@ fn embed_writes_one_row_per_input_row_in_order() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("delimiter: semicolon"), "{stderr}");
-    let (got_ids, vectors) = verbatim::table::read_embeddings(&out).unwrap();
-    assert_eq!(got_ids, ids);
-    assert!(vectors.iter().all(|v| v.len() == 384));
+    let table = verbatim::table::read_embeddings(&out).unwrap();
+    assert_eq!(table.ids, ids);
+    assert_eq!(table.dim, 384);
+    assert_eq!(table.vectors.len(), ids.len() * 384);
+    assert_eq!(table.model_sha256.as_deref().map(str::len), Some(64));
 
     // A wrong text column is an error that lists the columns, and writes nothing.
     let bad_out = dir.path().join("bad.parquet");

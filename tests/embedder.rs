@@ -82,6 +82,7 @@ fn a_second_run_is_answered_by_the_cache() {
             dir.path(),
             &model.info.sha256,
             &model.info.prefix,
+            &verbatim::model::kernels::engine_id(),
             model.info.dim,
         )
         .unwrap()

@@ -3,8 +3,8 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::embed::{EmbedOptions, Embedder, EmbeddingCache};
-use verbatim::{ingest, model, table};
+use verbatim::embed::{self, EmbedOptions, Embedder, EmbeddingCache};
+use verbatim::{ingest, model, pipeline, table};
 
 use super::{ColumnArgs, ModelArgs};
 
@@ -26,6 +26,29 @@ pub struct EmbedArgs {
     /// Padded tokens per forward pass.
     #[arg(long, default_value_t = EmbedOptions::default().max_batch_tokens)]
     batch_tokens: usize,
+    /// Embed only shard K of N (K from 0), chosen by a hash of each row's id: N machines running
+    /// shards 0/N … N-1/N write parts that together hold every row once (`run --embeddings`
+    /// reads them all).
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?}: expected K/N, e.g. 0/4"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: K is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: N is not a number"))?;
+    if n == 0 || k >= n {
+        return Err(format!("{s:?}: K must be between 0 and N-1"));
+    }
+    Ok((k, n))
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
@@ -44,15 +67,28 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         ..EmbedOptions::default()
     };
     let mut embedder = Embedder::new(&loaded, cache, options);
-    let texts: Vec<&str> = corpus.texts.iter().map(String::as_str).collect();
+    let rows: Vec<usize> = match args.shard {
+        Some((k, n)) => (0..corpus.len())
+            .filter(|&i| embed::shard_of(&corpus.ids[i], n) == k)
+            .collect(),
+        None => (0..corpus.len()).collect(),
+    };
+    // What `run` embeds: the text with markup removed.
+    let cleaned: Vec<std::borrow::Cow<str>> = rows
+        .iter()
+        .map(|&i| pipeline::analysis_text(&corpus.texts[i]))
+        .collect();
+    let texts: Vec<&str> = cleaned.iter().map(|t| t.as_ref()).collect();
+    let ids: Vec<String> = rows.iter().map(|&i| corpus.ids[i].clone()).collect();
     let start = Instant::now();
     let emb = embedder.embed(&texts)?;
     let seconds = start.elapsed().as_secs_f64();
-    table::write_embeddings(&args.out, &corpus.ids, &emb)?;
+    table::write_embeddings(&args.out, &ids, &emb, &loaded.info.sha256)?;
     let long = emb.windows.iter().filter(|&&w| w > 1).count();
     eprintln!(
-        "embedded {} rows ({} from the cache, {} computed, {long} long texts split into windows) in {seconds:.1}s → {}",
+        "embedded {} rows{} ({} from the cache, {} computed, {long} long texts split into windows) in {seconds:.1}s → {}",
         emb.len(),
+        args.shard.map_or(String::new(), |(k, n)| format!(" of shard {k}/{n}")),
         emb.cache_hits,
         emb.computed,
         args.out.display()

@@ -56,3 +56,24 @@ impl ModelArgs {
         }
     }
 }
+
+/// Paths as given, with any glob pattern (`parts/*.parquet`) expanded in sorted order; a pattern
+/// that matches nothing is an error rather than a silent empty list.
+pub fn expand_globs(patterns: &[String]) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut paths = Vec::new();
+    for pattern in patterns {
+        if !pattern.contains(['*', '?', '[']) {
+            paths.push(std::path::PathBuf::from(pattern));
+            continue;
+        }
+        let mut matched: Vec<std::path::PathBuf> = glob::glob(pattern)
+            .map_err(|e| anyhow::anyhow!("bad file pattern {pattern:?}: {e}"))?
+            .collect::<Result<_, _>>()?;
+        if matched.is_empty() {
+            anyhow::bail!("no file matches {pattern:?}");
+        }
+        matched.sort();
+        paths.extend(matched);
+    }
+    Ok(paths)
+}

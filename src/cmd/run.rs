@@ -64,6 +64,11 @@ pub struct RunArgs {
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
+    /// Use vectors computed elsewhere instead of embedding here: Parquet files with columns id and
+    /// embedding (`verbatim embed`'s output, the parts of `embed --shard`, or another tool's), as
+    /// paths or quoted globs. The model still embeds the taxonomy, so it must be the same model.
+    #[arg(long, num_args = 1..)]
+    embeddings: Vec<String>,
 }
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -78,6 +83,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     config.model = args.model.request();
     config.use_cache = !args.no_cache;
     config.zero_shot = args.zero_shot;
+    config.embeddings = super::expand_globs(&args.embeddings)?;
     config.labels = args.labels;
     config.none_threshold = args.none_threshold;
     config.pseudonymise = !args.no_pseudonymise;

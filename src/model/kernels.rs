@@ -5,6 +5,26 @@
 
 use candle_core::{CpuStorage, InplaceOp1, Layout};
 
+/// Bumped whenever a change to the encoder's arithmetic changes the bits of a vector, so that
+/// cached vectors from an older build are not mixed with fresh ones.
+const ENGINE_REVISION: u32 = 2;
+
+/// The arithmetic a vector came from: this build's revision and the instruction set chosen at run
+/// time (AVX-512, AVX2 and plain code round differently in the matmuls).
+pub fn engine_id() -> String {
+    #[cfg(target_arch = "x86_64")]
+    let isa = if is_x86_feature_detected!("avx512f") {
+        "avx512"
+    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        "avx2"
+    } else {
+        "generic"
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let isa = std::env::consts::ARCH;
+    format!("verbatim-encoder-{ENGINE_REVISION}-{isa}")
+}
+
 /// erf(x) to a few ulp: Eigen's rational approximation on [-3.83, 3.83] (erf is ±1 in f32 outside).
 #[inline(always)]
 fn erf(x: f32) -> f32 {
