@@ -10,6 +10,8 @@
 //! Everything is deterministic for a seed: our own small PRNG, fixed summation orders, and parallel
 //! loops whose results do not depend on the thread count.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 /// SplitMix64: tiny, portable, and enough for seeding k-means++ and sampling.
@@ -113,38 +115,98 @@ pub fn project_2d(data: &[f32], dim: usize) -> Vec<[f32; 2]> {
         .collect()
 }
 
-/// Near-duplicates (copy-paste campaigns with small edits): within each group of `labels`, a point
-/// whose cosine to an earlier point of its group reaches `threshold` (and that passes `also`) points
-/// to the earliest such point's original. Parallel over points, deterministic.
+/// Near-duplicates (copy-paste campaigns with small edits): point `i` points to the original of the
+/// earliest `j < i` of its group (`groups[i]`) whose cosine reaches `cosine` and whose word set
+/// (`words[i]`: distinct token ids) has a Jaccard similarity of at least `jaccard`; chains are
+/// followed to the first point.
+///
+/// Exact, without comparing all pairs: with the tokens of every set ordered rarest first, two sets
+/// with Jaccard ≥ t share a token among the first |x| − ⌈t·|x|⌉ + 1 of either (prefix filtering),
+/// so only points sharing such a rare token are compared. Sets of fewer than `min_words` words take
+/// no part: a short text is all frequent words, whose lists would make the search quadratic (and two
+/// short texts are copies only when identical, which exact-duplicate detection already handles).
+/// Parallel over points, deterministic.
 pub fn near_duplicates(
     points: &Points,
-    labels: &[usize],
-    threshold: f32,
-    also: impl Fn(usize, usize) -> bool + Sync,
+    groups: &[usize],
+    words: &[Vec<u32>],
+    cosine: f32,
+    jaccard: f64,
+    min_words: usize,
 ) -> Vec<Option<usize>> {
-    let k = labels.iter().max().map_or(0, |m| m + 1);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &l) in labels.iter().enumerate() {
-        members[l].push(i);
-    }
-    let mut first_match = vec![None; labels.len()];
-    for m in &members {
-        let found: Vec<Option<usize>> = (0..m.len())
-            .into_par_iter()
-            .map(|a| {
-                let i = m[a];
-                m[..a]
-                    .iter()
-                    .copied()
-                    .find(|&j| dot(points.row(i), points.row(j)) >= threshold && also(i, j))
-            })
-            .collect();
-        for (a, f) in found.into_iter().enumerate() {
-            first_match[m[a]] = f;
+    let n = words.len();
+    // Document frequency of each token; ties broken by token id, so the order is total.
+    let mut df: HashMap<u32, u32> = HashMap::new();
+    for set in words {
+        for &t in set {
+            *df.entry(t).or_default() += 1;
         }
     }
+    let ordered: Vec<Vec<(u32, u32)>> = words
+        .par_iter()
+        .map(|set| {
+            let mut v: Vec<(u32, u32)> = set.iter().map(|&t| (df[&t], t)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    let prefix = |len: usize| len - (jaccard * len as f64).ceil() as usize + 1;
+    let mut index: HashMap<(usize, u32, u32), Vec<usize>> = HashMap::new();
+    for (i, set) in ordered.iter().enumerate() {
+        if set.len() < min_words.max(1) {
+            continue;
+        }
+        for &(df, token) in &set[..prefix(set.len()).min(set.len())] {
+            index.entry((groups[i], df, token)).or_default().push(i);
+        }
+    }
+    let same_words = |a: &[(u32, u32)], b: &[(u32, u32)]| {
+        let (mut x, mut y, mut inter) = (0, 0, 0usize);
+        while x < a.len() && y < b.len() {
+            match a[x].cmp(&b[y]) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => {
+                    inter += 1;
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        let union = a.len() + b.len() - inter;
+        union > 0 && inter as f64 >= jaccard * union as f64
+    };
+    let first_match: Vec<Option<usize>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let set = &ordered[i];
+            if set.len() < min_words.max(1) {
+                return None;
+            }
+            let mut candidates: Vec<usize> = set[..prefix(set.len()).min(set.len())]
+                .iter()
+                .flat_map(|&(df, token)| {
+                    index[&(groups[i], df, token)]
+                        .iter()
+                        .copied()
+                        .take_while(|&j| j < i)
+                })
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            candidates.into_iter().find(|&j| {
+                let other = &ordered[j];
+                // Size filter: Jaccard ≥ t needs t·|x| ≤ |y| ≤ |x|/t.
+                let (small, large) = (set.len().min(other.len()), set.len().max(other.len()));
+                small as f64 >= jaccard * large as f64
+                    && same_words(set, other)
+                    && dot(points.row(i), points.row(j)) >= cosine
+            })
+        })
+        .collect();
     // Follow chains to the original (the earliest point without a match).
-    (0..labels.len())
+    (0..n)
         .map(|i| {
             let mut j = first_match[i]?;
             while let Some(next) = first_match[j] {
@@ -471,20 +533,59 @@ fn kmeans(points: &Points, weights: &[f32], k: usize, iterations: usize, rng: &m
 
 /// Nearest centroid (highest cosine) of every point; ties go to the lower index.
 pub fn assign(points: &Points, centroids: &[f32], dim: usize) -> (Vec<usize>, Vec<f32>) {
-    (0..points.len())
-        .into_par_iter()
-        .map(|i| {
-            let row = points.row(i);
-            let mut best = (0, f32::NEG_INFINITY);
-            for (c, centroid) in centroids.chunks_exact(dim).enumerate() {
-                let s = dot(row, centroid);
-                if s > best.1 {
-                    best = (c, s);
-                }
+    let k = centroids.len() / dim.max(1);
+    if k == 0 {
+        return (vec![0; points.len()], vec![f32::NEG_INFINITY; points.len()]);
+    }
+    // Scores of fixed blocks of rows against every centroid, as one matrix product per block
+    // (single-threaded inside, so the result does not depend on the thread count).
+    const BLOCK: usize = 256;
+    let blocks: Vec<Vec<(usize, f32)>> = points
+        .data
+        .par_chunks(BLOCK * dim)
+        .map(|block| {
+            let rows = block.len() / dim;
+            let mut scores = vec![0f32; rows * k];
+            // SAFETY: the three matrices are the slices above, with the shapes and strides given
+            // (block: rows × dim row-major; centroidsᵀ: dim × k; scores: rows × k row-major).
+            unsafe {
+                gemm::gemm(
+                    rows,
+                    k,
+                    dim,
+                    scores.as_mut_ptr(),
+                    1,
+                    k as isize,
+                    false,
+                    block.as_ptr(),
+                    1,
+                    dim as isize,
+                    centroids.as_ptr(),
+                    dim as isize,
+                    1,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
             }
-            best
+            scores
+                .chunks_exact(k)
+                .map(|row| {
+                    let mut best = (0, f32::NEG_INFINITY);
+                    for (c, &s) in row.iter().enumerate() {
+                        if s > best.1 {
+                            best = (c, s);
+                        }
+                    }
+                    best
+                })
+                .collect()
         })
-        .unzip()
+        .collect();
+    blocks.into_iter().flatten().unzip()
 }
 
 /// Unit mean direction of each label's points; an emptied label keeps a zero vector.
@@ -697,23 +798,88 @@ mod tests {
     }
 
     #[test]
-    fn near_duplicates_point_to_the_first_original_of_their_theme() {
+    fn near_duplicates_point_to_the_first_original() {
         let data = [1.0f32, 0.0, 0.999, 0.0447, 0.0, 1.0, 0.998, 0.0632];
         let points = Points {
             data: &data,
             dim: 2,
         };
-        let near = near_duplicates(&points, &[0, 0, 1, 0], 0.99, |_, _| true);
+        let same = vec![vec![1, 2, 3, 4]; 4];
+        let near = near_duplicates(&points, &[0; 4], &same, 0.99, 0.7, 1);
         assert_eq!(near, [None, Some(0), None, Some(0)]);
-        // Another group is not searched, and the extra condition must hold too.
+        // The words must be shared too: 3 of 5 distinct words is a Jaccard of 0.6.
+        let words = vec![
+            vec![1, 2, 3, 4],
+            vec![1, 2, 3, 5],
+            vec![9],
+            vec![1, 2, 3, 4, 7],
+        ];
         assert_eq!(
-            near_duplicates(&points, &[0, 1, 1, 2], 0.99, |_, _| true),
+            near_duplicates(&points, &[0; 4], &words, 0.99, 0.7, 1),
+            [None, None, None, Some(0)]
+        );
+        // Sets below the minimum size take no part.
+        assert_eq!(
+            near_duplicates(&points, &[0; 4], &same, 0.99, 0.7, 5),
             [None; 4]
         );
+        // Another group is not searched.
         assert_eq!(
-            near_duplicates(&points, &[0, 0, 1, 0], 0.99, |_, _| false),
+            near_duplicates(&points, &[0, 1, 1, 2], &same, 0.99, 0.7, 1),
             [None; 4]
         );
+    }
+
+    /// Prefix filtering finds exactly the pairs a comparison of all pairs finds.
+    #[test]
+    fn near_duplicates_equal_the_all_pairs_answer() {
+        let mut rng = Rng::new(7);
+        let n = 400;
+        let dim = 4;
+        let mut data = Vec::new();
+        let mut words = Vec::new();
+        for i in 0..n {
+            // Few base vectors and word sets, with edits, so that many pairs qualify.
+            let base = rng.below(20);
+            let v: Vec<f32> = (0..dim)
+                .map(|d| ((base * 7 + d) % 5) as f32 + 0.02 * rng.next_f64() as f32)
+                .collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            data.extend(v.iter().map(|x| x / norm));
+            let mut set: Vec<u32> = (0..8).map(|w| (base * 10 + w) as u32).collect();
+            if rng.below(2) == 0 {
+                set.pop();
+            }
+            if rng.below(3) == 0 {
+                set.push(1000 + i as u32);
+            }
+            words.push(set);
+        }
+        let points = Points { data: &data, dim };
+        let jaccard = |a: &Vec<u32>, b: &Vec<u32>| {
+            let inter = a.iter().filter(|x| b.contains(x)).count();
+            inter as f64 / (a.len() + b.len() - inter) as f64
+        };
+        let first: Vec<Option<usize>> = (0..n)
+            .map(|i| {
+                (0..i).find(|&j| {
+                    dot(points.row(i), points.row(j)) >= 0.99
+                        && jaccard(&words[i], &words[j]) >= 0.7
+                })
+            })
+            .collect();
+        let brute: Vec<Option<usize>> = (0..n)
+            .map(|i| {
+                let mut j = first[i]?;
+                while let Some(next) = first[j] {
+                    j = next;
+                }
+                Some(j)
+            })
+            .collect();
+        let fast = near_duplicates(&points, &vec![0; n], &words, 0.99, 0.7, 1);
+        assert_eq!(fast, brute);
+        assert!(fast.iter().filter(|o| o.is_some()).count() > 100);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Scores are given as probabilities over the categories (softmax of the standardised scores).
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::cluster::dot;
 use crate::embed::Embedder;
@@ -434,17 +435,51 @@ pub fn fit_lda(
             *m /= counts[k] as f64;
         }
     }
-    let mut cov = vec![0f64; dim * dim];
-    let mut residual = vec![0f64; dim];
-    for &(r, k) in selected {
-        for (i, res) in residual.iter_mut().enumerate() {
-            *res = points[r * dim + i] as f64 - means[k * dim + i];
-        }
-        for i in 0..dim {
-            let ri = residual[i];
-            for j in i..dim {
-                cov[i * dim + j] += ri * residual[j];
+    // Σ RᵀR over fixed blocks of residual rows, each a matrix product, summed in block order: fast
+    // at a million rows and the same bits whatever the thread count.
+    const BLOCK: usize = 8192;
+    let partials: Vec<Vec<f64>> = selected
+        .par_chunks(BLOCK)
+        .map(|block| {
+            let mut residuals = vec![0f64; block.len() * dim];
+            for (row, &(r, k)) in residuals.chunks_exact_mut(dim).zip(block) {
+                for (i, res) in row.iter_mut().enumerate() {
+                    *res = points[r * dim + i] as f64 - means[k * dim + i];
+                }
             }
+            let mut partial = vec![0f64; dim * dim];
+            // SAFETY: residuals is block.len() × dim row-major, read as Rᵀ (dim × rows) and R;
+            // partial is dim × dim.
+            unsafe {
+                gemm::gemm(
+                    dim,
+                    dim,
+                    block.len(),
+                    partial.as_mut_ptr(),
+                    1,
+                    dim as isize,
+                    false,
+                    residuals.as_ptr(),
+                    dim as isize,
+                    1,
+                    residuals.as_ptr(),
+                    1,
+                    dim as isize,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            partial
+        })
+        .collect();
+    let mut cov = vec![0f64; dim * dim];
+    for partial in &partials {
+        for (c, p) in cov.iter_mut().zip(partial) {
+            *c += p;
         }
     }
     let denom = (selected.len() - c) as f64;

@@ -78,6 +78,8 @@ impl RunConfig {
 pub const NEAR_DUPLICATE_COSINE: f32 = 0.97;
 /// Share of words (Jaccard) two near-duplicates have in common at least.
 pub const NEAR_DUPLICATE_WORDS: f64 = 0.7;
+/// Distinct words a text needs to be searched for near-duplicates (shorter ones: exact copies only).
+pub const NEAR_DUPLICATE_MIN_WORDS: usize = 6;
 
 /// What happened to each input row before clustering.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +192,16 @@ struct Timings {
     describe_s: f64,
     map_s: f64,
     write_s: f64,
+    /// Peak resident memory of the process, for the scale curve in README.
+    peak_memory_mib: Option<f64>,
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux; `None` elsewhere).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// A short summary for the command line.
@@ -246,10 +258,13 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             emb.len(),
             emb.cache_hits
         );
-        (
-            emb,
-            serde_json::json!({"source": "model", "engine": model::kernels::engine_id()}),
-        )
+        let record = serde_json::json!({
+            "source": "model",
+            "engine": model::kernels::engine_id(),
+            "windows": emb.windows.iter().map(|&w| w as u64).sum::<u64>(),
+            "long_texts": emb.windows.iter().filter(|&&w| w > 1).count(),
+        });
+        (emb, record)
     } else {
         external_embeddings(config, &corpus, &distinct, &loaded)?
     };
@@ -270,50 +285,62 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         min_size: config.min_theme_size,
         ..ClusterOptions::default()
     };
-    let mut clustering = cluster::cluster(&points, &vec![1.0f32; distinct.len()], &cluster_options);
-    // Near-duplicates (campaigns with small edits) weigh nothing in themes and keywords: cluster
-    // again without them, then give each its original's theme.
-    // Raw vectors, not centred ones: a campaign large enough moves the corpus mean toward itself.
+    // Near-duplicates (campaigns with small edits) weigh nothing in themes and keywords, then take
+    // their original's theme. Same meaning is not enough: a copy also shares most of its words
+    // (paraphrases do not). Raw vectors, not centred ones: a campaign large enough moves the corpus
+    // mean toward itself.
     let raw = Points {
         data: &emb.vectors,
         dim: emb.dim,
     };
-    // Same meaning is not enough: a copy also shares most of its words (paraphrases do not).
-    let word_sets: Vec<std::collections::HashSet<String>> = texts
+    let mut vocabulary: HashMap<String, u32> = HashMap::new();
+    let word_sets: Vec<Vec<u32>> = texts
         .iter()
         .map(|t| {
-            t.split(|c: char| !c.is_alphanumeric())
+            let mut set: Vec<u32> = t
+                .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(ingest::fold)
-                .collect()
+                .map(|w| {
+                    let next = vocabulary.len() as u32;
+                    *vocabulary.entry(ingest::fold(w)).or_insert(next)
+                })
+                .collect();
+            set.sort_unstable();
+            set.dedup();
+            set
         })
         .collect();
-    let same_words = |i: usize, j: usize| {
-        let (a, b) = (&word_sets[i], &word_sets[j]);
-        let inter = a.intersection(b).count();
-        inter as f64 >= NEAR_DUPLICATE_WORDS * (a.len() + b.len() - inter).max(1) as f64
-    };
-    // Up to 20,000 testimonies every pair is compared (a campaign may straddle two themes); above,
-    // pairs within a theme.
-    let groups = if distinct.len() <= 20_000 {
-        vec![0; distinct.len()]
-    } else {
-        clustering.labels.clone()
-    };
-    let near = cluster::near_duplicates(&raw, &groups, NEAR_DUPLICATE_COSINE, same_words);
+    // Up to 20,000 testimonies the whole corpus is searched (a campaign may straddle two themes);
+    // above, each theme of a first clustering (a search across a million texts made of frequent
+    // words would be quadratic).
+    let all_ones = vec![1.0f32; distinct.len()];
+    let first =
+        (distinct.len() > 20_000).then(|| cluster::cluster(&points, &all_ones, &cluster_options));
+    let groups = first
+        .as_ref()
+        .map_or_else(|| vec![0; distinct.len()], |c| c.labels.clone());
+    let near = cluster::near_duplicates(
+        &raw,
+        &groups,
+        &word_sets,
+        NEAR_DUPLICATE_COSINE,
+        NEAR_DUPLICATE_WORDS,
+        NEAR_DUPLICATE_MIN_WORDS,
+    );
     let weights: Vec<f32> = near
         .iter()
         .map(|o| if o.is_some() { 0.0 } else { 1.0 })
         .collect();
-    if near.iter().any(Option::is_some) {
-        clustering = cluster::cluster(&points, &weights, &cluster_options);
-        for (d, original) in near.iter().enumerate() {
-            if let Some(o) = *original {
-                let theme = clustering.labels[o];
-                clustering.labels[d] = theme;
-                clustering.similarity[d] = cluster::dot(points.row(d), clustering.centroid(theme));
-                clustering.weak[d] = clustering.weak[o];
-            }
+    let mut clustering = match first {
+        Some(first) if !near.iter().any(Option::is_some) => first,
+        _ => cluster::cluster(&points, &weights, &cluster_options),
+    };
+    for (d, original) in near.iter().enumerate() {
+        if let Some(o) = *original {
+            let theme = clustering.labels[o];
+            clustering.labels[d] = theme;
+            clustering.similarity[d] = cluster::dot(points.row(d), clustering.centroid(theme));
+            clustering.weak[d] = clustering.weak[o];
         }
     }
     let k = clustering.themes();
@@ -581,6 +608,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     table::write_assignments(&config.out, &table, config.csv)?;
     timings.write_s = clock.elapsed().as_secs_f64();
     timings.finished_at = utc_now();
+    timings.peak_memory_mib = peak_rss_mib();
 
     let empty = statuses.iter().filter(|s| **s == RowStatus::Empty).count();
     let no_words = statuses

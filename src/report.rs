@@ -34,6 +34,7 @@ struct Words {
     testimonies: &'static str,
     purity: &'static str,
     map: &'static str,
+    map_sampled: &'static str,
     map_note: &'static str,
     sizes: &'static str,
     evaluation: &'static str,
@@ -72,6 +73,7 @@ const FR: Words = Words {
     testimonies: "témoignages",
     purity: "pureté",
     map: "Carte des témoignages",
+    map_sampled: "échantillon affiché :",
     map_note: "Projection des témoignages sur les deux premiers axes principaux de leurs représentations ; couleur : catégorie.",
     sizes: "Taille des thèmes",
     evaluation: "Accord avec l'étiquetage manuel",
@@ -109,6 +111,7 @@ const EN: Words = Words {
     testimonies: "testimonies",
     purity: "purity",
     map: "Map of the testimonies",
+    map_sampled: "sample shown:",
     map_note: "Testimonies projected on the first two principal axes of their embeddings; colour: category.",
     sizes: "Theme sizes",
     evaluation: "Agreement with the manual tagging",
@@ -270,6 +273,9 @@ fn bar_chart(items: &[(String, f64, &str)], value_label: impl Fn(f64) -> String)
 }
 
 /// Scatter plot of the map coordinates, coloured by category; at most 4,000 points, taken evenly.
+/// Most points drawn on the map.
+const MAP_POINTS: usize = 5000;
+
 fn scatter(points: &[(f32, f32, &str)], legend: &[(String, &str)]) -> String {
     let (w, h, pad) = (640.0f32, 420.0f32, 20.0f32);
     let step = (points.len() / 4000).max(1);
@@ -478,14 +484,22 @@ fn html(t: &RunTables, w: &Words, lang: Lang) -> String {
                 ))
             })
             .collect();
+        // An SVG of a million circles would not open: beyond MAP_POINTS, every k-th testimony.
+        let step = points.len().div_ceil(MAP_POINTS).max(1);
+        let points: Vec<(f32, f32, &str)> = points.into_iter().step_by(step).collect();
         let legend: Vec<(String, &str)> = counts
             .iter()
             .map(|(id, name, _)| (format!("{id} {name}"), t.colour(id)))
             .collect();
         if !points.is_empty() {
+            let sampled = if step > 1 {
+                format!(" ({} 1/{step})", w.map_sampled)
+            } else {
+                String::new()
+            };
             let _ = write!(
                 h,
-                "<h2>{}</h2><p class=\"small\">{}</p>{}",
+                "<h2>{}</h2><p class=\"small\">{}{sampled}</p>{}",
                 w.map,
                 w.map_note,
                 scatter(&points, &legend)

@@ -102,6 +102,18 @@ pub fn write_embeddings(
     write_parquet(path, &mut df)
 }
 
+/// Writes a table of testimonies (`id`, `text`), e.g. a synthetic consultation for benchmarks.
+pub fn write_texts(path: &Path, ids: &[String], texts: &[String]) -> Result<()> {
+    let mut df = DataFrame::new(
+        ids.len(),
+        vec![
+            Column::new("id".into(), ids),
+            Column::new("text".into(), texts),
+        ],
+    )?;
+    write_parquet(path, &mut df)
+}
+
 /// Reads `id` and `embedding` (a list or fixed-size array of floats) from a file written by
 /// `verbatim embed` or by another tool. Every row must have the same number of values.
 pub fn read_embeddings(path: &Path) -> Result<EmbeddingTable> {

@@ -168,6 +168,38 @@ fn messy_rows_are_kept_with_a_status_that_says_what_is_wrong() {
         .contains("U+FFFD"));
 }
 
+/// A 1 MB testimony (real answers of the dev set end to end, so its windows differ) is embedded
+/// whole, through windows, not truncated; its quote is cut to a readable length.
+#[test]
+fn a_one_megabyte_testimony_is_embedded_whole_through_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut reader =
+        csv::Reader::from_path(shared_dir().join("data/granddebat_demarches_6questions.csv"))
+            .unwrap();
+    let mut huge = String::new();
+    for record in reader.records() {
+        if huge.len() >= 1_000_000 {
+            break;
+        }
+        huge.push_str(record.unwrap()[1].trim());
+        huge.push(' ');
+    }
+    let mut bytes = b"id;texte\n".to_vec();
+    bytes.extend_from_slice("a;Les urgences débordent et les soignants s'épuisent.\n".as_bytes());
+    bytes.extend_from_slice(format!("b;\"{}\"\n", huge.replace('"', "\"\"")).as_bytes());
+    bytes
+        .extend_from_slice("c;Il faut revaloriser les salaires des aides-soignantes.\n".as_bytes());
+    let (statuses, run_json) = statuses(d, "huge.csv", &bytes, &["--no-cache"]);
+    assert_eq!(statuses, ["ok", "ok", "ok"]);
+    assert_eq!(run_json["rows"]["assigned"], 3);
+    let embedding = &run_json["embeddings"];
+    assert_eq!(embedding["long_texts"], 1);
+    let windows = embedding["windows"].as_u64().unwrap() - 2;
+    // ~250,000 tokens in windows of 510 moving by 446.
+    assert!(windows > 300, "the 1 MB text took {windows} windows");
+}
+
 #[test]
 fn one_two_and_three_testimonies_and_a_one_category_taxonomy() {
     let dir = tempfile::tempdir().unwrap();

