@@ -217,6 +217,58 @@ pub fn near_duplicates(
         .collect()
 }
 
+/// `dst = lhs · rhs` (`m × n`, row-major) where `lhs` is `m × k` and `rhs` is `k × n`, each given
+/// with its (row, column) strides. Single-threaded, so the bits do not depend on the thread count;
+/// callers parallelise over fixed blocks. Panics if a stride would read outside its slice.
+pub fn product<T: 'static + Copy + From<f32>>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [T],
+    lhs: &[T],
+    lhs_strides: (usize, usize),
+    rhs: &[T],
+    rhs_strides: (usize, usize),
+) {
+    let last = |rows: usize, cols: usize, (rs, cs): (usize, usize)| {
+        (rows.max(1) - 1) * rs + (cols.max(1) - 1) * cs
+    };
+    assert!(dst.len() >= m * n, "product: destination too small");
+    assert!(
+        m * k == 0 || last(m, k, lhs_strides) < lhs.len(),
+        "product: lhs too small"
+    );
+    assert!(
+        k * n == 0 || last(k, n, rhs_strides) < rhs.len(),
+        "product: rhs too small"
+    );
+    // SAFETY: every index the strides reach is inside its slice (checked above); dst is m × n
+    // row-major and does not alias the inputs (it is a unique borrow).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            lhs.as_ptr(),
+            lhs_strides.1 as isize,
+            lhs_strides.0 as isize,
+            rhs.as_ptr(),
+            rhs_strides.1 as isize,
+            rhs_strides.0 as isize,
+            T::from(0.0),
+            T::from(1.0),
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 /// Row-major matrix of unit vectors.
 pub struct Points<'a> {
     pub data: &'a [f32],
@@ -546,31 +598,16 @@ pub fn assign(points: &Points, centroids: &[f32], dim: usize) -> (Vec<usize>, Ve
         .map(|block| {
             let rows = block.len() / dim;
             let mut scores = vec![0f32; rows * k];
-            // SAFETY: the three matrices are the slices above, with the shapes and strides given
-            // (block: rows × dim row-major; centroidsᵀ: dim × k; scores: rows × k row-major).
-            unsafe {
-                gemm::gemm(
-                    rows,
-                    k,
-                    dim,
-                    scores.as_mut_ptr(),
-                    1,
-                    k as isize,
-                    false,
-                    block.as_ptr(),
-                    1,
-                    dim as isize,
-                    centroids.as_ptr(),
-                    dim as isize,
-                    1,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            product(
+                rows,
+                k,
+                dim,
+                &mut scores,
+                block,
+                (dim, 1),
+                centroids,
+                (1, dim),
+            );
             scores
                 .chunks_exact(k)
                 .map(|row| {
@@ -795,6 +832,26 @@ mod tests {
             }
         }
         (data, dim)
+    }
+
+    #[test]
+    fn product_follows_the_strides() {
+        // a = [[1, 2, 3], [4, 5, 6]]; b = aᵀ read from a's own storage.
+        let a = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let mut aat = [0f32; 4];
+        product(2, 2, 3, &mut aat, &a, (3, 1), &a, (1, 3));
+        assert_eq!(aat, [14.0, 32.0, 32.0, 77.0]);
+        let mut ata = [0f64; 9];
+        let a64: Vec<f64> = a.iter().map(|&x| x as f64).collect();
+        product(3, 3, 2, &mut ata, &a64, (1, 3), &a64, (3, 1));
+        assert_eq!(ata, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "lhs too small")]
+    fn product_refuses_strides_outside_the_slice() {
+        let mut out = [0f32; 4];
+        product(2, 2, 3, &mut out, &[1.0; 5], (3, 1), &[1.0; 6], (2, 1));
     }
 
     #[test]

@@ -448,31 +448,17 @@ pub fn fit_lda(
                 }
             }
             let mut partial = vec![0f64; dim * dim];
-            // SAFETY: residuals is block.len() × dim row-major, read as Rᵀ (dim × rows) and R;
-            // partial is dim × dim.
-            unsafe {
-                gemm::gemm(
-                    dim,
-                    dim,
-                    block.len(),
-                    partial.as_mut_ptr(),
-                    1,
-                    dim as isize,
-                    false,
-                    residuals.as_ptr(),
-                    dim as isize,
-                    1,
-                    residuals.as_ptr(),
-                    1,
-                    dim as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            // Rᵀ (dim × rows) · R (rows × dim), both read from the row-major residuals.
+            crate::cluster::product(
+                dim,
+                dim,
+                block.len(),
+                &mut partial,
+                &residuals,
+                (1, dim),
+                &residuals,
+                (dim, 1),
+            );
             partial
         })
         .collect();
