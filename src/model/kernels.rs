@@ -274,6 +274,11 @@ mod tests {
         gelu_generic(&mut plain);
         assert_eq!(plain, gelu);
 
+        // Rows of 40 use the 16-lane reductions: dispatched and plain code give the same bits.
+        let (mut wide, mut plain_wide) = (xs.clone(), xs.clone());
+        softmax_in_place(&mut wide, 40, 0.5);
+        softmax_generic(&mut plain_wide, 40, 0.5);
+        assert_eq!(plain_wide, wide);
         let mut soft = xs.clone();
         soft[7] = -1e30; // a masked key
         softmax_in_place(&mut soft, 10, 0.5);
