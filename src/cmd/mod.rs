@@ -1,6 +1,7 @@
 //! One file per subcommand: argument parsing and wiring of the library's stages.
 
 pub mod bench;
+mod bench_peak;
 mod bench_peers;
 pub mod embed;
 pub mod evaluate;
@@ -10,7 +11,7 @@ pub mod run;
 
 use clap::Args;
 use verbatim::ingest::ReadOptions;
-use verbatim::model::ModelRequest;
+use verbatim::model::{ModelRequest, Precision};
 
 /// Which columns of the input hold the texts and the ids.
 #[derive(Args, Debug, Clone)]
@@ -45,6 +46,10 @@ pub struct ModelArgs {
     /// Let a hub id missing from the local cache be downloaded.
     #[arg(long)]
     pub allow_download: bool,
+    /// Arithmetic of the linear layers: auto (4-bit × 8-bit on CPUs with AVX512-VNNI, f32
+    /// elsewhere), f32 (the reference), int8 (4-bit × 8-bit on any CPU, slow without VNNI).
+    #[arg(long, value_enum, default_value_t = Precision::Auto)]
+    pub precision: Precision,
 }
 
 impl ModelArgs {
@@ -53,6 +58,7 @@ impl ModelArgs {
             model: self.model.clone(),
             prefix: self.prefix.clone(),
             allow_download: self.allow_download,
+            precision: self.precision,
         }
     }
 }

@@ -9,6 +9,7 @@ use candle_nn::LayerNorm;
 
 use super::e5bin::{dequantize_q4, Q4_BLOCK, Q4_BLOCK_BYTES};
 use super::kernels::{Gelu, ScaledSoftmax};
+use super::quant::QuantLinear;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BertConfig {
@@ -62,16 +63,18 @@ impl WordEmbeddings {
 }
 
 /// `y = x·Wᵀ + b` on 2-D activations.
-pub struct Linear {
-    /// `Wᵀ`, stored `[in, out]` contiguous: gemm then streams it without repacking it per call.
-    weight_t: Tensor,
-    bias: Tensor,
+pub enum Linear {
+    /// f32 weights; `Wᵀ` stored `[in, out]` contiguous so gemm streams it without repacking it per
+    /// call.
+    Dense { weight_t: Tensor, bias: Tensor },
+    /// The model file's 4-bit weights with 8-bit activations (see [`super::quant`]).
+    Q4(QuantLinear),
 }
 
 impl Linear {
     /// From a `[out, in]` weight (the layout of both model sources) and an `[out]` bias.
     pub fn new(weight: Tensor, bias: Tensor) -> Result<Linear> {
-        Ok(Linear {
+        Ok(Linear::Dense {
             weight_t: weight.t()?.contiguous()?,
             bias,
         })
@@ -79,17 +82,34 @@ impl Linear {
 
     /// One layer computing the outputs of several side by side (query, key and value in one
     /// matmul: fewer, larger products).
-    pub fn stacked(parts: &[Linear]) -> Result<Linear> {
-        let weights: Vec<&Tensor> = parts.iter().map(|p| &p.weight_t).collect();
-        let biases: Vec<&Tensor> = parts.iter().map(|p| &p.bias).collect();
-        Ok(Linear {
-            weight_t: Tensor::cat(&weights, 1)?,
-            bias: Tensor::cat(&biases, 0)?,
-        })
+    pub fn stacked(parts: Vec<Linear>) -> Result<Linear> {
+        let mut dense = Vec::new();
+        let mut quant = Vec::new();
+        for part in parts {
+            match part {
+                Linear::Dense { weight_t, bias } => dense.push((weight_t, bias)),
+                Linear::Q4(q) => quant.push(q),
+            }
+        }
+        match (dense.is_empty(), quant.is_empty()) {
+            (true, false) => Ok(Linear::Q4(QuantLinear::stacked(&quant)?)),
+            (false, true) => {
+                let weights: Vec<&Tensor> = dense.iter().map(|(w, _)| w).collect();
+                let biases: Vec<&Tensor> = dense.iter().map(|(_, b)| b).collect();
+                Ok(Linear::Dense {
+                    weight_t: Tensor::cat(&weights, 1)?,
+                    bias: Tensor::cat(&biases, 0)?,
+                })
+            }
+            _ => bail!("stacked layers must all be f32 or all 4-bit"),
+        }
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(x.matmul(&self.weight_t)?.broadcast_add(&self.bias)?)
+        match self {
+            Linear::Dense { weight_t, bias } => Ok(x.matmul(weight_t)?.broadcast_add(bias)?),
+            Linear::Q4(q) => Ok(x.contiguous()?.apply_op1_no_bwd(q)?),
+        }
     }
 }
 
@@ -114,6 +134,14 @@ pub struct BertEncoder {
 }
 
 impl BertEncoder {
+    /// `q4xq8` when the linear layers run on 4-bit weights with 8-bit activations, else `f32`.
+    pub fn precision(&self) -> &'static str {
+        match self.layers.first().map(|l| &l.intermediate) {
+            Some(Linear::Q4(_)) => "q4xq8",
+            _ => "f32",
+        }
+    }
+
     /// Hidden states `[batch, len, hidden]` of a right-padded batch; `mask` is 1 for real tokens.
     pub fn forward(&self, ids: &[u32], mask: &[u8], batch: usize, len: usize) -> Result<Tensor> {
         let cfg = &self.config;

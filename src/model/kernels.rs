@@ -7,7 +7,7 @@ use candle_core::{CpuStorage, InplaceOp1, Layout};
 
 /// Bumped whenever a change to the encoder's arithmetic changes the bits of a vector, so that
 /// cached vectors from an older build are not mixed with fresh ones.
-const ENGINE_REVISION: u32 = 2;
+const ENGINE_REVISION: u32 = 3;
 
 /// The arithmetic a vector came from: this build's revision and the instruction set chosen at run
 /// time (AVX-512, AVX2 and plain code round differently in the matmuls).
