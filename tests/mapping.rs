@@ -9,9 +9,12 @@ use common::*;
 use polars::prelude::*;
 use verbatim::evaluate::macro_f1;
 
-fn f1_of_run(input: &Path, out: &Path, extra: &[&str]) -> f64 {
-    let taxonomy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/taxonomies/granddebat_demarches.toml");
+fn dev_taxonomy() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/taxonomies/granddebat_demarches.toml")
+}
+
+/// `verbatim run` on `input` with `taxonomy`; returns its assignments table.
+fn run_with(input: &Path, out: &Path, taxonomy: &Path, extra: &[&str]) -> DataFrame {
     let status = Command::new(binary())
         .arg("run")
         .arg("--input")
@@ -28,22 +31,43 @@ fn f1_of_run(input: &Path, out: &Path, extra: &[&str]) -> f64 {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let df = ParquetReader::new(std::fs::File::open(out.join("assignments.parquet")).unwrap())
+    ParquetReader::new(std::fs::File::open(out.join("assignments.parquet")).unwrap())
         .finish()
-        .unwrap();
-    let col = |name: &str| -> Vec<String> {
-        df.column(name)
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap_or("").to_string())
-            .collect()
-    };
-    let (gold, predicted) = (col("label"), col("pillar"));
+        .unwrap()
+}
+
+fn strings(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+fn f1_of_run(input: &Path, out: &Path, extra: &[&str]) -> f64 {
+    let df = run_with(input, out, &dev_taxonomy(), extra);
+    let (gold, predicted) = (strings(&df, "label"), strings(&df, "pillar"));
     let gold: Vec<&str> = gold.iter().map(String::as_str).collect();
     let predicted: Vec<&str> = predicted.iter().map(String::as_str).collect();
     macro_f1(&gold, &predicted)
+}
+
+/// Area under the ROC curve: the chance that a random positive scores above a random negative.
+fn auc(positive: &[bool], score: &[f64]) -> f64 {
+    let (mut above, mut pairs) = (0.0, 0.0);
+    for (i, _) in positive.iter().enumerate().filter(|(_, &p)| p) {
+        for (j, _) in positive.iter().enumerate().filter(|(_, &p)| !p) {
+            pairs += 1.0;
+            above += match score[i].total_cmp(&score[j]) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => 0.5,
+                std::cmp::Ordering::Less => 0.0,
+            };
+        }
+    }
+    above / pairs
 }
 
 #[test]
@@ -146,4 +170,77 @@ fn tagged_testimonies_are_used_and_their_agreement_is_cross_validated() {
         "{stderr}"
     );
     assert!(!dir.path().join("bad_out/themes.parquet").exists());
+}
+
+/// The `none` decision on categories the taxonomy does not have: each of the six questions is
+/// left out of the taxonomy in turn, and its answers should then score low on relevance and go to
+/// `none` more often than the others (the protocol behind README's figures).
+#[test]
+fn answers_to_a_question_left_out_of_the_taxonomy_go_to_none() {
+    model_path();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dev_subset(dir.path(), 1000);
+    let full = std::fs::read_to_string(dev_taxonomy()).unwrap();
+    let blocks: Vec<&str> = full.split("[[category]]").skip(1).collect();
+    assert_eq!(blocks.len(), 6);
+    let (mut aucs, mut caught, mut wrongly) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, left_out) in blocks.iter().enumerate() {
+        let id = left_out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("id = "))
+            .unwrap()
+            .trim_matches('"')
+            .to_string();
+        let taxonomy = dir.path().join(format!("without_{id}.toml"));
+        let kept: String = blocks
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, b)| format!("[[category]]{b}"))
+            .collect();
+        std::fs::write(&taxonomy, kept).unwrap();
+        let df = run_with(&input, &dir.path().join(&id), &taxonomy, &[]);
+        let held_out: Vec<bool> = strings(&df, "label").iter().map(|l| *l == id).collect();
+        let relevance: Vec<f64> = df
+            .column("taxonomy_relevance")
+            .unwrap()
+            .f32()
+            .unwrap()
+            .iter()
+            .map(|v| -(v.unwrap_or(0.0) as f64))
+            .collect();
+        let none: Vec<bool> = strings(&df, "pillar").iter().map(|p| p == "none").collect();
+        let rate = |want: bool| {
+            let rows: Vec<bool> = none
+                .iter()
+                .zip(&held_out)
+                .filter(|(_, &h)| h == want)
+                .map(|(&n, _)| n)
+                .collect();
+            rows.iter().filter(|&&n| n).count() as f64 / rows.len() as f64
+        };
+        aucs.push(auc(&held_out, &relevance));
+        caught.push(rate(true));
+        wrongly.push(rate(false));
+        eprintln!(
+            "without {id}: AUC {:.3}, its answers to none {:.1}%, others {:.1}%",
+            aucs[i],
+            100.0 * caught[i],
+            100.0 * wrongly[i]
+        );
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    for (a, c) in aucs.iter().zip(&caught) {
+        assert!(
+            *a > 0.6 && *c > 0.0,
+            "a left-out question is not told apart: {aucs:?}"
+        );
+    }
+    assert!(mean(&aucs) > 0.72, "mean AUC {:.3}", mean(&aucs));
+    assert!(
+        mean(&caught) > 2.5 * mean(&wrongly),
+        "to none: left-out answers {:.3}, others {:.3}",
+        mean(&caught),
+        mean(&wrongly)
+    );
 }
