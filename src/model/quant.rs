@@ -14,6 +14,8 @@
 //! block, in block order, so [`QuantLinear::forward_reference`] (plain Rust, any CPU) and the VNNI
 //! kernel give the same bits; the unit tests hold them to it.
 
+use std::mem::MaybeUninit;
+
 use anyhow::{bail, Result};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
@@ -136,24 +138,20 @@ impl QuantLinear {
     /// Quantizes `rows` rows of `inp` activations, block by block (scale = max |x| / 127).
     fn quantize(&self, x: &[f32], rows: usize) -> QuantRows {
         let blocks = self.blocks();
+        // Filled block by block rather than zeroed first: these buffers are megabytes per call.
         let mut q = QuantRows {
-            codes: vec![0; rows * self.inp],
-            scales: vec![0.0; rows * blocks],
-            offsets: vec![0; rows * blocks],
+            codes: Vec::with_capacity(rows * self.inp),
+            scales: Vec::with_capacity(rows * blocks),
+            offsets: Vec::with_capacity(rows * blocks),
             blocks,
         };
-        let blocks_out = q
-            .codes
-            .chunks_exact_mut(Q4_BLOCK)
-            .zip(q.scales.iter_mut().zip(q.offsets.iter_mut()));
-        for (src, (dst, (scale, offset))) in x.chunks_exact(Q4_BLOCK).zip(blocks_out) {
-            #[cfg(target_arch = "x86_64")]
-            if available() {
-                // SAFETY: AVX-512 was just detected; both blocks are 32 long.
-                (*scale, *offset) = unsafe { quantize_block_avx512(src, dst) };
-                continue;
-            }
-            (*scale, *offset) = quantize_block(src, dst);
+        let vector = available();
+        for src in x.chunks_exact(Q4_BLOCK) {
+            let mut codes = [0i8; Q4_BLOCK];
+            let (scale, offset) = quantize_block_with(vector, src, &mut codes);
+            q.codes.extend_from_slice(&codes);
+            q.scales.push(scale);
+            q.offsets.push(offset);
         }
         q
     }
@@ -166,13 +164,19 @@ impl QuantLinear {
             "activations do not match the layer"
         );
         let q = self.quantize(x, rows);
-        let mut y = vec![0f32; rows * self.out];
         #[cfg(target_arch = "x86_64")]
         if available() {
-            // SAFETY: the CPU features the kernel is compiled for were just detected.
-            unsafe { self.forward_vnni(&q, rows, &mut y) };
+            let mut y = Vec::with_capacity(rows * self.out);
+            // SAFETY: the CPU features the kernel is compiled for were just detected, and the
+            // kernel writes every one of the rows × out values (all rows, all panels) before the
+            // length is set; not zeroing them first saves a pass over megabytes.
+            unsafe {
+                self.forward_vnni(&q, rows, y.spare_capacity_mut());
+                y.set_len(rows * self.out);
+            }
             return y;
         }
+        let mut y = vec![0f32; rows * self.out];
         self.forward_plain(&q, rows, &mut y);
         y
     }
@@ -216,7 +220,7 @@ impl QuantLinear {
     /// stream past them; rows in chunks so the quantized activations stay in cache too.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    unsafe fn forward_vnni(&self, q: &QuantRows, rows: usize, y: &mut [f32]) {
+    unsafe fn forward_vnni(&self, q: &QuantRows, rows: usize, y: &mut [MaybeUninit<f32>]) {
         const ROW_CHUNK: usize = 192;
         let panels = self.out / PANEL;
         for chunk in (0..rows).step_by(ROW_CHUNK) {
@@ -244,7 +248,13 @@ impl QuantLinear {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
     #[inline]
-    unsafe fn tile<const R: usize>(&self, q: &QuantRows, row: usize, panel: usize, y: &mut [f32]) {
+    unsafe fn tile<const R: usize>(
+        &self,
+        q: &QuantRows,
+        row: usize,
+        panel: usize,
+        y: &mut [MaybeUninit<f32>],
+    ) {
         use std::arch::x86_64::*;
         let blocks = q.blocks;
         let panel_codes =
@@ -291,8 +301,8 @@ impl QuantLinear {
         let b1 = _mm512_loadu_ps(bias[16..].as_ptr());
         for (i, a) in acc.iter().enumerate() {
             let dst = &mut y[(row + i) * self.out + panel * PANEL..][..PANEL];
-            _mm512_storeu_ps(dst.as_mut_ptr(), _mm512_add_ps(a[0], b0));
-            _mm512_storeu_ps(dst[16..].as_mut_ptr(), _mm512_add_ps(a[1], b1));
+            _mm512_storeu_ps(dst.as_mut_ptr().cast(), _mm512_add_ps(a[0], b0));
+            _mm512_storeu_ps(dst[16..].as_mut_ptr().cast(), _mm512_add_ps(a[1], b1));
         }
     }
 }
@@ -313,6 +323,17 @@ fn quantize_block(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
         sum += code;
     }
     (scale, -8 * sum)
+}
+
+/// [`quantize_block`], on AVX-512 when `vector` (which must come from [`available`]).
+fn quantize_block_with(vector: bool, src: &[f32], dst: &mut [i8]) -> (f32, i32) {
+    #[cfg(target_arch = "x86_64")]
+    if vector {
+        // SAFETY: the caller detected AVX-512; the slices are checked to be 32 long inside.
+        return unsafe { quantize_block_avx512(src, dst) };
+    }
+    let _ = vector;
+    quantize_block(src, dst)
 }
 
 /// [`quantize_block`] in two 16-lane registers, same bits.
