@@ -55,7 +55,7 @@ pub struct QuantLinear {
     bias: Vec<f32>,
 }
 
-/// One row of activations quantized per block of 32: codes, scales and `−8·Σ codes` per block.
+/// Rows of activations quantized per block of 32: codes, and per block its scale and `−8·Σ codes`.
 struct QuantRows {
     codes: Vec<i8>,
     scales: Vec<f32>,
@@ -125,10 +125,6 @@ impl QuantLinear {
                 .collect(),
             bias: parts.iter().flat_map(|p| p.bias.iter().copied()).collect(),
         })
-    }
-
-    pub fn out_features(&self) -> usize {
-        self.out
     }
 
     fn blocks(&self) -> usize {
