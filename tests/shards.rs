@@ -261,34 +261,7 @@ fn ray_python() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
     let env = home.join(".cache/verbatim-ray-venv");
-    let python = env.join("bin/python");
-    let has_ray = |p: &Path| {
-        Command::new(p)
-            .args(["-c", "import ray"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !has_ray(&python) {
-        let status = Command::new(verbatim::model::fetch::python())
-            .args(["-m", "venv"])
-            .arg(&env)
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot create {}", env.display());
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "ray==2.40.0",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "pip could not install ray");
-    }
-    python
+    verbatim::model::fetch::venv(&env, &["ray==2.40.0"]).expect("cannot install ray")
 }
 
 const RAY_DRIVER: &str = r#"

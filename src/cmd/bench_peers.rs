@@ -26,49 +26,7 @@ fn packages(peer: &str) -> &'static [&'static str] {
 
 /// The peer's Python, creating its virtual environment when missing.
 fn python(envs: &Path, peer: &str) -> Result<PathBuf> {
-    let env = envs.join(peer);
-    let python = env.join("bin/python");
-    if python.exists() {
-        return Ok(python);
-    }
-    eprintln!(
-        "{peer}: creating {} (pip install {})…",
-        env.display(),
-        packages(peer).join(" ")
-    );
-    std::fs::create_dir_all(envs).with_context(|| format!("cannot create {}", envs.display()))?;
-    let partial = envs.join(format!(".{peer}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
-    run_ok(
-        Command::new(fetch::python())
-            .args(["-m", "venv"])
-            .arg(&partial),
-    )?;
-    run_ok(
-        Command::new(partial.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(packages(peer)),
-    )?;
-    // A venv records its own path, so it is renamed only after pip, then its scripts keep working
-    // through `python -m`.
-    std::fs::rename(&partial, &env)?;
-    Ok(python)
-}
-
-fn run_ok(command: &mut Command) -> Result<()> {
-    let status = command
-        .status()
-        .with_context(|| format!("cannot run {command:?}"))?;
-    if !status.success() {
-        bail!("{command:?} failed ({status})");
-    }
-    Ok(())
+    fetch::venv(&envs.join(peer), packages(peer))
 }
 
 /// Times `peer` on `texts` and compares its vectors with verbatim's (`ours`).

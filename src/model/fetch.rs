@@ -100,3 +100,54 @@ pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
 pub fn python() -> String {
     std::env::var("VERBATIM_PYTHON").unwrap_or_else(|_| "python3".into())
 }
+
+/// The Python of a virtual environment at `env` holding `packages` (pinned by the caller), created
+/// with pip when missing. It is built under a temporary name and renamed only once pip succeeded,
+/// so an interrupted install is redone rather than half used (a venv records its own path, so
+/// its scripts are reached through `python -m` after the rename).
+pub fn venv(env: &Path, packages: &[&str]) -> Result<PathBuf> {
+    let python = env.join("bin/python");
+    if python.exists() {
+        return Ok(python);
+    }
+    eprintln!(
+        "creating {} (pip install {})…",
+        env.display(),
+        packages.join(" ")
+    );
+    let parent = env.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = env.file_name().unwrap_or_default().to_string_lossy();
+    let partial = parent.join(format!(".{name}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    run_ok(
+        Command::new(self::python())
+            .args(["-m", "venv"])
+            .arg(&partial),
+    )?;
+    run_ok(
+        Command::new(partial.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(packages),
+    )?;
+    std::fs::rename(&partial, env)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), env.display()))?;
+    Ok(python)
+}
+
+fn run_ok(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed ({status})");
+    }
+    Ok(())
+}
