@@ -65,11 +65,19 @@ impl LoadedModel {
     }
 }
 
-/// Where models live: `$VERBATIM_MODELS`, else `models/` in the current directory.
+/// Where models live: `$VERBATIM_MODELS`; else `models/` in the current directory when there is
+/// one; else the `models/` of the checkout this binary was built from (so that `verbatim`, run from
+/// an analyst's own folder, still finds the model `model fetch` installed); else `models/` here.
 pub fn models_dir() -> PathBuf {
-    std::env::var_os("VERBATIM_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("models"))
+    if let Some(dir) = std::env::var_os("VERBATIM_MODELS") {
+        return PathBuf::from(dir);
+    }
+    let here = PathBuf::from("models");
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    if !here.is_dir() && built_from.is_dir() {
+        return built_from;
+    }
+    here
 }
 
 pub fn default_model_path() -> PathBuf {
@@ -109,7 +117,7 @@ pub fn load(request: &ModelRequest) -> Result<LoadedModel> {
             let path = default_model_path();
             if !path.exists() {
                 bail!(
-                    "the model is not installed (looked for {}): run `verbatim model fetch` first",
+                    "the model is not installed (looked for {}): run `verbatim model fetch` first, or point VERBATIM_MODELS at the directory that holds it",
                     path.display()
                 );
             }
