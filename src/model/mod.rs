@@ -201,7 +201,7 @@ fn load_e5_file(path: &Path, precision: Precision, device: &Device) -> Result<Lo
             );
         }
         let bias = tensor(&format!("{name}.b"), &[out])?;
-        if int8 && entry.dtype == StoredDType::Q4 {
+        if int8 && entry.dtype == StoredDType::Q4 && quant::supports(out, inp) {
             let bias = bias.to_vec1::<f32>()?;
             return Ok(Linear::Q4(quant::QuantLinear::from_q4(
                 raw, out, inp, bias,

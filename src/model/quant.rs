@@ -44,6 +44,12 @@ pub fn available() -> bool {
     }
 }
 
+/// Whether a `[out, inp]` layer fits the kernel's panels and blocks (e5-small's all do; another
+/// model's odd widths fall back to f32).
+pub fn supports(out: usize, inp: usize) -> bool {
+    out % PANEL == 0 && inp % Q4_BLOCK == 0
+}
+
 /// `y = x·Wᵀ + b` with `W` kept as the file's 4-bit codes, repacked for the kernel.
 pub struct QuantLinear {
     out: usize,
@@ -67,7 +73,7 @@ impl QuantLinear {
     /// From `[out, inp]` weights as Q4_0 blocks (each output row is `inp / 32` blocks of 18 bytes,
     /// the layout of the E5S1 file) and an `[out]` bias.
     pub fn from_q4(raw: &[u8], out: usize, inp: usize, bias: Vec<f32>) -> Result<QuantLinear> {
-        if inp % Q4_BLOCK != 0 || out % PANEL != 0 {
+        if !supports(out, inp) {
             bail!("a 4-bit linear layer needs inputs in multiples of {Q4_BLOCK} and outputs in multiples of {PANEL}, got [{out}, {inp}]");
         }
         let blocks = inp / Q4_BLOCK;
