@@ -160,6 +160,16 @@ impl QuantLinear {
 
     /// `y = x·Wᵀ + b` for `rows` rows of `x` (row-major `[rows, inp]`), into `[rows, out]`.
     pub fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
+        self.forward_on(x, rows, available())
+    }
+
+    /// The same arithmetic in plain Rust, for CPUs without VNNI and as the kernel's reference.
+    pub fn forward_reference(&self, x: &[f32], rows: usize) -> Vec<f32> {
+        self.forward_on(x, rows, false)
+    }
+
+    /// With the VNNI kernel when `vnni` (which must come from [`available`]), else plain Rust.
+    fn forward_on(&self, x: &[f32], rows: usize, vnni: bool) -> Vec<f32> {
         assert_eq!(
             x.len(),
             rows * self.inp,
@@ -167,9 +177,9 @@ impl QuantLinear {
         );
         let q = self.quantize(x, rows);
         #[cfg(target_arch = "x86_64")]
-        if available() {
+        if vnni {
             let mut y = Vec::with_capacity(rows * self.out);
-            // SAFETY: the CPU features the kernel is compiled for were just detected, and the
+            // SAFETY: the caller detected the CPU features the kernel is compiled for, and the
             // kernel writes every one of the rows × out values (all rows, all panels) before the
             // length is set; not zeroing them first saves a pass over megabytes.
             unsafe {
@@ -178,19 +188,7 @@ impl QuantLinear {
             }
             return y;
         }
-        let mut y = vec![0f32; rows * self.out];
-        self.forward_plain(&q, rows, &mut y);
-        y
-    }
-
-    /// The same arithmetic in plain Rust, for CPUs without VNNI and as the kernel's reference.
-    pub fn forward_reference(&self, x: &[f32], rows: usize) -> Vec<f32> {
-        assert_eq!(
-            x.len(),
-            rows * self.inp,
-            "activations do not match the layer"
-        );
-        let q = self.quantize(x, rows);
+        let _ = vnni;
         let mut y = vec![0f32; rows * self.out];
         self.forward_plain(&q, rows, &mut y);
         y
