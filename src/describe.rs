@@ -1,18 +1,43 @@
-//! Stage 4: describe each theme for a report writer: keywords (class-based TF-IDF over French text),
+//! Describe each theme for a report writer: keywords (class-based TF-IDF over French text),
 //! a short title, and representative quotes that are central and different from each other.
 
 use std::collections::{HashMap, HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use crate::cluster::dot;
-use crate::ingest::fold;
+use crate::linalg::dot;
+use crate::text::fold;
 
 /// French function words, pronouns, auxiliaries and fillers that never make a keyword.
 const STOP_WORDS: &str = "a à afin ai aie aient aies ait alors as au aucun aucune aujourd auquel aura aurai auraient aurais aurait aurez aurons auront aussi autre autres aux auxquelles auxquels avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons bah beaucoup bien bon c ça car ce ceci cela celle celles celui cependant certain certaine certaines certains ces cet cette ceux chacun chaque chez ci comme comment d dans de dedans dehors déjà del depuis des dès desquelles desquels deux devant devrait devraient doit doivent donc dont du duquel durant e elle elles en encore enfin entre es est et étaient étais était étant été êtes étiez étions être eu eue eues eûmes eurent eus eut eux faire fait faite faites faut fois font furent fus fut grand h hors ici il ils j je jusqu jusque l la là laquelle le lequel les lesquelles lesquels leur leurs lors lorsque lui m ma mais me même mêmes mes moi moins mon n ne ni non nos notre nôtre nous on ont ou où par parce parfois pas peu peut peuvent plus plusieurs pour pourquoi pourrait pourraient pouvoir puis qu quand que quel quelle quelles quelqu quelque quelques quels qui quoi s sa sans se selon sera serai seraient serais serait seras serez seriez serions serons seront ses si sien sienne siennes siens sinon soi soient sois soit sommes son sont sous soyez soyons suis sur t ta tandis tant te tel telle telles tels tes toi ton toujours tous tout toute toutes très trop tu un une unes uns va vais vers via voici voilà vont vos votre vôtre vous vu y ya être avoir fait faire dit dire idem etc oui non rien tout cela ceci cet cette voir aller vraiment ainsi donc également surtout assez autant déjà jamais souvent toujours quelque chose choses pendant an ans après contre veut veux voudrais aimerais faudrait devrait devraient aurait serait sommes suis beaucoup vraiment plutôt notamment";
 
 /// Words that join a two-word phrase ("maisons de santé"); shown in the phrase, not in its key.
 const PHRASE_LINKS: [&str; 5] = ["de", "du", "des", "d", "à"];
+
+/// What each theme is described with.
+#[derive(Debug, Clone)]
+pub struct DescribeOptions {
+    /// Quotes per theme.
+    pub quotes: usize,
+    /// Keywords per theme.
+    pub keywords: usize,
+    /// Longest quote, in characters, before it is cut at a sentence end.
+    pub quote_chars: usize,
+    /// Weight of diversity against centrality when picking quotes (maximal marginal relevance):
+    /// 0 takes the most central testimonies, 1 the most different from those already picked.
+    pub quote_diversity: f32,
+}
+
+impl Default for DescribeOptions {
+    fn default() -> Self {
+        Self {
+            quotes: 5,
+            keywords: 10,
+            quote_chars: 300,
+            quote_diversity: 0.3,
+        }
+    }
+}
 
 pub struct KeywordOptions {
     pub per_theme: usize,
@@ -151,54 +176,24 @@ pub fn keywords(
     themes: usize,
     options: &KeywordOptions,
 ) -> Vec<Vec<Keyword>> {
-    // Per theme: key -> weighted number of testimonies; key -> surface form counts; stems of key.
-    let mut doc_freq: Vec<HashMap<String, f64>> = vec![HashMap::new(); themes];
-    let mut surfaces: HashMap<String, HashMap<String, f64>> = HashMap::new();
-    let mut stems_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut theme_terms = vec![0f64; themes];
-    let mut theme_docs = vec![0f64; themes];
-    for ((text, &label), &w) in texts.iter().zip(labels).zip(weights) {
-        if w <= 0.0 {
-            continue;
-        }
-        theme_docs[label] += w as f64;
-        let mut seen = HashSet::new();
-        for term in analyzer.terms(text) {
-            *surfaces
-                .entry(term.key.clone())
-                .or_default()
-                .entry(term.surface)
-                .or_default() += w as f64;
-            stems_of.entry(term.key.clone()).or_insert(term.stems);
-            if seen.insert(term.key.clone()) {
-                *doc_freq[label].entry(term.key).or_default() += w as f64;
-                theme_terms[label] += w as f64;
-            }
-        }
-    }
+    let counts = TermCounts::new(analyzer, texts, labels, weights, themes);
     let mut overall: HashMap<&str, f64> = HashMap::new();
-    for df in &doc_freq {
+    for df in &counts.doc_freq {
         for (k, v) in df {
             *overall.entry(k.as_str()).or_default() += v;
         }
     }
-    let average = theme_terms.iter().sum::<f64>() / themes.max(1) as f64;
-    let display = |key: &str| -> String {
-        let forms = &surfaces[key];
-        let mut best: Vec<(&String, &f64)> = forms.iter().collect();
-        best.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
-        best[0].0.clone()
-    };
+    let average = counts.theme_terms.iter().sum::<f64>() / themes.max(1) as f64;
     (0..themes)
         .map(|t| {
-            let total = theme_terms[t].max(1.0);
+            let total = counts.theme_terms[t].max(1.0);
             // A theme of a handful of testimonies rarely repeats a word: one use is then enough.
-            let min_docs = if theme_docs[t] < 2.0 * options.min_docs as f64 {
+            let min_docs = if counts.theme_docs[t] < 2.0 * options.min_docs as f64 {
                 1.0
             } else {
                 options.min_docs as f64
             };
-            let mut scored: Vec<(&String, f64, f64)> = doc_freq[t]
+            let mut scored: Vec<(&String, f64, f64)> = counts.doc_freq[t]
                 .iter()
                 .filter(|(_, &df)| df >= min_docs)
                 .map(|(k, &df)| {
@@ -208,40 +203,103 @@ pub fn keywords(
                 })
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-            let mut chosen: Vec<Keyword> = Vec::new();
-            let mut used_stems: HashSet<&str> = HashSet::new();
-            let mut shown: Vec<String> = Vec::new();
-            for (key, score, df) in scored {
-                let stems = &stems_of[key.as_str()];
-                // No near-duplicates: a term sharing a stem with a chosen one, or spelled almost alike.
-                if stems.iter().any(|s| used_stems.contains(s.as_str())) {
-                    continue;
-                }
-                let text = display(key);
-                let folded = fold(&text);
-                if shown.iter().any(|s| near_duplicate(s, &folded)) {
-                    continue;
-                }
-                used_stems.extend(stems.iter().map(String::as_str));
-                shown.push(folded);
-                chosen.push(Keyword {
-                    text,
-                    score,
-                    docs: df.round() as usize,
-                });
-                if chosen.len() == options.per_theme {
-                    break;
-                }
-            }
-            chosen
+            counts.pick(scored, options.per_theme)
         })
         .collect()
+}
+
+/// Weighted term counts per theme (near-duplicates weigh nothing).
+struct TermCounts {
+    /// Per theme: key → weighted number of testimonies using it.
+    doc_freq: Vec<HashMap<String, f64>>,
+    /// Key → its surface forms, weighted.
+    surfaces: HashMap<String, HashMap<String, f64>>,
+    /// Key → the stems it is made of.
+    stems_of: HashMap<String, Vec<String>>,
+    theme_terms: Vec<f64>,
+    theme_docs: Vec<f64>,
+}
+
+impl TermCounts {
+    fn new(
+        analyzer: &FrenchAnalyzer,
+        texts: &[&str],
+        labels: &[usize],
+        weights: &[f32],
+        themes: usize,
+    ) -> Self {
+        let mut c = Self {
+            doc_freq: vec![HashMap::new(); themes],
+            surfaces: HashMap::new(),
+            stems_of: HashMap::new(),
+            theme_terms: vec![0f64; themes],
+            theme_docs: vec![0f64; themes],
+        };
+        for ((text, &label), &w) in texts.iter().zip(labels).zip(weights) {
+            if w <= 0.0 {
+                continue;
+            }
+            c.theme_docs[label] += w as f64;
+            let mut seen = HashSet::new();
+            for term in analyzer.terms(text) {
+                *c.surfaces
+                    .entry(term.key.clone())
+                    .or_default()
+                    .entry(term.surface)
+                    .or_default() += w as f64;
+                c.stems_of.entry(term.key.clone()).or_insert(term.stems);
+                if seen.insert(term.key.clone()) {
+                    *c.doc_freq[label].entry(term.key).or_default() += w as f64;
+                    c.theme_terms[label] += w as f64;
+                }
+            }
+        }
+        c
+    }
+
+    /// The most frequent surface form of a key (ties: alphabetical).
+    fn display(&self, key: &str) -> String {
+        let forms = &self.surfaces[key];
+        let mut best: Vec<(&String, &f64)> = forms.iter().collect();
+        best.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        best[0].0.clone()
+    }
+
+    /// The best-scored keys, skipping near-duplicates: a term sharing a stem with a chosen one, or
+    /// spelled almost alike.
+    fn pick(&self, scored: Vec<(&String, f64, f64)>, per_theme: usize) -> Vec<Keyword> {
+        let mut chosen: Vec<Keyword> = Vec::new();
+        let mut used_stems: HashSet<&str> = HashSet::new();
+        let mut shown: Vec<String> = Vec::new();
+        for (key, score, df) in scored {
+            if chosen.len() == per_theme {
+                break;
+            }
+            let stems = &self.stems_of[key.as_str()];
+            if stems.iter().any(|s| used_stems.contains(s.as_str())) {
+                continue;
+            }
+            let text = self.display(key);
+            let folded = fold(&text);
+            if shown.iter().any(|s| near_duplicate(s, &folded)) {
+                continue;
+            }
+            used_stems.extend(stems.iter().map(String::as_str));
+            shown.push(folded);
+            chosen.push(Keyword {
+                text,
+                score,
+                docs: df.round() as usize,
+            });
+        }
+        chosen
+    }
 }
 
 /// Two folded keywords that a reader would see as the same: a typo apart ("hopital"/"hopitl"), or
 /// one word family the stemmer leaves apart ("satisfait"/"satisfaction": a long common prefix).
 fn near_duplicate(a: &str, b: &str) -> bool {
-    if crate::ingest::edit_distance(a, b) <= 2 {
+    if crate::text::edit_distance(a, b) <= 2 {
         return true;
     }
     if a.contains(' ') || b.contains(' ') {

@@ -1,4 +1,4 @@
-//! Stage 2: texts to unit vectors. Batching, long-text windows, pooling and the embedding cache live
+//! Texts to unit vectors. Batching, long-text windows, pooling and the embedding cache live
 //! here; the transformer itself is in `model::bert`.
 
 use std::collections::HashMap;
@@ -9,8 +9,9 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::digest::hex;
 use crate::model::bert::BertEncoder;
-use crate::model::{hex, LoadedModel, Pooling};
+use crate::model::{LoadedModel, Pooling};
 
 /// Knobs of the batching; the defaults suit a 2-core CPU.
 #[derive(Debug, Clone)]
@@ -269,38 +270,16 @@ impl<'m> Embedder<'m> {
 
     /// Embeds `texts`; identical texts are computed once, cached ones not at all.
     pub fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
-        let dim = self.model.info.dim;
-        // Distinct texts in first-seen order.
-        let mut slot_of: HashMap<&str, usize> = HashMap::new();
-        let mut distinct: Vec<&str> = Vec::new();
-        let slots: Vec<usize> = texts
-            .iter()
-            .map(|&t| {
-                *slot_of.entry(t).or_insert_with(|| {
-                    distinct.push(t);
-                    distinct.len() - 1
-                })
-            })
-            .collect();
+        let (distinct, slots) = first_seen(texts);
         let mut results: Vec<Option<Cached>> = distinct
             .iter()
             .map(|t| self.cache.as_ref().and_then(|c| c.get(t).cloned()))
             .collect();
-        let cache_hits_distinct: std::collections::HashSet<usize> = (0..distinct.len())
-            .filter(|&i| results[i].is_some())
-            .collect();
+        let from_cache: Vec<bool> = results.iter().map(Option::is_some).collect();
         let todo: Vec<usize> = (0..distinct.len())
             .filter(|&i| results[i].is_none())
             .collect();
-
-        let prefix_ids = {
-            let p = self.model.info.prefix.trim_end();
-            if p.is_empty() {
-                Vec::new()
-            } else {
-                self.model.tokenizer.content_ids(p)?
-            }
-        };
+        let prefix_ids = self.prefix_ids()?;
         let windows: Vec<Vec<Window>> = todo
             .par_iter()
             .map(|&i| self.windows(i, distinct[i], &prefix_ids))
@@ -308,8 +287,32 @@ impl<'m> Embedder<'m> {
         let mut windows: Vec<Window> = windows.into_iter().flatten().collect();
         // Equal lengths together (no padding); the index tie-break keeps it deterministic.
         windows.sort_by_key(|w| (w.ids.len(), w.text));
+        self.run_windows(&windows, &distinct, &mut results)?;
+        let mut out = self.gather(&slots, &results, &from_cache)?;
+        out.computed = todo.len();
+        Ok(out)
+    }
 
-        let batches = plan_batches(&windows, &self.options);
+    /// The prefix's own tokens ("query:"), repeated at the start of every window of a long text.
+    fn prefix_ids(&self) -> Result<Vec<u32>> {
+        let p = self.model.info.prefix.trim_end();
+        if p.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.model.tokenizer.content_ids(p)
+        }
+    }
+
+    /// Runs the model on the sorted windows and fills `results` for their texts, persisting each
+    /// text to the cache as soon as all its windows are done (so a killed run resumes from there).
+    fn run_windows(
+        &mut self,
+        windows: &[Window],
+        distinct: &[&str],
+        results: &mut [Option<Cached>],
+    ) -> Result<()> {
+        let dim = self.model.info.dim;
+        let batches = plan_batches(windows, &self.options);
         let mut sums: HashMap<usize, (Vec<f32>, u32, u32)> = HashMap::new();
         let progress = self.progress_bar(windows.len());
         // Batches run side by side, one per thread, each single-threaded inside the encoder: on a
@@ -334,64 +337,50 @@ impl<'m> Embedder<'m> {
                 progress.inc((end - start) as u64);
             }
             let done_up_to = group.last().map_or(0, |&(_, end)| end);
-            // Persist texts whose windows are all done, so a killed run resumes from here.
-            if let Some(cache) = &mut self.cache {
-                let mut done = Vec::new();
-                let mut finished: Vec<usize> = sums
-                    .keys()
-                    .copied()
-                    .filter(|t| windows[done_up_to..].iter().all(|w| w.text != *t))
-                    .collect();
-                finished.sort_unstable();
-                for t in finished {
-                    let (sum, count, nwin) = sums.remove(&t).unwrap();
-                    let c = Cached {
-                        windows: nwin,
-                        tokens: count,
-                        vector: normalize(sum, count),
-                    };
-                    results[t] = Some(c.clone());
-                    done.push((distinct[t], c));
+            if self.cache.is_some() {
+                let rest = &windows[done_up_to..];
+                let done = finish(&mut sums, results, |t| rest.iter().all(|w| w.text != t));
+                let entries = done.into_iter().map(|(t, c)| (distinct[t], c)).collect();
+                if let Some(cache) = &mut self.cache {
+                    cache.append(entries)?;
                 }
-                cache.append(done)?;
             }
         }
         progress.finish_and_clear();
-        for (t, (sum, count, nwin)) in sums {
-            results[t] = Some(Cached {
-                windows: nwin,
-                tokens: count,
-                vector: normalize(sum, count),
-            });
-        }
+        finish(&mut sums, results, |_| true);
+        Ok(())
+    }
 
-        let mut vectors = Vec::with_capacity(texts.len() * dim);
-        let mut nwindows = Vec::with_capacity(texts.len());
-        let mut tokens = Vec::with_capacity(texts.len());
-        let mut cache_hits = 0;
-        for &slot in &slots {
+    /// One vector per input text, from the distinct texts' results.
+    fn gather(
+        &self,
+        slots: &[usize],
+        results: &[Option<Cached>],
+        from_cache: &[bool],
+    ) -> Result<Embeddings> {
+        let dim = self.model.info.dim;
+        let mut out = Embeddings {
+            dim,
+            vectors: Vec::with_capacity(slots.len() * dim),
+            windows: Vec::with_capacity(slots.len()),
+            tokens: Vec::with_capacity(slots.len()),
+            cache_hits: 0,
+            computed: 0,
+        };
+        for &slot in slots {
             let c = results[slot].as_ref().context("a text was not embedded")?;
-            if cache_hits_distinct.contains(&slot) {
-                cache_hits += 1;
-            }
+            out.cache_hits += usize::from(from_cache[slot]);
             if c.vector.len() != dim {
                 bail!(
                     "cached vector has {} dimensions, expected {dim}",
                     c.vector.len()
                 );
             }
-            vectors.extend_from_slice(&c.vector);
-            nwindows.push(c.windows);
-            tokens.push(c.tokens);
+            out.vectors.extend_from_slice(&c.vector);
+            out.windows.push(c.windows);
+            out.tokens.push(c.tokens);
         }
-        Ok(Embeddings {
-            dim,
-            vectors,
-            windows: nwindows,
-            tokens,
-            cache_hits,
-            computed: todo.len(),
-        })
+        Ok(out)
     }
 
     /// Runs one padded batch; returns, per window, its pooled sum (or CLS vector × length) and length.
@@ -442,6 +431,46 @@ impl<'m> Embedder<'m> {
         );
         bar
     }
+}
+
+/// Distinct texts in first-seen order, and the distinct slot of every text.
+fn first_seen<'t>(texts: &[&'t str]) -> (Vec<&'t str>, Vec<usize>) {
+    let mut slot_of: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    let slots = texts
+        .iter()
+        .map(|&t| {
+            *slot_of.entry(t).or_insert_with(|| {
+                distinct.push(t);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    (distinct, slots)
+}
+
+/// Moves the texts whose windows are all summed (`done(text)`) from `sums` into `results`, in
+/// text order; returns them for the cache.
+fn finish(
+    sums: &mut HashMap<usize, (Vec<f32>, u32, u32)>,
+    results: &mut [Option<Cached>],
+    done: impl Fn(usize) -> bool,
+) -> Vec<(usize, Cached)> {
+    let mut finished: Vec<usize> = sums.keys().copied().filter(|&t| done(t)).collect();
+    finished.sort_unstable();
+    finished
+        .into_iter()
+        .map(|t| {
+            let (sum, count, nwin) = sums.remove(&t).expect("a key just listed");
+            let c = Cached {
+                windows: nwin,
+                tokens: count,
+                vector: normalize(sum, count),
+            };
+            results[t] = Some(c.clone());
+            (t, c)
+        })
+        .collect()
 }
 
 /// Consecutive `[start, end)` ranges of the length-sorted windows. Only windows of one length share

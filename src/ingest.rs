@@ -1,4 +1,4 @@
-//! Stage 0: read the analyst's file into a [`Corpus`]: ids, texts and every other column as text.
+//! Read the analyst's file into a [`Corpus`]: ids, texts and every other column as text.
 //!
 //! CSV is read as analysts get it: `,` `;` tab or `|` separated (detected), UTF-8 with or without BOM or
 //! Windows-1252 (detected), quoted fields with newlines. Parquet and JSON Lines are read too. Every
@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::model::hex;
+use crate::digest::hex;
+pub use crate::table::TextColumn;
+use crate::text::{edit_distance, fold};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
     Csv,
@@ -24,13 +26,6 @@ pub enum InputFormat {
 pub struct ReadOptions {
     pub text_column: Option<String>,
     pub id_column: Option<String>,
-}
-
-/// A named column of optional strings, kept in input order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TextColumn {
-    pub name: String,
-    pub values: Vec<Option<String>>,
 }
 
 /// The rows of an input file, in file order.
@@ -396,15 +391,6 @@ fn parse_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<TextColumn>> {
         .collect())
 }
 
-/// Lower case without accents, for forgiving name matches.
-pub fn fold(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 pub fn find_column(path: &Path, names: &[&str], wanted: &str, role: &str) -> Result<String> {
     if let Some(n) = names.iter().find(|n| **n == wanted) {
         return Ok(n.to_string());
@@ -470,22 +456,6 @@ fn check_ids(path: &Path, column: &str, values: Vec<Option<String>>) -> Result<V
         }
     }
     Ok(values.into_iter().map(Option::unwrap_or_default).collect())
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

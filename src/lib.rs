@@ -1,19 +1,28 @@
 //! verbatim: French testimonies in, themes mapped onto policy categories out, with the quotes that
-//! report writers need. The pipeline runs one way, one module per stage:
+//! report writers need. The pipeline runs one way, one module per stage, wired in `pipeline`:
 //!
 //! `ingest` (read the file) → `model` (load the encoder) → `embed` (texts to vectors) → `cluster`
-//! (themes) → `describe` (keywords, titles, quotes) → `map` (categories of the `taxonomy`) → `table`
-//! (write the Polars tables).
+//! (themes) → `map` (categories of the `taxonomy`) → `describe` (keywords, titles, quotes) →
+//! `table` (write the Polars tables) and `record` (run.json) → `report` (HTML and Markdown).
+//! `evaluate` compares a run with a manual tagging.
+//!
+//! Shared helpers: `linalg` (row matrices, blocked products), `rng`, `text` (cleaning, folding,
+//! language), `digest` (sha256), `privacy` (pseudonymisation).
 
 pub mod cluster;
 pub mod describe;
+pub mod digest;
 pub mod embed;
 pub mod evaluate;
 pub mod ingest;
+pub mod linalg;
 pub mod map;
 pub mod model;
 pub mod pipeline;
 pub mod privacy;
+pub mod record;
 pub mod report;
+pub mod rng;
 pub mod table;
 pub mod taxonomy;
+pub mod text;

@@ -1,4 +1,4 @@
-//! Stage 5: map testimonies and themes onto the categories of the taxonomy.
+//! Map testimonies and themes onto the categories of the taxonomy.
 //!
 //! Label-free, in three steps (measured in README, kept because each helps on more than one data set):
 //! 1. Zero-shot: each category's prototype is the mean embedding of its descriptors (name with
@@ -14,10 +14,9 @@
 //! Scores are given as probabilities over the categories (softmax of the standardised scores).
 
 use anyhow::Result;
-use rayon::prelude::*;
 
-use crate::cluster::dot;
 use crate::embed::Embedder;
+use crate::linalg::{blocked_gram, dot, Rows};
 use crate::taxonomy::Taxonomy;
 
 /// Unit prototypes of the categories, row-major `[categories, dim]`.
@@ -28,14 +27,17 @@ pub struct Prototypes {
 }
 
 impl Prototypes {
+    pub fn rows(&self) -> Rows<'_> {
+        Rows::new(&self.vectors, self.dim)
+    }
     pub fn len(&self) -> usize {
-        self.vectors.len() / self.dim.max(1)
+        self.rows().len()
     }
     pub fn is_empty(&self) -> bool {
         self.vectors.is_empty()
     }
     pub fn row(&self, c: usize) -> &[f32] {
-        &self.vectors[c * self.dim..(c + 1) * self.dim]
+        self.rows().row(c)
     }
 }
 
@@ -114,6 +116,14 @@ fn standardize(m: &mut [f32], cols: usize) {
 /// Settings of the label-free mapping.
 #[derive(Debug, Clone)]
 pub struct MapOptions {
+    /// The peers' baseline (raw cosine to the descriptions, argmax) instead of the label-free
+    /// method.
+    pub zero_shot: bool,
+    /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
+    /// description) is below this go to `none`.
+    pub none_threshold: f32,
+    /// Folds of the cross-validated agreement with manual tags.
+    pub folds: usize,
     /// Rounds of self-training (0 = zero-shot with standardisation only).
     pub self_training_rounds: usize,
     /// Share of each category's testimonies, most confident first, that trains the discriminant.
@@ -125,6 +135,9 @@ pub struct MapOptions {
 impl Default for MapOptions {
     fn default() -> Self {
         Self {
+            zero_shot: false,
+            none_threshold: 0.0,
+            folds: 5,
             self_training_rounds: 2,
             confident_share: 0.5,
             shrinkage: 0.5,
@@ -411,11 +424,41 @@ pub fn fit_lda(
     c: usize,
     shrinkage: f64,
 ) -> Option<Vec<f32>> {
-    let n = points.len() / dim;
     if selected.len() <= c || c < 2 {
         return None;
     }
-    // Class means and pooled within-class covariance, in f64 and a fixed order.
+    let means = class_means(points, dim, selected, c)?;
+    let cov = shrunk_covariance(points, dim, selected, &means, c, shrinkage);
+    let chol = cholesky(&cov, dim)?;
+    // w_k = Σ⁻¹ m_k; score = x·w_k − ½ m_k·w_k.
+    let mut weights = vec![0f64; c * dim];
+    let mut offsets = vec![0f64; c];
+    for k in 0..c {
+        let w = cholesky_solve(&chol, dim, &means[k * dim..(k + 1) * dim]);
+        offsets[k] = -0.5
+            * w.iter()
+                .zip(&means[k * dim..(k + 1) * dim])
+                .map(|(a, b)| a * b)
+                .sum::<f64>();
+        weights[k * dim..(k + 1) * dim].copy_from_slice(&w);
+    }
+    let weights32: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
+    let mut out = Vec::with_capacity(points.len() / dim * c);
+    for row in points.chunks_exact(dim) {
+        for k in 0..c {
+            out.push(dot(row, &weights32[k * dim..(k + 1) * dim]) + offsets[k] as f32);
+        }
+    }
+    Some(out)
+}
+
+/// Class means `[c, dim]` in f64 and a fixed order; `None` when a class has no example.
+fn class_means(
+    points: &[f32],
+    dim: usize,
+    selected: &[(usize, usize)],
+    c: usize,
+) -> Option<Vec<f64>> {
     let mut means = vec![0f64; c * dim];
     let mut counts = vec![0usize; c];
     for &(r, k) in selected {
@@ -435,39 +478,27 @@ pub fn fit_lda(
             *m /= counts[k] as f64;
         }
     }
-    // Σ RᵀR over fixed blocks of residual rows, each a matrix product, summed in block order: fast
-    // at a million rows and the same bits whatever the thread count.
-    const BLOCK: usize = 8192;
-    let partials: Vec<Vec<f64>> = selected
-        .par_chunks(BLOCK)
-        .map(|block| {
-            let mut residuals = vec![0f64; block.len() * dim];
-            for (row, &(r, k)) in residuals.chunks_exact_mut(dim).zip(block) {
-                for (i, res) in row.iter_mut().enumerate() {
-                    *res = points[r * dim + i] as f64 - means[k * dim + i];
-                }
+    Some(means)
+}
+
+/// Pooled within-class covariance, shrunk toward a scaled identity. Σ RᵀR over the residual rows
+/// is one blocked matrix product: fast at a million rows and the same bits whatever the thread
+/// count.
+fn shrunk_covariance(
+    points: &[f32],
+    dim: usize,
+    selected: &[(usize, usize)],
+    means: &[f64],
+    c: usize,
+    shrinkage: f64,
+) -> Vec<f64> {
+    let mut cov = blocked_gram::<f64>(selected.len(), dim, |range, residuals| {
+        for (row, &(r, k)) in residuals.chunks_exact_mut(dim).zip(&selected[range]) {
+            for (i, res) in row.iter_mut().enumerate() {
+                *res = points[r * dim + i] as f64 - means[k * dim + i];
             }
-            let mut partial = vec![0f64; dim * dim];
-            // Rᵀ (dim × rows) · R (rows × dim), both read from the row-major residuals.
-            crate::cluster::product(
-                dim,
-                dim,
-                block.len(),
-                &mut partial,
-                &residuals,
-                (1, dim),
-                &residuals,
-                (dim, 1),
-            );
-            partial
-        })
-        .collect();
-    let mut cov = vec![0f64; dim * dim];
-    for partial in &partials {
-        for (c, p) in cov.iter_mut().zip(partial) {
-            *c += p;
         }
-    }
+    });
     let denom = (selected.len() - c) as f64;
     let trace: f64 = (0..dim).map(|i| cov[i * dim + i] / denom).sum::<f64>() / dim as f64;
     for i in 0..dim {
@@ -478,27 +509,7 @@ pub fn fit_lda(
             cov[j * dim + i] = v;
         }
     }
-    let chol = cholesky(&cov, dim)?;
-    // w_k = Σ⁻¹ m_k; score = x·w_k − ½ m_k·w_k.
-    let mut weights = vec![0f64; c * dim];
-    let mut offsets = vec![0f64; c];
-    for k in 0..c {
-        let w = cholesky_solve(&chol, dim, &means[k * dim..(k + 1) * dim]);
-        offsets[k] = -0.5
-            * w.iter()
-                .zip(&means[k * dim..(k + 1) * dim])
-                .map(|(a, b)| a * b)
-                .sum::<f64>();
-        weights[k * dim..(k + 1) * dim].copy_from_slice(&w);
-    }
-    let weights32: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
-    let mut out = Vec::with_capacity(n * c);
-    for row in points.chunks_exact(dim) {
-        for k in 0..c {
-            out.push(dot(row, &weights32[k * dim..(k + 1) * dim]) + offsets[k] as f32);
-        }
-    }
-    Some(out)
+    cov
 }
 
 /// Lower-triangular Cholesky factor of a symmetric positive definite matrix.
@@ -582,7 +593,7 @@ mod tests {
     fn self_training_fixes_a_description_that_is_off_centre() {
         // Two groups around directions u and v; the prototype of the second category is poor
         // (closer to u than the truth), so zero-shot mislabels part of the second group.
-        let mut rng = crate::cluster::Rng::new(3);
+        let mut rng = crate::rng::Rng::new(3);
         let dim = 6;
         let mut points = Vec::new();
         let mut truth = Vec::new();

@@ -12,7 +12,13 @@ use polars::prelude::{
 };
 
 use crate::embed::{EmbeddingTable, Embeddings};
-use crate::ingest::TextColumn;
+
+/// A named column of optional strings, kept in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextColumn {
+    pub name: String,
+    pub values: Vec<Option<String>>,
+}
 
 /// Writes through a temporary file in the same directory, renamed into place when complete:
 /// a failed or killed run leaves the previous file or none, never half a file.

@@ -3,18 +3,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use common::*;
-
-fn verbatim(args: &[&str], paths: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(binary());
-    cmd.args(args);
-    for (flag, path) in paths {
-        cmd.arg(flag).arg(path);
-    }
-    cmd.output().unwrap()
-}
 
 #[test]
 fn a_run_on_real_answers_is_evaluated_against_their_labels() {

@@ -9,41 +9,12 @@ use common::*;
 use polars::prelude::*;
 use verbatim::evaluate::macro_f1;
 
-fn dev_taxonomy() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/taxonomies/granddebat_demarches.toml")
-}
-
 /// `verbatim run` on `input` with `taxonomy`; returns its assignments table.
 fn run_with(input: &Path, out: &Path, taxonomy: &Path, extra: &[&str]) -> DataFrame {
-    let status = Command::new(binary())
-        .arg("run")
-        .arg("--input")
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .arg("--taxonomy")
-        .arg(taxonomy)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    ParquetReader::new(std::fs::File::open(out.join("assignments.parquet")).unwrap())
-        .finish()
-        .unwrap()
-}
-
-fn strings(df: &DataFrame, name: &str) -> Vec<String> {
-    df.column(name)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect()
+    let mut args = vec!["--taxonomy", taxonomy.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run_ok(input, out, &args);
+    read_parquet(&out.join("assignments.parquet"))
 }
 
 fn f1_of_run(input: &Path, out: &Path, extra: &[&str]) -> f64 {
@@ -288,7 +259,7 @@ fn few_shot_curve_on_the_dev_set() {
     for per_question in [5, 20, 50] {
         let (mut f1s, mut cvs) = (Vec::new(), Vec::new());
         for seed in 1..=3 {
-            let mut rng = verbatim::cluster::Rng::new(seed);
+            let mut rng = verbatim::rng::Rng::new(seed);
             let tags = dir.path().join("tags.csv");
             let mut writer = csv::Writer::from_path(&tags).unwrap();
             writer.write_record(["id", "categorie"]).unwrap();

@@ -3,21 +3,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::*;
-
-fn run(input: &Path, out: &Path, extra: &[&str]) -> Output {
-    model_path();
-    Command::new(binary())
-        .args(["run", "--input"])
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
-}
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
@@ -29,7 +17,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 fn assert_refused(dir: &Path, name: &str, bytes: &[u8], expected: &str, extra: &[&str]) {
     let input = write(dir, name, bytes);
     let out = dir.join(format!("out_{name}"));
-    let o = run(&input, &out, extra);
+    let o = run_output(&input, &out, extra);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "{name} was accepted");
     assert!(
@@ -51,7 +39,7 @@ fn statuses(
 ) -> (Vec<String>, serde_json::Value) {
     let input = write(dir, name, bytes);
     let out = dir.join(format!("out_{name}"));
-    let o = run(&input, &out, extra);
+    let o = run_output(&input, &out, extra);
     assert!(
         o.status.success(),
         "{name}: {}",
@@ -118,7 +106,7 @@ fn bad_files_are_refused_with_a_clear_message() {
         "ok.csv",
         "texte\nLes salaires sont trop bas.\n".as_bytes(),
     );
-    let o = run(
+    let o = run_output(
         &input,
         &d.join("out_tax"),
         &["--taxonomy", taxonomy.to_str().unwrap()],

@@ -3,46 +3,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use common::*;
 use polars::prelude::*;
 use verbatim::evaluate::{adjusted_rand_index, normalized_mutual_info};
-
-fn run(input: &Path, out: &Path, extra: &[&str]) -> String {
-    model_path();
-    let output = Command::new(binary())
-        .arg("run")
-        .arg("--input")
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "verbatim run failed: {stderr}");
-    stderr
-}
-
-fn read(path: PathBuf) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(&path).unwrap())
-        .finish()
-        .unwrap()
-}
-
-fn strings(df: &DataFrame, col: &str) -> Vec<String> {
-    df.column(col)
-        .unwrap()
-        .cast(&DataType::String)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap_or("").to_string())
-        .collect()
-}
 
 fn list_strings(df: &DataFrame, col: &str) -> Vec<Vec<String>> {
     let lists = df.column(col).unwrap().list().unwrap().clone();
@@ -64,7 +29,7 @@ fn list_strings(df: &DataFrame, col: &str) -> Vec<Vec<String>> {
 fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
     let dir = tempfile::tempdir().unwrap();
     let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
-    let stderr = run(&input, dir.path(), &[]);
+    let stderr = run_ok(&input, dir.path(), &[]);
     assert!(stderr.contains("text column: temoignage"), "{stderr}");
     for f in verbatim::pipeline::OUTPUT_FILES {
         assert!(dir.path().join(f).exists(), "{f} missing");
@@ -77,7 +42,7 @@ fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
         .zip(corpus.texts.iter().map(String::as_str))
         .collect();
 
-    let themes = read(dir.path().join("themes.parquet"));
+    let themes = read_parquet(&dir.path().join("themes.parquet"));
     assert!(themes.height() >= 3, "only {} themes", themes.height());
     let sizes: Vec<u32> = themes
         .column("size")
@@ -115,7 +80,7 @@ fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
         assert_eq!(distinct.len(), ids.len(), "a quote is repeated");
     }
 
-    let assignments = read(dir.path().join("assignments.parquet"));
+    let assignments = read_parquet(&dir.path().join("assignments.parquet"));
     assert_eq!(
         strings(&assignments, "id"),
         corpus.ids,
@@ -160,8 +125,8 @@ fn themes_of_real_answers_agree_with_the_questions_they_answer() {
     let dir = tempfile::tempdir().unwrap();
     let input = dev_subset(dir.path(), 1000);
     let out = dir.path().join("out");
-    run(&input, &out, &[]);
-    let a = read(out.join("assignments.parquet"));
+    run_ok(&input, &out, &[]);
+    let a = read_parquet(&out.join("assignments.parquet"));
     let themes: Vec<u32> = a
         .column("theme_id")
         .unwrap()
@@ -184,8 +149,8 @@ fn same_input_and_seed_give_identical_bytes_whatever_the_threads_and_cache() {
     let dir = tempfile::tempdir().unwrap();
     let input = dev_subset(dir.path(), 300);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    run(&input, &a, &["--seed", "7", "--threads", "2"]);
-    run(&input, &b, &["--seed", "7", "--threads", "1", "--no-cache"]);
+    run_ok(&input, &a, &["--seed", "7", "--threads", "2"]);
+    run_ok(&input, &b, &["--seed", "7", "--threads", "1", "--no-cache"]);
     for f in [
         "themes.parquet",
         "themes.csv",
@@ -215,11 +180,14 @@ fn one_row_in_one_row_out_and_empty_or_duplicate_rows_are_kept() {
         "texte\nLes infirmières de nuit sont trop peu nombreuses.\n",
     )
     .unwrap();
-    run(&one, &dir.path().join("o1"), &[]);
-    let a = read(dir.path().join("o1/assignments.parquet"));
+    run_ok(&one, &dir.path().join("o1"), &[]);
+    let a = read_parquet(&dir.path().join("o1/assignments.parquet"));
     assert_eq!(a.height(), 1);
     assert_eq!(strings(&a, "status"), ["ok"]);
-    assert_eq!(read(dir.path().join("o1/themes.parquet")).height(), 1);
+    assert_eq!(
+        read_parquet(&dir.path().join("o1/themes.parquet")).height(),
+        1
+    );
 
     let mixed = dir.path().join("mixed.csv");
     std::fs::write(
@@ -227,8 +195,8 @@ fn one_row_in_one_row_out_and_empty_or_duplicate_rows_are_kept() {
         "id,texte\na,Trop de paperasse à l'hôpital.\nb,   \nc,Trop de paperasse  à l'hôpital.\nd,Les salaires des aides-soignantes sont trop bas.\n",
     )
     .unwrap();
-    run(&mixed, &dir.path().join("o2"), &[]);
-    let a = read(dir.path().join("o2/assignments.parquet"));
+    run_ok(&mixed, &dir.path().join("o2"), &[]);
+    let a = read_parquet(&dir.path().join("o2/assignments.parquet"));
     assert_eq!(strings(&a, "id"), ["a", "b", "c", "d"]);
     assert_eq!(
         strings(&a, "status"),

@@ -10,19 +10,6 @@ use std::process::{Command, Output};
 use common::*;
 use verbatim::table::read_embeddings;
 
-fn verbatim(args: &[&str], paths: &[(&str, &Path)]) -> Output {
-    model_path();
-    let mut command = Command::new(binary());
-    command.args(args);
-    for (flag, path) in paths {
-        if !flag.is_empty() {
-            command.arg(flag);
-        }
-        command.arg(path);
-    }
-    command.output().unwrap()
-}
-
 fn ok(output: Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{stderr}");

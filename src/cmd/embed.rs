@@ -4,7 +4,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use verbatim::embed::{self, EmbedOptions, Embedder, EmbeddingCache};
-use verbatim::{ingest, model, pipeline, table};
+use verbatim::{ingest, model, table, text};
 
 use super::{ColumnArgs, ModelArgs};
 
@@ -76,7 +76,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     // What `run` embeds: the text with markup removed.
     let cleaned: Vec<std::borrow::Cow<str>> = rows
         .iter()
-        .map(|&i| pipeline::analysis_text(&corpus.texts[i]))
+        .map(|&i| text::analysis_text(&corpus.texts[i]))
         .collect();
     let texts: Vec<&str> = cleaned.iter().map(|t| t.as_ref()).collect();
     let ids: Vec<String> = rows.iter().map(|&i| corpus.ids[i].clone()).collect();

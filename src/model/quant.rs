@@ -218,6 +218,13 @@ impl QuantLinear {
 
     /// Panels outermost so that one panel's codes (12 or 48 KiB) stay in cache while all rows
     /// stream past them; rows in chunks so the quantized activations stay in cache too.
+    ///
+    /// Relies on the panel invariant [`supports`] guarantees at construction: `out` is a multiple
+    /// of `PANEL` (so `out / PANEL` panels cover every column) and `inp` of `Q4_BLOCK`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F, AVX-512BW and AVX-512 VNNI ([`available`]). `q` must hold
+    /// `rows` quantized rows of `inp` values and `y` at least `rows × out` slots.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
     unsafe fn forward_vnni(&self, q: &QuantRows, rows: usize, y: &mut [MaybeUninit<f32>]) {
@@ -245,6 +252,10 @@ impl QuantLinear {
 
     /// `R` rows × 32 columns: per block, integer dot products in 2·R registers, then scaled into
     /// 2·R f32 accumulators.
+    ///
+    /// # Safety
+    /// As [`Self::forward_vnni`], and `row + R ≤ rows`, `panel < out / PANEL`: the slices taken
+    /// at the top are then in bounds (they are checked), and the raw reads inside stay in them.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
     #[inline]
@@ -337,6 +348,10 @@ fn quantize_block_with(vector: bool, src: &[f32], dst: &mut [i8]) -> (f32, i32) 
 }
 
 /// [`quantize_block`] in two 16-lane registers, same bits.
+///
+/// # Safety
+/// The CPU must have AVX-512F and AVX-512BW. `src` and `dst` must hold at least 32 values (a
+/// shorter slice panics at the checked re-slicing below; it is never read out of bounds).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn quantize_block_avx512(src: &[f32], dst: &mut [i8]) -> (f32, i32) {

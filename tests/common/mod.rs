@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: the installed model and the shared data beside the clone.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
 use verbatim::model::{self, fetch, LoadedModel, ModelRequest};
 
@@ -98,4 +101,64 @@ pub fn dev_subset(dir: &std::path::Path, n: usize) -> PathBuf {
 /// A JSON file written by a run.
 pub fn read_json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `verbatim` with plain arguments, then (flag, path) pairs (an empty flag passes the path alone).
+pub fn verbatim(args: &[&str], paths: &[(&str, &Path)]) -> Output {
+    model_path();
+    let mut command = Command::new(binary());
+    command.args(args);
+    for (flag, path) in paths {
+        if !flag.is_empty() {
+            command.arg(flag);
+        }
+        command.arg(path);
+    }
+    command.output().unwrap()
+}
+
+/// `verbatim run --input … --out …` plus `extra`, whatever its outcome.
+pub fn run_output(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    model_path();
+    Command::new(binary())
+        .args(["run", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A run that must succeed; returns its log.
+pub fn run_ok(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let output = run_output(input, out, extra);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "verbatim run failed: {stderr}");
+    stderr
+}
+
+/// A Parquet file the run wrote.
+pub fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+/// A column as strings (numbers formatted, nulls empty).
+pub fn strings(df: &DataFrame, col: &str) -> Vec<String> {
+    df.column(col)
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap_or("").to_string())
+        .collect()
+}
+
+/// The taxonomy of the dev set's six questions (written from the questions, not the answers).
+pub fn dev_taxonomy() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/taxonomies/granddebat_demarches.toml")
 }

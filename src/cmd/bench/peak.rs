@@ -47,6 +47,8 @@ mod x86 {
     /// Twelve independent accumulators: enough to hide the latency on two FMA units.
     const CHAINS: usize = 12;
 
+    /// # Safety
+    /// The CPU must have AVX-512F.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn fma_loop(iterations: u64) -> f64 {
         let x = _mm512_set1_ps(std::hint::black_box(0.999_999));
@@ -62,6 +64,8 @@ mod x86 {
         (iterations as usize * CHAINS * 16 * 2) as f64
     }
 
+    /// # Safety
+    /// The CPU must have AVX-512F and AVX-512 VNNI.
     #[target_feature(enable = "avx512f,avx512vnni")]
     pub unsafe fn vnni_loop(iterations: u64) -> f64 {
         let x = _mm512_set1_epi32(std::hint::black_box(0x0102_0304));

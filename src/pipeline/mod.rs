@@ -1,0 +1,184 @@
+//! `verbatim run`, one function per stage, each taking the previous stages' typed values:
+//! read and prepare → load the model → embed → themes (near-duplicates, clustering) → categories
+//! (the taxonomy mapping) → describe (keywords, titles, quotes) → write the tables and the record.
+//! Data flows one way.
+
+mod categories;
+mod describe;
+mod embedding;
+mod prepare;
+mod themes;
+mod write;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::cluster::{ClusterOptions, NearDuplicateOptions};
+use crate::describe::DescribeOptions;
+use crate::ingest::ReadOptions;
+use crate::map::MapOptions;
+use crate::model::ModelRequest;
+use crate::record::Timings;
+use crate::table::CsvStyle;
+
+pub use categories::Categories;
+pub use describe::Described;
+pub use embedding::Embedded;
+pub use prepare::{row_statuses, Prepared, RowStatus};
+pub use themes::Themes;
+
+/// Everything `verbatim run` needs, nested by stage; each stage's defaults live in its own
+/// `Default`, which the command line reads too.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub read: ReadOptions,
+    /// Categories as TOML; `None` for the four Ségur pillars.
+    pub taxonomy: Option<PathBuf>,
+    pub model: ModelRequest,
+    pub vectors: VectorOptions,
+    pub near_duplicates: NearDuplicateOptions,
+    pub cluster: ClusterOptions,
+    pub map: MapOptions,
+    /// Manually tagged testimonies (id, category) for few-shot mapping.
+    pub labels: Option<PathBuf>,
+    pub describe: DescribeOptions,
+    pub output: OutputOptions,
+}
+
+/// Where the vectors come from.
+#[derive(Debug, Clone)]
+pub struct VectorOptions {
+    /// Read and extend the embedding cache.
+    pub use_cache: bool,
+    /// Draw progress bars (only shown on a terminal).
+    pub progress: bool,
+    /// Parquet files of vectors computed elsewhere (`verbatim embed --shard`, a GPU job): the
+    /// model then embeds only the taxonomy.
+    pub embeddings: Vec<PathBuf>,
+}
+
+impl Default for VectorOptions {
+    fn default() -> Self {
+        Self {
+            use_cache: true,
+            progress: true,
+            embeddings: Vec::new(),
+        }
+    }
+}
+
+/// How the outputs are written.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputOptions {
+    pub csv: CsvStyle,
+    /// Replace personal data in quotes and keywords with placeholders.
+    pub pseudonymise: bool,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        Self {
+            csv: CsvStyle::plain(),
+            pseudonymise: true,
+        }
+    }
+}
+
+impl RunConfig {
+    /// The defaults for one input and one output directory.
+    pub fn new(input: PathBuf, out: PathBuf) -> Self {
+        Self {
+            input,
+            out,
+            read: ReadOptions::default(),
+            taxonomy: None,
+            model: ModelRequest::default(),
+            vectors: VectorOptions::default(),
+            near_duplicates: NearDuplicateOptions::default(),
+            cluster: ClusterOptions::default(),
+            map: MapOptions::default(),
+            labels: None,
+            describe: DescribeOptions::default(),
+            output: OutputOptions::default(),
+        }
+    }
+}
+
+/// A short summary for the command line.
+pub struct RunSummary {
+    pub rows: usize,
+    pub themes: usize,
+    pub out: PathBuf,
+}
+
+/// The output files a run writes, for tests and the report.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "themes.parquet",
+    "themes.csv",
+    "assignments.parquet",
+    "assignments.csv",
+    "run.json",
+];
+
+pub fn run(config: &RunConfig) -> Result<RunSummary> {
+    let mut timings = Timings::default();
+    let corpus = timed(&mut timings.ingest_s, || prepare::read(config))?;
+    let prepared = timed(&mut timings.ingest_s, || prepare::prepare(&corpus, config))?;
+    let model = timed(&mut timings.model_load_s, || {
+        crate::model::load(&config.model)
+    })?;
+    let mut embedder = timed(&mut timings.model_load_s, || {
+        embedding::embedder(&model, &config.vectors)
+    })?;
+    let embedded = timed(&mut timings.embed_s, || {
+        embedding::embed(&prepared, &mut embedder, &model, &config.vectors)
+    })?;
+    let themes = timed(&mut timings.cluster_s, || {
+        themes::find(
+            &prepared,
+            &embedded,
+            &config.near_duplicates,
+            &config.cluster,
+        )
+    });
+    let categories = timed(&mut timings.map_s, || {
+        categories::map(&prepared, &embedded, &mut embedder, config)
+    })?;
+    let described = timed(&mut timings.describe_s, || {
+        describe::describe(&prepared, &embedded, &themes, &categories, config)
+    });
+    let assigned = timed(&mut timings.write_s, || {
+        write::tables(&prepared, &themes, &categories, &described, config)
+    })?;
+    let record = write::record(
+        write::Stages {
+            prepared: &prepared,
+            model: &model,
+            embedded: &embedded,
+            themes: &themes,
+            categories: &categories,
+            described: &described,
+            assigned,
+        },
+        config,
+        timings,
+    );
+    record.write(&config.out)?;
+    Ok(RunSummary {
+        rows: corpus.len(),
+        themes: themes.clustering.themes(),
+        out: config.out.clone(),
+    })
+}
+
+/// Runs one stage and adds its duration to `seconds`.
+fn timed<T>(seconds: &mut f64, stage: impl FnOnce() -> T) -> T {
+    let clock = Instant::now();
+    let out = stage();
+    *seconds += clock.elapsed().as_secs_f64();
+    out
+}

@@ -1,0 +1,227 @@
+//! Stage 6: the tables (one row per theme, one row per input row) and the run record.
+
+use anyhow::{Context, Result};
+
+use super::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, Themes};
+use crate::model::LoadedModel;
+use crate::record::{
+    ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters, PrivacyRecord, RowCounts,
+    RunRecord, SilhouetteRecord, Timings, Versions,
+};
+use crate::table::{self, AssignmentTable};
+
+/// Writes themes and assignments (Parquet and CSV); returns the number of rows assigned a theme.
+pub fn tables(
+    prepared: &Prepared,
+    themes: &Themes,
+    categories: &Categories,
+    described: &Described,
+    config: &RunConfig,
+) -> Result<usize> {
+    let table = assignments(prepared, themes, categories, described);
+    std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
+    table::write_themes(&config.out, &described.theme_rows, config.output.csv)?;
+    table::write_assignments(&config.out, &table, config.output.csv)?;
+    Ok(prepared.assigned())
+}
+
+/// One value per input row: rows without a distinct text (empty, no words) get nothing.
+fn assignments<'a>(
+    prepared: &'a Prepared,
+    themes: &Themes,
+    categories: &Categories,
+    described: &Described,
+) -> AssignmentTable<'a> {
+    let of = &prepared.distinct_of;
+    let per_row =
+        |f: &dyn Fn(usize) -> f32| -> Vec<Option<f32>> { of.iter().map(|d| d.map(f)).collect() };
+    let cats = &prepared.taxonomy.categories;
+    let (clustering, mapping) = (&themes.clustering, &categories.mapping);
+    AssignmentTable {
+        ids: &prepared.corpus.ids,
+        theme_id: of
+            .iter()
+            .map(|d| d.map(|d| clustering.labels[d] as u32))
+            .collect(),
+        theme_similarity: per_row(&|d| clustering.similarity[d]),
+        weakly_attached: of.iter().map(|d| d.map(|d| clustering.weak[d])).collect(),
+        pillar: of
+            .iter()
+            .map(|d| {
+                d.map(|d| match categories.outside[d] {
+                    true => "none".to_string(),
+                    false => cats[categories.best[d].0].id.clone(),
+                })
+            })
+            .collect(),
+        pillars_secondary: of
+            .iter()
+            .map(|d| {
+                d.and_then(|d| crate::map::secondary(mapping, d))
+                    .map(|k| cats[k].id.clone())
+            })
+            .collect(),
+        pillar_fit: per_row(&|d| categories.fit[d]),
+        taxonomy_relevance: per_row(&|d| categories.relevance[d]),
+        language: of
+            .iter()
+            .map(|d| d.map(|d| described.languages[d].to_string()))
+            .collect(),
+        map_x: per_row(&|d| themes.projection[d][0]),
+        map_y: per_row(&|d| themes.projection[d][1]),
+        pillar_score: per_row(&|d| categories.best[d].1),
+        pillar_margin: per_row(&|d| mapping.margin[d]),
+        category_scores: cats
+            .iter()
+            .enumerate()
+            .map(|(c, cat)| (cat.id.clone(), per_row(&|d| categories.scores(d)[c])))
+            .collect(),
+        status: statuses(prepared, themes),
+        passthrough: &prepared.corpus.passthrough,
+    }
+}
+
+/// The `status` column: ok, or why a row was set aside or grouped with another.
+fn statuses(prepared: &Prepared, themes: &Themes) -> Vec<String> {
+    let ids = &prepared.corpus.ids;
+    prepared
+        .statuses
+        .iter()
+        .enumerate()
+        .map(|(row, s)| match s {
+            RowStatus::Ok => match prepared.distinct_of[row].and_then(|d| themes.near[d]) {
+                Some(o) => format!("near_duplicate_of:{}", ids[prepared.distinct[o]]),
+                None => "ok".to_string(),
+            },
+            RowStatus::Empty => "empty".to_string(),
+            RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", ids[*j]),
+            RowStatus::NoWords => "rejected:no_words".to_string(),
+        })
+        .collect()
+}
+
+/// Every stage's output, for the record.
+pub struct Stages<'a, 'c> {
+    pub prepared: &'a Prepared<'c>,
+    pub model: &'a LoadedModel,
+    pub embedded: &'a Embedded,
+    pub themes: &'a Themes,
+    pub categories: &'a Categories,
+    pub described: &'a Described,
+    pub assigned: usize,
+}
+
+/// What the run did, for run.json.
+pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord {
+    timings.finished_at = crate::record::utc_now();
+    timings.peak_memory_mib = crate::record::peak_rss_mib();
+    let corpus = s.prepared.corpus;
+    let clustering = &s.themes.clustering;
+    RunRecord {
+        input: InputRecord {
+            path: corpus.path.clone(),
+            sha256: corpus.sha256.clone(),
+            format: corpus.format,
+            encoding: corpus.encoding.clone(),
+            delimiter: corpus.delimiter.map(|d| d.to_string()),
+            text_column: corpus.text_column.clone(),
+            id_column: corpus.id_column.clone(),
+        },
+        rows: row_counts(&s),
+        model: s.model.info.clone(),
+        embeddings: s.embedded.record.clone(),
+        parameters: parameters(s.prepared, config, clustering.min_size),
+        taxonomy: s.prepared.taxonomy.categories.clone(),
+        privacy: PrivacyRecord {
+            pseudonymised: config.output.pseudonymise,
+            quotes_or_keywords_changed: s.described.pseudonymised,
+        },
+        few_shot: s.categories.few_shot.clone(),
+        mapping: mapping_record(&s, config),
+        clustering: ClusteringRecord {
+            method: "spherical k-means micro-clusters, Ward agglomeration, silhouette-chosen cut, Lloyd polish".into(),
+            micro_clusters: clustering.micro_clusters,
+            themes: clustering.themes(),
+            silhouette_by_themes: clustering
+                .silhouettes
+                .iter()
+                .map(|&(themes, silhouette)| SilhouetteRecord { themes, silhouette })
+                .collect(),
+        },
+        versions: Versions::default(),
+        timings,
+    }
+}
+
+fn row_counts(s: &Stages) -> RowCounts {
+    let p = s.prepared;
+    let (empty, no_words) = (
+        p.count(|r| *r == RowStatus::Empty),
+        p.count(|r| *r == RowStatus::NoWords),
+    );
+    let mut counts = RowCounts {
+        read: p.corpus.len(),
+        embedded: p.distinct.len(),
+        assigned: s.assigned,
+        weakly_attached: p
+            .distinct_of
+            .iter()
+            .filter(|d| d.is_some_and(|d| s.themes.clustering.weak[d]))
+            .count(),
+        duplicates: p.count(|r| matches!(r, RowStatus::DuplicateOf(_))),
+        near_duplicates: s.themes.near.iter().filter(|o| o.is_some()).count(),
+        rejected: empty + no_words,
+        ..RowCounts::default()
+    };
+    for (reason, n) in [("empty", empty), ("no_words", no_words)] {
+        if n > 0 {
+            counts.rejected_by_reason.insert(reason.to_string(), n);
+        }
+    }
+    for d in p.distinct_of.iter().flatten() {
+        *counts
+            .languages
+            .entry(s.described.languages[*d].to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+fn parameters(prepared: &Prepared, config: &RunConfig, min_theme_size: usize) -> Parameters {
+    Parameters {
+        seed: config.cluster.seed,
+        themes: config.cluster.themes,
+        min_theme_size,
+        quotes: config.describe.quotes,
+        keywords: config.describe.keywords,
+        quote_chars: config.describe.quote_chars,
+        taxonomy: prepared.taxonomy.source.clone(),
+        pseudonymise: config.output.pseudonymise,
+        csv: CsvRecord {
+            separator: (config.output.csv.separator as char).to_string(),
+            bom: config.output.csv.bom,
+        },
+    }
+}
+
+fn mapping_record(s: &Stages, config: &RunConfig) -> MappingRecord {
+    let zero_shot = config.map.zero_shot;
+    MappingRecord {
+        method: if zero_shot {
+            "zero-shot: raw cosine to the category prototypes, argmax"
+        } else {
+            "label-free: centred cosine, standardised per category, self-trained shrunk LDA"
+        }
+        .into(),
+        self_training_rounds: s.categories.mapping.rounds,
+        scores: if zero_shot { "cosine" } else { "probability" }.into(),
+        none_threshold: config.map.none_threshold,
+        none: s
+            .prepared
+            .distinct_of
+            .iter()
+            .filter(|d| d.is_some_and(|d| s.categories.outside[d]))
+            .count(),
+    }
+}

@@ -1,0 +1,289 @@
+//! The run record: everything `verbatim run` did, written once as `run.json` and read back, typed,
+//! by `report` and `evaluate`. One struct per section, in the order the file shows them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::model::ModelInfo;
+use crate::taxonomy::Category;
+
+/// File name of the record inside a run's output directory.
+pub const RUN_RECORD: &str = "run.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub input: InputRecord,
+    pub rows: RowCounts,
+    pub model: ModelInfo,
+    pub embeddings: EmbeddingsRecord,
+    pub parameters: Parameters,
+    pub taxonomy: Vec<Category>,
+    pub privacy: PrivacyRecord,
+    pub few_shot: Option<FewShotRecord>,
+    pub mapping: MappingRecord,
+    pub clustering: ClusteringRecord,
+    pub versions: Versions,
+    pub timings: Timings,
+}
+
+/// Where the testimonies came from and how they were read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputRecord {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: crate::ingest::InputFormat,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub text_column: String,
+    pub id_column: Option<String>,
+}
+
+/// What happened to the input rows: every row is counted once as assigned or rejected.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RowCounts {
+    pub read: usize,
+    pub embedded: usize,
+    pub assigned: usize,
+    pub weakly_attached: usize,
+    pub duplicates: usize,
+    pub near_duplicates: usize,
+    pub rejected: usize,
+    pub rejected_by_reason: BTreeMap<String, usize>,
+    /// Guessed language of the embedded rows (other languages are processed, and flagged).
+    pub languages: BTreeMap<String, usize>,
+}
+
+/// Where the vectors came from: the model here, or files computed elsewhere.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum EmbeddingsRecord {
+    Model {
+        engine: String,
+        /// Model windows embedded (a long text takes several).
+        windows: u64,
+        /// Texts longer than one window.
+        long_texts: usize,
+    },
+    Files {
+        dim: usize,
+        files: Vec<EmbeddingsFile>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmbeddingsFile {
+    pub path: PathBuf,
+    pub rows: usize,
+    pub sha256: String,
+    pub model_sha256: Option<String>,
+}
+
+/// The parameters that, with the input and the model, determine the outputs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Parameters {
+    pub seed: u64,
+    pub themes: Option<usize>,
+    pub min_theme_size: usize,
+    pub quotes: usize,
+    pub keywords: usize,
+    pub quote_chars: usize,
+    pub taxonomy: String,
+    pub pseudonymise: bool,
+    pub csv: CsvRecord,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CsvRecord {
+    pub separator: String,
+    pub bom: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PrivacyRecord {
+    pub pseudonymised: bool,
+    /// Quotes and keywords in which personal data was replaced.
+    pub quotes_or_keywords_changed: usize,
+}
+
+/// The manual tags a few-shot run learned from, and how well the label-free mapping agreed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FewShotRecord {
+    pub labels: PathBuf,
+    pub tagged: usize,
+    pub tagged_none_ignored: usize,
+    pub per_category: BTreeMap<String, usize>,
+    pub tag_weight: usize,
+    pub fewest_tags_in_a_category: usize,
+    pub label_free_agreement_on_tags: Agreement,
+    pub cross_validated_agreement: Option<CrossValidated>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Agreement {
+    pub accuracy: f64,
+    pub macro_f1: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct CrossValidated {
+    pub folds: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MappingRecord {
+    pub method: String,
+    pub self_training_rounds: usize,
+    /// What the score columns hold: "probability" (label-free, few-shot) or "cosine" (zero-shot).
+    pub scores: String,
+    pub none_threshold: f32,
+    /// Rows sent to `none`, outside the taxonomy.
+    pub none: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusteringRecord {
+    pub method: String,
+    pub micro_clusters: usize,
+    pub themes: usize,
+    pub silhouette_by_themes: Vec<SilhouetteRecord>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SilhouetteRecord {
+    pub themes: usize,
+    pub silhouette: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Versions {
+    pub verbatim: String,
+}
+
+impl Default for Versions {
+    fn default() -> Self {
+        Self {
+            verbatim: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// Seconds per stage, when the run finished, and its peak memory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Timings {
+    /// When the run finished (UTC), for the report's methods section.
+    pub finished_at: String,
+    pub ingest_s: f64,
+    pub model_load_s: f64,
+    pub embed_s: f64,
+    pub cluster_s: f64,
+    pub describe_s: f64,
+    pub map_s: f64,
+    pub write_s: f64,
+    /// Peak resident memory of the process, for the scale curve in README.
+    pub peak_memory_mib: Option<f64>,
+}
+
+impl RunRecord {
+    /// Reads `run.json` from a run's output directory.
+    pub fn read(dir: &Path) -> Result<Self> {
+        read_json(&dir.join(RUN_RECORD), dir)
+    }
+
+    /// Writes `run.json` into `dir` (atomically).
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        write_json(&dir.join(RUN_RECORD), self)
+    }
+}
+
+/// Reads one of our own JSON files, saying which run directory it was expected in.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, dir: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read {}: is {} the output of `verbatim run`?",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a record this version of verbatim wrote (rerun `verbatim run`)",
+            path.display()
+        )
+    })
+}
+
+/// Writes a value as pretty JSON, atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    crate::table::write_atomically(path, |f| {
+        use std::io::Write;
+        f.write_all(serde_json::to_string_pretty(value)?.as_bytes())?;
+        Ok(())
+    })
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux; `None` elsewhere).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    utc_from_unix(secs)
+}
+
+/// A Unix time as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days; no calendar crate needed).
+fn utc_from_unix(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_from_unix_time() {
+        assert_eq!(utc_from_unix(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_from_unix(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_from_unix(1_798_761_599), "2026-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn embeddings_record_is_tagged_by_source() {
+        let model = EmbeddingsRecord::Model {
+            engine: "e".into(),
+            windows: 3,
+            long_texts: 1,
+        };
+        let json = serde_json::to_value(&model).unwrap();
+        assert_eq!(json["source"], "model");
+        assert_eq!(json["windows"], 3);
+        let back: EmbeddingsRecord = serde_json::from_value(json).unwrap();
+        assert!(matches!(back, EmbeddingsRecord::Model { windows: 3, .. }));
+    }
+}

@@ -1,0 +1,322 @@
+//! The report that report writers read: `report.html` (self-contained: inline CSS and SVG, no
+//! script, no font, no network; prints well) and `report.md`, in French or English, rebuilt from a
+//! run's files alone.
+//!
+//! The report is built once as a model ([`Report`]: what to show, in order) from the run's typed
+//! record and tables, then rendered twice, by `html` and `markdown`, the way ripgrep's printers
+//! render one search result.
+
+mod charts;
+mod html;
+mod markdown;
+mod words;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::evaluate::files::Evaluation;
+use crate::record::RunRecord;
+use crate::table::{self, TextColumn, ThemeRow};
+use words::{Words, EN, FR};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+impl Lang {
+    fn words(self) -> &'static Words {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+}
+
+const PALETTE: [&str; 10] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#bcbd22", "#7f7f7f",
+];
+const NONE_COLOUR: &str = "#b0b0b0";
+
+/// Most points drawn on the map: an SVG of a million circles would not open.
+const MAP_POINTS: usize = 5000;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Everything the report shows, in the order it shows it.
+pub struct Report {
+    words: &'static Words,
+    lang: Lang,
+    /// Headline figures: (value, label).
+    glance: Vec<(usize, &'static str)>,
+    /// Why rows were set aside: (reason, rows).
+    rejected: Vec<(String, usize)>,
+    /// Categories in taxonomy order, then `none` when some rows went there.
+    categories: Vec<CategorySection>,
+    map: Option<MapView>,
+    /// Every theme: (label, size, colour).
+    sizes: Vec<(String, f64, &'static str)>,
+    evaluation: Option<Evaluation>,
+    /// (heading, text) of the methods section.
+    methods: Vec<(&'static str, String)>,
+}
+
+struct CategorySection {
+    id: String,
+    name: String,
+    rows: usize,
+    /// Share of the rows given a category or `none`.
+    share: f64,
+    colour: &'static str,
+    /// Its themes, largest first.
+    themes: Vec<ThemeRow>,
+}
+
+struct MapView {
+    points: Vec<(f32, f32, &'static str)>,
+    /// One testimony in `step` is drawn.
+    step: usize,
+    legend: Vec<(String, &'static str)>,
+}
+
+/// Writes `report.html` and `report.md` in `dir` from the run's files.
+pub fn write_report(dir: &Path, lang: Lang) -> Result<()> {
+    let report = Report::read(dir, lang)?;
+    let html = html::render(&report);
+    let md = markdown::render(&report);
+    for (name, text) in [("report.html", html), ("report.md", md)] {
+        table::write_atomically(&dir.join(name), |f| {
+            use std::io::Write;
+            f.write_all(text.as_bytes())?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+impl Report {
+    /// Builds the report of the run in `dir`.
+    pub fn read(dir: &Path, lang: Lang) -> Result<Self> {
+        let run = RunRecord::read(dir)?;
+        let evaluation = Evaluation::read_if_any(dir)?;
+        let themes = table::read_themes(&dir.join("themes.parquet"))?;
+        let assignments = table::read_parquet_as_text(&dir.join("assignments.parquet"))?;
+        let column = |name: &str| {
+            assignments
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| &c.values)
+        };
+        let palette = Palette::of(&run);
+        let categories = category_sections(&run, &themes, column("pillar"), lang.words(), &palette);
+        Ok(Self {
+            words: lang.words(),
+            lang,
+            glance: glance(&run, themes.len(), lang.words()),
+            rejected: rejected(&run, lang.words()),
+            map: map_view(&assignments, &categories, &palette),
+            sizes: themes
+                .iter()
+                .map(|th| {
+                    let label = format!("{} · {}", th.theme_id, th.title);
+                    (label, th.size as f64, palette.colour(&th.pillar))
+                })
+                .collect(),
+            categories,
+            evaluation,
+            methods: methods(&run, lang.words()),
+        })
+    }
+}
+
+/// A colour per category id, in taxonomy order; grey for `none`.
+struct Palette(Vec<String>);
+
+impl Palette {
+    fn of(run: &RunRecord) -> Self {
+        Self(run.taxonomy.iter().map(|c| c.id.clone()).collect())
+    }
+    fn colour(&self, category: &str) -> &'static str {
+        self.0
+            .iter()
+            .position(|id| id == category)
+            .map_or(NONE_COLOUR, |i| PALETTE[i % PALETTE.len()])
+    }
+}
+
+fn glance(run: &RunRecord, themes: usize, w: &Words) -> Vec<(usize, &'static str)> {
+    let rows = &run.rows;
+    vec![
+        (rows.read, w.rows_read),
+        (rows.assigned, w.rows_assigned),
+        (themes, w.themes),
+        (rows.duplicates, w.duplicates),
+        (rows.rejected, w.rejected),
+    ]
+}
+
+fn rejected(run: &RunRecord, w: &Words) -> Vec<(String, usize)> {
+    run.rows
+        .rejected_by_reason
+        .iter()
+        .map(|(reason, &n)| {
+            let label = if reason == "empty" {
+                w.none_reason
+            } else {
+                reason
+            };
+            (label.to_string(), n)
+        })
+        .collect()
+}
+
+/// Rows per category (taxonomy order, then `none` when present), each with its themes.
+fn category_sections(
+    run: &RunRecord,
+    themes: &[ThemeRow],
+    pillar: Option<&Vec<Option<String>>>,
+    w: &Words,
+    palette: &Palette,
+) -> Vec<CategorySection> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in pillar.into_iter().flatten().flatten() {
+        *counts.entry(v.as_str()).or_default() += 1;
+    }
+    let mut sections: Vec<(String, String, usize)> = run
+        .taxonomy
+        .iter()
+        .map(|c| {
+            let n = counts.get(c.id.as_str()).copied().unwrap_or(0);
+            (c.id.clone(), c.name.clone(), n)
+        })
+        .collect();
+    if let Some(&n) = counts.get("none") {
+        sections.push(("none".into(), w.outside.to_string(), n));
+    }
+    let total = sections.iter().map(|s| s.2).sum::<usize>().max(1);
+    sections
+        .into_iter()
+        .map(|(id, name, rows)| {
+            let mut own: Vec<ThemeRow> = themes
+                .iter()
+                .filter(|th| th.pillar == id)
+                .cloned()
+                .collect();
+            own.sort_by(|a, b| b.size.cmp(&a.size).then(a.theme_id.cmp(&b.theme_id)));
+            CategorySection {
+                colour: palette.colour(&id),
+                share: rows as f64 / total as f64,
+                id,
+                name,
+                rows,
+                themes: own,
+            }
+        })
+        .collect()
+}
+
+/// The map's points (every `step`-th testimony beyond [`MAP_POINTS`]) and its legend.
+fn map_view(
+    assignments: &[TextColumn],
+    categories: &[CategorySection],
+    palette: &Palette,
+) -> Option<MapView> {
+    let column = |name: &str| {
+        assignments
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.values)
+    };
+    let (x, y, p) = (column("map_x")?, column("map_y")?, column("pillar")?);
+    let points: Vec<(f32, f32, &'static str)> = x
+        .iter()
+        .zip(y)
+        .zip(p)
+        .filter_map(|((x, y), p)| {
+            Some((
+                x.as_deref()?.parse().ok()?,
+                y.as_deref()?.parse().ok()?,
+                palette.colour(p.as_deref()?),
+            ))
+        })
+        .collect();
+    let step = points.len().div_ceil(MAP_POINTS).max(1);
+    let points: Vec<(f32, f32, &'static str)> = points.into_iter().step_by(step).collect();
+    let legend = categories
+        .iter()
+        .map(|c| (format!("{} {}", c.id, c.name), c.colour))
+        .collect();
+    (!points.is_empty()).then_some(MapView {
+        points,
+        step,
+        legend,
+    })
+}
+
+fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
+    let parameters = serde_json::to_string(&run.parameters).unwrap_or_default();
+    vec![
+        (
+            w.model,
+            format!("{} (sha256 {})", run.model.name, run.model.sha256),
+        ),
+        (
+            w.parameters,
+            format!("{parameters} ; {} {}", w.seed, run.parameters.seed),
+        ),
+        (w.mapping, run.mapping.method.clone()),
+        ("Clustering", run.clustering.method.clone()),
+        (w.date, run.timings.finished_at.clone()),
+        (w.version, format!("verbatim {}", run.versions.verbatim)),
+        (
+            "Input",
+            format!("{} (sha256 {})", run.input.path.display(), run.input.sha256),
+        ),
+    ]
+}
+
+/// The headline rows of the evaluation table: (figure, value, 95% interval).
+fn evaluation_rows(e: &Evaluation, w: &Words) -> Vec<(String, String, String)> {
+    let f = |v: f64| format!("{v:.3}");
+    let ci = |c: &crate::evaluate::Interval| format!("[{:.3} ; {:.3}]", c.low, c.high);
+    let opt = |v: Option<f64>| v.map_or("–".to_string(), f);
+    let intervals = &e.confidence_intervals_95;
+    vec![
+        (
+            w.accuracy.to_string(),
+            f(e.accuracy),
+            ci(&intervals.accuracy),
+        ),
+        (
+            "macro-F1".to_string(),
+            f(e.macro_f1),
+            ci(&intervals.macro_f1),
+        ),
+        (
+            "kappa de Cohen / Cohen's kappa".to_string(),
+            f(e.cohen_kappa),
+            ci(&intervals.cohen_kappa),
+        ),
+        (w.coverage.to_string(), f(e.coverage), String::new()),
+        (
+            "ARI / NMI".to_string(),
+            format!("{} / {}", opt(e.ari), opt(e.nmi)),
+            String::new(),
+        ),
+    ]
+}

@@ -1,0 +1,116 @@
+//! Text helpers shared by the stages: the text the model reads, accent-insensitive matching,
+//! "did you mean" distances, and a rough language guess.
+
+use std::borrow::Cow;
+
+/// The text the model and the keywords see: markup tags removed, common entities decoded, spaces
+/// collapsed. Quotes keep the original text.
+pub fn analysis_text(text: &str) -> Cow<'_, str> {
+    if !text.contains('<') && !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let tag =
+        TAG.get_or_init(|| regex::Regex::new(r"</?[A-Za-z][^<>]{0,200}>").expect("valid pattern"));
+    let stripped = tag.replace_all(text, " ");
+    let decoded = stripped
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    Cow::Owned(decoded.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A rough language guess from function words: "fr", "en", "es", "de", "it", or "unknown" when a
+/// text is too short to tell. Texts in another language are flagged, not dropped.
+pub fn detect_language(text: &str) -> &'static str {
+    const WORDS: [(&str, &str); 5] = [
+        ("fr", "le la les des et est une pas que qui pour dans sur nous ils elle sont avec mais très plus ce cette du au aux je"),
+        ("en", "the and is are of to in that it for not with was this have be they we you our on at"),
+        ("es", "el los las y que en no es por para con una del se lo como pero muy su"),
+        ("de", "der die das und ist nicht ich sie mit zu den ein eine auf für sind wir auch"),
+        ("it", "il che di non per un una sono con del della gli le molto anche ma è"),
+    ];
+    let lower = text.to_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut best = ("unknown", 0usize);
+    for (lang, list) in WORDS {
+        let set: std::collections::HashSet<&str> = list.split(' ').collect();
+        let hits = tokens.iter().filter(|t| set.contains(*t)).count();
+        if hits > best.1 {
+            best = (lang, hits);
+        }
+    }
+    if best.1 >= 2 {
+        best.0
+    } else {
+        "unknown"
+    }
+}
+
+/// Lower case without accents, for forgiving name matches.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analysis_text_strips_markup_and_decodes_entities() {
+        assert_eq!(
+            analysis_text("<p>Trop&nbsp;de <b>paperasse</b> &amp; d&#39;attente</p>"),
+            "Trop de paperasse & d'attente"
+        );
+        assert!(matches!(
+            analysis_text("rien à faire"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn fold_and_edit_distance_forgive_case_and_accents() {
+        assert_eq!(fold("Éducation Nationale"), "education nationale");
+        assert_eq!(edit_distance("pilier", "piliers"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn languages_are_told_apart_by_function_words() {
+        assert_eq!(
+            detect_language("Les soignants sont épuisés et nous manquons de lits"),
+            "fr"
+        );
+        assert_eq!(
+            detect_language("The nurses are tired and we have no beds"),
+            "en"
+        );
+        assert_eq!(detect_language("merci"), "unknown");
+    }
+}
