@@ -16,7 +16,7 @@ pub struct Rows<'a> {
 
 impl<'a> Rows<'a> {
     pub fn new(data: &'a [f32], dim: usize) -> Self {
-        debug_assert!(dim == 0 || data.len() % dim == 0, "ragged matrix");
+        debug_assert!(dim == 0 || data.len().is_multiple_of(dim), "ragged matrix");
         Self { data, dim }
     }
     pub fn len(&self) -> usize {
@@ -131,6 +131,8 @@ pub fn gram(rows: Rows) -> Vec<f64> {
 /// `dst = lhs · rhs` (`m × n`, row-major) where `lhs` is `m × k` and `rhs` is `k × n`, each given
 /// with its (row, column) strides. Single-threaded, so the bits do not depend on the thread count;
 /// callers parallelise over fixed blocks. Panics if a stride would read outside its slice.
+// A GEMM's signature: three sizes, the destination and two strided operands.
+#[allow(clippy::too_many_arguments)]
 pub fn product<T: 'static + Copy + From<f32>>(
     m: usize,
     n: usize,

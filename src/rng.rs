@@ -33,11 +33,13 @@ mod tests {
     #[test]
     fn the_sequence_is_pinned() {
         // Changing these values changes every clustering and bootstrap: it must be deliberate.
+        // (SplitMix64 of seed 42 ^ the golden-ratio constant, computed independently in Python.)
         let mut rng = Rng::new(42);
         let first: Vec<u64> = (0..3).map(|_| rng.next_u64()).collect();
-        let mut again = Rng::new(42);
-        assert_eq!(first, (0..3).map(|_| again.next_u64()).collect::<Vec<_>>());
-        assert!(first.iter().all(|&v| v != 0));
+        assert_eq!(
+            first,
+            [2949826092126892291, 5139283748462763858, 6349198060258255764]
+        );
         let mut r = Rng::new(7);
         for _ in 0..1000 {
             let f = r.next_f64();

@@ -289,7 +289,8 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
                 .collect::<Vec<_>>(),
         )
     };
-    let fields: [(&str, &dyn Fn(&ThemeRow) -> &Vec<String>); 3] = [
+    type Field<'f> = (&'f str, &'f dyn Fn(&ThemeRow) -> &Vec<String>);
+    let fields: [Field; 3] = [
         ("keywords", &|r| &r.keywords),
         ("quotes", &|r| &r.quotes),
         ("quote_ids", &|r| &r.quote_ids),

@@ -197,7 +197,7 @@ fn parse_header(c: &mut Cursor) -> Result<E5Header> {
             header.quant_block
         );
     }
-    if header.heads == 0 || header.hidden % header.heads != 0 {
+    if header.heads == 0 || !header.hidden.is_multiple_of(header.heads) {
         bail!(
             "hidden size {} is not a multiple of {} heads",
             header.hidden,
@@ -292,7 +292,7 @@ fn parse_tensors(c: &mut Cursor) -> Result<HashMap<String, StoredTensor>> {
         let expected = match dtype {
             StoredDType::F32 => elements * 4,
             StoredDType::Q4 => {
-                if elements % Q4_BLOCK != 0 {
+                if !elements.is_multiple_of(Q4_BLOCK) {
                     bail!(
                         "4-bit tensor {name} has {elements} elements, not a multiple of {Q4_BLOCK}"
                     );

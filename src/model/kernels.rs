@@ -57,7 +57,8 @@ fn exp(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    // The fitted 5.000_000_1e-1 is 0.5 in f32.
+    p = p * r + 0.5;
     let y = p * (r * r) + r + 1.0;
     let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
     if x < -87.0 {
@@ -157,7 +158,7 @@ pub fn gelu_in_place(values: &mut [f32]) {
 /// Softmax of `scale · x` over each run of `row` values, in place. The max is subtracted first, so
 /// a masked score (a large negative number) gets exactly 0.
 pub fn softmax_in_place(values: &mut [f32], row: usize, scale: f32) {
-    assert!(row > 0 && values.len() % row == 0);
+    assert!(row > 0 && values.len().is_multiple_of(row));
     #[cfg(target_arch = "x86_64")]
     {
         if is_x86_feature_detected!("avx512f") {

@@ -47,7 +47,7 @@ pub fn available() -> bool {
 /// Whether a `[out, inp]` layer fits the kernel's panels and blocks (e5-small's all do; another
 /// model's odd widths fall back to f32).
 pub fn supports(out: usize, inp: usize) -> bool {
-    out % PANEL == 0 && inp % Q4_BLOCK == 0
+    out.is_multiple_of(PANEL) && inp.is_multiple_of(Q4_BLOCK)
 }
 
 /// `y = x·Wᵀ + b` with `W` kept as the file's 4-bit codes, repacked for the kernel.
