@@ -261,7 +261,7 @@ impl Clustering {
         self.centroids.len() / self.dim.max(1)
     }
     pub fn centroid(&self, k: usize) -> &[f32] {
-        &self.centroids[k * self.dim..(k + 1) * self.dim]
+        Rows::new(&self.centroids, self.dim).row(k)
     }
 }
 

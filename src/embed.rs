@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::digest::hex;
+use crate::linalg::Rows;
 use crate::model::bert::BertEncoder;
 use crate::model::{LoadedModel, Pooling};
 
@@ -54,8 +55,11 @@ pub struct Embeddings {
 }
 
 impl Embeddings {
+    pub fn rows(&self) -> Rows<'_> {
+        Rows::new(&self.vectors, self.dim)
+    }
     pub fn row(&self, i: usize) -> &[f32] {
-        &self.vectors[i * self.dim..(i + 1) * self.dim]
+        self.rows().row(i)
     }
     pub fn len(&self) -> usize {
         self.windows.len()
@@ -507,7 +511,7 @@ pub struct EmbeddingTable {
 
 impl EmbeddingTable {
     pub fn row(&self, i: usize) -> &[f32] {
-        &self.vectors[i * self.dim..(i + 1) * self.dim]
+        Rows::new(&self.vectors, self.dim).row(i)
     }
 }
 

@@ -163,7 +163,7 @@ pub struct Mapping {
 
 impl Mapping {
     pub fn row(&self, r: usize) -> &[f32] {
-        &self.probabilities[r * self.categories..(r + 1) * self.categories]
+        Rows::new(&self.probabilities, self.categories).row(r)
     }
 }
 

@@ -29,7 +29,7 @@ impl Embedded {
         self.raw.dim
     }
     pub fn raw_rows(&self) -> Rows<'_> {
-        Rows::new(&self.raw.vectors, self.raw.dim)
+        self.raw.rows()
     }
     pub fn centred_rows(&self) -> Rows<'_> {
         Rows::new(&self.centred, self.raw.dim)
@@ -61,8 +61,8 @@ pub fn embed(
     } else {
         from_files(prepared, options, model)?
     };
-    let mean = linalg::mean_vector(Rows::new(&raw.vectors, raw.dim));
-    let centred = linalg::center(Rows::new(&raw.vectors, raw.dim), &mean);
+    let mean = linalg::mean_vector(raw.rows());
+    let centred = linalg::center(raw.rows(), &mean);
     Ok(Embedded {
         raw,
         mean,

