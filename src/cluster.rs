@@ -774,6 +774,16 @@ pub fn silhouette(distances: &[f32], labels: &[usize], k: usize) -> f64 {
 mod tests {
     use super::*;
 
+    /// Near-duplicate options for the small cases: cosine 0.99, Jaccard 0.7.
+    fn strict(min_words: usize) -> NearDuplicateOptions {
+        NearDuplicateOptions {
+            cosine: 0.99,
+            words: 0.7,
+            min_words,
+            ..Default::default()
+        }
+    }
+
     /// Three tight bundles of unit vectors in 8 dimensions, sizes 30, 20, 10.
     fn bundles() -> (Vec<f32>, usize) {
         let mut rng = Rng::new(7);
@@ -800,17 +810,7 @@ mod tests {
             dim: 2,
         };
         let same = vec![vec![1, 2, 3, 4]; 4];
-        let near = near_duplicates(
-            &points,
-            &[0; 4],
-            &same,
-            &NearDuplicateOptions {
-                cosine: 0.99,
-                words: 0.7,
-                min_words: 1,
-                ..Default::default()
-            },
-        );
+        let near = near_duplicates(&points, &[0; 4], &same, &strict(1));
         assert_eq!(near, [None, Some(0), None, Some(0)]);
         // The words must be shared too: 3 of 5 distinct words is a Jaccard of 0.6.
         let words = vec![
@@ -820,47 +820,17 @@ mod tests {
             vec![1, 2, 3, 4, 7],
         ];
         assert_eq!(
-            near_duplicates(
-                &points,
-                &[0; 4],
-                &words,
-                &NearDuplicateOptions {
-                    cosine: 0.99,
-                    words: 0.7,
-                    min_words: 1,
-                    ..Default::default()
-                }
-            ),
+            near_duplicates(&points, &[0; 4], &words, &strict(1)),
             [None, None, None, Some(0)]
         );
         // Sets below the minimum size take no part.
         assert_eq!(
-            near_duplicates(
-                &points,
-                &[0; 4],
-                &same,
-                &NearDuplicateOptions {
-                    cosine: 0.99,
-                    words: 0.7,
-                    min_words: 5,
-                    ..Default::default()
-                }
-            ),
+            near_duplicates(&points, &[0; 4], &same, &strict(5)),
             [None; 4]
         );
         // Another group is not searched.
         assert_eq!(
-            near_duplicates(
-                &points,
-                &[0, 1, 1, 2],
-                &same,
-                &NearDuplicateOptions {
-                    cosine: 0.99,
-                    words: 0.7,
-                    min_words: 1,
-                    ..Default::default()
-                }
-            ),
+            near_duplicates(&points, &[0, 1, 1, 2], &same, &strict(1)),
             [None; 4]
         );
     }
@@ -912,17 +882,7 @@ mod tests {
                 Some(j)
             })
             .collect();
-        let fast = near_duplicates(
-            &points,
-            &vec![0; n],
-            &words,
-            &NearDuplicateOptions {
-                cosine: 0.99,
-                words: 0.7,
-                min_words: 1,
-                ..Default::default()
-            },
-        );
+        let fast = near_duplicates(&points, &vec![0; n], &words, &strict(1));
         assert_eq!(fast, brute);
         assert!(fast.iter().filter(|o| o.is_some()).count() > 100);
     }
