@@ -83,6 +83,8 @@ pub struct EmbeddingCache {
     path: PathBuf,
     dim: usize,
     entries: HashMap<[u8; 16], Cached>,
+    /// Most bytes the whole cache directory may hold.
+    max_bytes: u64,
 }
 
 impl EmbeddingCache {
@@ -128,18 +130,69 @@ impl EmbeddingCache {
                 file.set_len(keep as u64)?;
             }
         }
-        Ok(Self { path, dim, entries })
+        // Opening counts as a use, for the least-recently-used order of the size limit.
+        if path.exists() {
+            let now = std::time::SystemTime::now();
+            let file = std::fs::OpenOptions::new().append(true).open(&path)?;
+            file.set_modified(now)?;
+        }
+        Ok(Self {
+            path,
+            dim,
+            entries,
+            max_bytes: u64::MAX,
+        })
     }
 
-    /// The cache of a model in the models directory (`models/cache/`).
-    pub fn for_model(model: &LoadedModel) -> Result<Self> {
-        Self::open(
-            &crate::model::models_dir().join("cache"),
+    /// The cache of a model in the cache directory ([`cache_dir`]), kept under `max_bytes`:
+    /// the files of other models, prefixes or engines least recently used go first.
+    pub fn for_model(model: &LoadedModel, max_bytes: u64) -> Result<Self> {
+        let mut cache = Self::open(
+            &cache_dir(),
             &model.info.sha256,
             &model.info.prefix,
             &model.engine_id(),
             model.info.dim,
-        )
+        )?;
+        cache.limit(max_bytes)?;
+        Ok(cache)
+    }
+
+    /// Keeps the cache directory under `max_bytes` from now on (making room at once).
+    pub fn limit(&mut self, max_bytes: u64) -> Result<()> {
+        self.max_bytes = max_bytes;
+        self.make_room(0)
+    }
+
+    /// Removes least recently used cache files (never this one while it fits alone) until the
+    /// directory can take `extra` more bytes; if this file alone would not fit, it is emptied.
+    fn make_room(&mut self, extra: u64) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut files = cache_files(dir)?;
+        let mut total: u64 = files.iter().map(|f| f.bytes).sum();
+        // Oldest first: the order they go in.
+        files.sort_by_key(|f| f.modified);
+        for f in files.iter().filter(|f| f.path != self.path) {
+            if total + extra <= self.max_bytes {
+                return Ok(());
+            }
+            std::fs::remove_file(&f.path)
+                .with_context(|| format!("cannot remove cache file {}", f.path.display()))?;
+            log::info!(
+                "embedding cache over its limit: removed {}",
+                f.path.display()
+            );
+            total -= f.bytes;
+        }
+        if total + extra > self.max_bytes && self.path.exists() {
+            std::fs::remove_file(&self.path)?;
+            log::info!(
+                "embedding cache: {} alone exceeds the limit; started afresh",
+                self.path.display()
+            );
+            self.entries.clear();
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -168,7 +221,13 @@ impl EmbeddingCache {
         if new.is_empty() {
             return Ok(());
         }
-        let mut buf = Vec::with_capacity(new.len() * (24 + self.dim * 4));
+        let record = 24 + self.dim * 4;
+        let bytes = (new.len() * record) as u64;
+        self.make_room(bytes)?;
+        if bytes > self.max_bytes {
+            return Ok(());
+        }
+        let mut buf = Vec::with_capacity(new.len() * record);
         for (text, c) in &new {
             buf.extend_from_slice(&Self::key(text));
             buf.extend_from_slice(&c.windows.to_le_bytes());
@@ -189,6 +248,51 @@ impl EmbeddingCache {
         }
         Ok(())
     }
+}
+
+/// Default limit of the embedding cache directory (about 1.6 million e5-small vectors).
+pub const DEFAULT_CACHE_MAX_GB: f64 = 4.0;
+
+/// Where embedding caches live: `cache/` in the models directory.
+pub fn cache_dir() -> PathBuf {
+    crate::model::models_dir().join("cache")
+}
+
+/// One cache file (one model, prefix and engine).
+#[derive(Debug, Clone)]
+pub struct CacheFile {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub modified: std::time::SystemTime,
+}
+
+/// The cache files of `dir` (`emb-*.bin`), in name order; none when it does not exist.
+pub fn cache_files(dir: &Path) -> Result<Vec<CacheFile>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("emb-") && name.ends_with(".bin")) {
+            continue;
+        }
+        let meta = entry.metadata()?;
+        files.push(CacheFile {
+            path: entry.path(),
+            bytes: meta.len(),
+            modified: meta.modified()?,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Gigabytes (10⁹ bytes) as bytes.
+pub fn gigabytes(gb: f64) -> u64 {
+    (gb.max(0.0) * 1e9) as u64
 }
 
 /// One model input: markers, optional prefix, and a slice of a text's tokens.
@@ -423,17 +527,7 @@ impl<'m> Embedder<'m> {
         if !self.options.progress {
             return indicatif::ProgressBar::hidden();
         }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "embedding {bar:40} {pos}/{len} windows, {per_sec}, eta {eta}",
-            )
-            .unwrap(),
-        );
-        bar
+        crate::progress::bar(total as u64, "embedding", "windows")
     }
 }
 
@@ -672,6 +766,67 @@ mod tests {
     fn normalize_gives_unit_vectors() {
         let v = normalize(vec![3.0, 4.0], 2);
         assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_cache_directory_stays_under_its_limit_oldest_files_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = |name: &str, age_s: u64| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, vec![0u8; 1000]).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_s);
+            let f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.set_modified(when).unwrap();
+            path
+        };
+        let oldest = old("emb-aaaa-2.bin", 300);
+        let older = old("emb-bbbb-2.bin", 200);
+        let kept = old("emb-cccc-2.bin", 100);
+        let other = old("notes.txt", 400);
+        let mut cache = EmbeddingCache::open(dir.path(), "m", "p", "e", 2).unwrap();
+        cache.limit(1100).unwrap();
+        assert!(
+            !oldest.exists() && !older.exists(),
+            "the two oldest go first"
+        );
+        assert!(
+            kept.exists() && other.exists(),
+            "newer files and other files stay"
+        );
+        let c = Cached {
+            windows: 1,
+            tokens: 3,
+            vector: vec![0.6, 0.8],
+        };
+        // 1000 + 32 bytes per record: the third and fourth do not fit beside `kept`, which goes.
+        cache
+            .append(vec![("a", c.clone()), ("b", c.clone())])
+            .unwrap();
+        assert!(kept.exists());
+        cache
+            .append(vec![("c", c.clone()), ("d", c.clone())])
+            .unwrap();
+        let total: u64 = cache_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|f| f.bytes)
+            .sum();
+        assert!(total <= 1100, "{total} bytes");
+        assert!(!kept.exists());
+        // A record larger than the whole limit is not written at all.
+        cache.limit(10).unwrap();
+        cache.append(vec![("e", c)]).unwrap();
+        assert!(
+            cache_files(dir.path())
+                .unwrap()
+                .iter()
+                .map(|f| f.bytes)
+                .sum::<u64>()
+                <= 10
+        );
     }
 
     #[test]

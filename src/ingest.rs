@@ -224,6 +224,16 @@ fn detect_format(path: &Path, bytes: &[u8]) -> InputFormat {
 /// Decodes CSV bytes: UTF-8 (BOM stripped), else Windows-1252 (a superset of Latin-1's printable
 /// characters). A mostly-UTF-8 file with a few bad bytes stays UTF-8, the bad bytes becoming U+FFFD.
 pub fn decode(bytes: &[u8]) -> (String, String) {
+    // Excel's "Unicode text" export: UTF-16 with a byte order mark.
+    for (mark, encoding, name) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "UTF-16LE with BOM"),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "UTF-16BE with BOM"),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(mark) {
+            let (text, _) = encoding.decode_without_bom_handling(rest);
+            return (text.into_owned(), name.to_string());
+        }
+    }
     let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (rest, " with BOM"),
         None => (bytes, ""),
@@ -569,6 +579,27 @@ mod tests {
         let bad = write(dir.path(), "bad.jsonl", b"{\"text\": \"a\"}\n{oops\n");
         let err = read(&bad, &ReadOptions::default()).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_decoded_and_named() {
+        let text = "id\ttexte\n1\tDélais d'attente trop longs\n";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(
+            decode(&le),
+            (text.to_string(), "UTF-16LE with BOM".to_string())
+        );
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        assert_eq!(
+            decode(&be),
+            (text.to_string(), "UTF-16BE with BOM".to_string())
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = read(&write(dir.path(), "u16.csv", &le), &ReadOptions::default()).unwrap();
+        assert_eq!(corpus.encoding.as_deref(), Some("UTF-16LE with BOM"));
+        assert_eq!(corpus.texts, ["Délais d'attente trop longs"]);
     }
 
     #[test]

@@ -1,37 +1,58 @@
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
 
 mod cmd;
 
 /// Turn thousands of free-text French testimonies into themes mapped onto policy categories.
 #[derive(Parser)]
-#[command(name = "verbatim", version, about)]
+#[command(
+    name = "verbatim",
+    version,
+    about,
+    after_help = "Examples:\n  verbatim model fetch\n  verbatim run --input temoignages.csv --out out\n  verbatim evaluate --predictions out/assignments.parquet --gold etiquetage.csv\n\nLogs go to stderr (RUST_LOG is honoured); tables and reports to files; stdout stays free."
+)]
 struct Cli {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Errors only: no stage lines, no progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// More detail: timings per stage, what was detected (-vv: everything).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    verbose: u8,
+    /// No progress bars or spinners (they are only drawn on a terminal anyway).
+    #[arg(long, global = true)]
+    no_progress: bool,
     #[command(subcommand)]
     command: Command,
 }
 
+/// The analyst's commands first; `bench` is for developers (hidden here, documented in README).
 #[derive(Subcommand)]
 enum Command {
-    /// Install, inspect or export the sentence encoder.
-    #[command(subcommand)]
-    Model(cmd::model::ModelCommand),
     /// Find the themes of a file of testimonies and map them onto the categories.
     Run(cmd::run::RunArgs),
     /// Agreement of a run's categories and themes with a manual tagging.
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// Rebuild report.html and report.md from a run's tables, without recomputing.
     Report(cmd::report::ReportArgs),
+    /// Install, inspect or export the sentence encoder.
+    #[command(subcommand)]
+    Model(cmd::model::ModelCommand),
     /// Embed the texts of a file into a Parquet table of vectors.
     Embed(cmd::embed::EmbedArgs),
+    /// See or empty the embedding cache.
+    #[command(subcommand)]
+    Cache(cmd::cache::CacheCommand),
     /// Measure embedding throughput on a file of texts.
+    #[command(hide = true)]
     Bench(cmd::bench::BenchArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
+    cmd::logging::init(cli.quiet, cli.verbose);
+    verbatim::progress::set_enabled(!cli.no_progress && !cli.quiet);
     let threads = cli
         .threads
         .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
@@ -45,15 +66,16 @@ fn main() {
         .num_threads(threads)
         .build_global();
     let result = match cli.command {
-        Command::Model(c) => cmd::model::run(c),
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Model(c) => cmd::model::run(c),
         Command::Embed(a) => cmd::embed::run(a),
+        Command::Cache(c) => cmd::cache::run(c),
         Command::Bench(a) => cmd::bench::run(a),
     };
     if let Err(err) = result {
-        eprintln!("error: {err:#}");
+        log::error!("{err:#}");
         std::process::exit(1);
     }
 }

@@ -99,6 +99,8 @@ pub struct Parameters {
 pub struct CsvRecord {
     pub separator: String,
     pub bom: bool,
+    #[serde(default)]
+    pub decimal_comma: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ use polars::prelude::{
 };
 
 use crate::embed::{EmbeddingTable, Embeddings};
+use crate::xlsx;
 
 /// A named column of optional strings, kept in input order.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,6 +204,8 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
 pub struct CsvStyle {
     pub separator: u8,
     pub bom: bool,
+    /// Decimal comma (`0,75`): a French Excel reads `0.75` as text, not as a number.
+    pub decimal_comma: bool,
 }
 
 impl CsvStyle {
@@ -210,12 +213,24 @@ impl CsvStyle {
         Self {
             separator: b',',
             bom: false,
+            decimal_comma: false,
         }
     }
     pub fn excel() -> Self {
         Self {
             separator: b';',
             bom: true,
+            decimal_comma: true,
+        }
+    }
+
+    /// A number as this style writes it.
+    pub fn number(&self, v: f64, decimals: usize) -> String {
+        let s = format!("{v:.decimals$}");
+        if self.decimal_comma {
+            s.replace('.', ",")
+        } else {
+            s
         }
     }
 }
@@ -297,6 +312,7 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
     ];
     let mut parquet = scalar(fields.iter().map(|(n, g)| list(n, *g)).collect())?;
     write_parquet(&dir.join("themes.parquet"), &mut parquet)?;
+    xlsx::write(&dir.join("themes.xlsx"), "themes", &xlsx_columns(&parquet)?)?;
     let mut csv = scalar(fields.iter().map(|(n, g)| joined(n, *g)).collect())?;
     write_csv(&dir.join("themes.csv"), &mut csv, style)
 }
@@ -425,7 +441,55 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     }
     let mut df = DataFrame::new(n, cols)?;
     write_parquet(&dir.join("assignments.parquet"), &mut df)?;
+    if n < xlsx::MAX_ROWS {
+        xlsx::write(
+            &dir.join("assignments.xlsx"),
+            "assignments",
+            &xlsx_columns(&df)?,
+        )?;
+    } else {
+        log::warn!("{n} rows do not fit an Excel sheet: no assignments.xlsx (the Parquet and CSV files hold them)");
+    }
     write_csv(&dir.join("assignments.csv"), &mut df, style)
+}
+
+/// The columns of a frame as spreadsheet cells: numbers as numbers, lists as lists.
+fn xlsx_columns(df: &DataFrame) -> Result<Vec<xlsx::Column>> {
+    df.columns()
+        .iter()
+        .map(|column| {
+            let series = column.as_materialized_series();
+            let cells = (0..series.len())
+                .map(|i| Ok(cell(series.get(i)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(xlsx::Column {
+                name: column.name().to_string(),
+                cells,
+            })
+        })
+        .collect()
+}
+
+fn cell(value: AnyValue) -> xlsx::Cell {
+    match value {
+        AnyValue::Null => xlsx::Cell::Blank,
+        AnyValue::Boolean(b) => xlsx::Cell::Bool(b),
+        AnyValue::String(s) => xlsx::Cell::Text(s.to_string()),
+        AnyValue::StringOwned(s) => xlsx::Cell::Text(s.to_string()),
+        AnyValue::List(items) => xlsx::Cell::List(
+            (0..items.len())
+                .filter_map(|i| match items.get(i).ok()? {
+                    AnyValue::Null => None,
+                    AnyValue::String(s) => Some(s.to_string()),
+                    other => Some(other.to_string()),
+                })
+                .collect(),
+        ),
+        other => match other.extract::<f64>() {
+            Some(v) => xlsx::Cell::Number(v),
+            None => xlsx::Cell::Text(other.to_string()),
+        },
+    }
 }
 
 fn write_csv(path: &Path, df: &mut DataFrame, style: CsvStyle) -> Result<()> {
@@ -433,6 +497,7 @@ fn write_csv(path: &Path, df: &mut DataFrame, style: CsvStyle) -> Result<()> {
         CsvWriter::new(file)
             .include_bom(style.bom)
             .with_separator(style.separator)
+            .with_decimal_comma(style.decimal_comma)
             .finish(df)?;
         Ok(())
     })

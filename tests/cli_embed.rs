@@ -1,4 +1,4 @@
-//! `verbatim embed` end to end on real answers from ../shared/data.
+//! `verbatim embed` end to end on real answers (the dev set, or the bundled sample without it).
 
 mod common;
 
@@ -10,22 +10,21 @@ use common::*;
 fn embed_writes_one_row_per_input_row_in_order() {
     model_path();
     let dir = tempfile::tempdir().unwrap();
-    // A subset of the dev set, written with a semicolon as a French Excel export would be.
-    let source =
-        std::fs::read_to_string(shared_dir().join("data/granddebat_demarches_6questions.csv"))
-            .unwrap();
-    let mut reader = csv::Reader::from_reader(source.as_bytes());
+    // Real answers (the dev set, or the bundled sample without it), written with a semicolon as a
+    // French Excel export would be.
+    let source = dev_or_sample(dir.path(), 120);
+    let mut reader = csv::Reader::from_path(&source).unwrap();
     let input = dir.path().join("subset.csv");
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_path(&input)
         .unwrap();
-    writer.write_record(["id", "text", "label"]).unwrap();
+    writer.write_record(["id", "text"]).unwrap();
     let mut ids = Vec::new();
     for record in reader.records().take(120) {
         let r = record.unwrap();
         ids.push(r[0].to_string());
-        writer.write_record(&r).unwrap();
+        writer.write_record([&r[0], &r[1]]).unwrap();
     }
     writer.flush().unwrap();
     drop(writer);

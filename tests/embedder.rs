@@ -15,9 +15,10 @@ fn quiet() -> EmbedOptions {
 
 #[test]
 fn token_ids_equal_the_reference() {
+    let Some(refs) = reference() else { return };
     let model = load_default();
     let embedder = Embedder::new(&model, None, quiet());
-    for s in reference() {
+    for s in refs {
         assert_eq!(
             embedder.token_ids(&s.text).unwrap(),
             s.ids,
@@ -31,7 +32,7 @@ fn token_ids_equal_the_reference() {
 /// the 1e-3 (what they measure is printed: `cargo test -- --nocapture`).
 #[test]
 fn embeddings_match_the_reference_one_at_a_time_and_batched() {
-    let refs = reference();
+    let Some(refs) = reference() else { return };
     for (precision, bound) in [(Precision::F32, 0.9999), (Precision::Int8, 0.999)] {
         let model = model::load(&ModelRequest {
             model: Some(model_path().display().to_string()),
@@ -127,7 +128,7 @@ fn huggingface_directory_and_hub_cache_layouts_give_the_same_vectors() {
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("multilingual-e5-small");
     model::export_hf_dir(&model_path(), &export).unwrap();
-    let refs = reference();
+    let Some(refs) = reference() else { return };
     let texts: Vec<&str> = refs.iter().map(|s| s.text.as_str()).collect();
 
     let from_dir = model::load(&ModelRequest {

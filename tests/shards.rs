@@ -45,6 +45,8 @@ fn same_outputs(a: &Path, b: &Path) {
         "themes.csv",
         "assignments.parquet",
         "themes.parquet",
+        "assignments.xlsx",
+        "themes.xlsx",
     ] {
         assert!(
             std::fs::read(a.join(file)).unwrap() == std::fs::read(b.join(file)).unwrap(),
@@ -58,7 +60,9 @@ fn same_outputs(a: &Path, b: &Path) {
 #[test]
 fn shards_equal_one_run_and_feed_run_embeddings() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dev_subset(dir.path(), 400);
+    let Some(input) = dev_subset(dir.path(), 400) else {
+        return;
+    };
     let whole = dir.path().join("whole.parquet");
     ok(verbatim(
         &["embed", "--no-cache"],
@@ -121,7 +125,7 @@ fn shards_equal_one_run_and_feed_run_embeddings() {
     // Vectors of another input: the extra ids are named.
     let other_dir = dir.path().join("other-input");
     std::fs::create_dir(&other_dir).unwrap();
-    let other = dev_subset(&other_dir, 600);
+    let other = dev_subset(&other_dir, 600).expect("the shared data was there a moment ago");
     let other_vectors = dir.path().join("other.parquet");
     ok(verbatim(
         &["embed"],
@@ -156,7 +160,7 @@ fn shards_equal_one_run_and_feed_run_embeddings() {
 fn the_shipped_recipes_produce_the_parts() {
     let recipes = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/recipes");
     let dir = tempfile::tempdir().unwrap();
-    let input = dev_subset(dir.path(), 120);
+    let input = dev_or_sample(dir.path(), 120);
     let whole = dir.path().join("whole.parquet");
     ok(verbatim(
         &["embed"],
@@ -279,7 +283,7 @@ ray.shutdown()
 fn shards_run_on_a_ray_cluster_and_equal_a_local_run() {
     let python = ray_python();
     let dir = tempfile::tempdir().unwrap();
-    let input = dev_subset(dir.path(), 300);
+    let input = dev_or_sample(dir.path(), 300);
     let parts = dir.path().join("parts");
     std::fs::create_dir(&parts).unwrap();
     let driver = dir.path().join("driver.py");

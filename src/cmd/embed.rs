@@ -3,12 +3,15 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::embed::{self, EmbedOptions, Embedder, EmbeddingCache};
+use verbatim::embed::{self, EmbedOptions, Embedder};
 use verbatim::{ingest, model, table, text};
 
-use super::{ColumnArgs, ModelArgs};
+use super::{CacheArgs, ColumnArgs, ModelArgs};
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  verbatim embed --input temoignages.csv --out vectors.parquet
+  verbatim embed --input temoignages.csv --out parts/part-0.parquet --shard 0/4")]
 pub struct EmbedArgs {
     /// Testimonies: CSV (any of , ; tab), Parquet or JSON Lines.
     #[arg(long)]
@@ -20,9 +23,8 @@ pub struct EmbedArgs {
     columns: ColumnArgs,
     #[command(flatten)]
     model: ModelArgs,
-    /// Do not read or write the embedding cache.
-    #[arg(long)]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Padded tokens per forward pass.
     #[arg(long, default_value_t = EmbedOptions::default().max_batch_tokens)]
     batch_tokens: usize,
@@ -54,14 +56,10 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 pub fn run(args: EmbedArgs) -> Result<()> {
     let corpus = ingest::read(&args.input, &args.columns.read_options())?;
     for note in &corpus.notes {
-        eprintln!("{}: {note}", args.input.display());
+        log::info!("{}: {note}", args.input.display());
     }
     let loaded = model::load(&args.model.request())?;
-    let cache = if args.no_cache {
-        None
-    } else {
-        Some(EmbeddingCache::for_model(&loaded)?)
-    };
+    let cache = args.cache.open(&loaded)?;
     let options = EmbedOptions {
         max_batch_tokens: args.batch_tokens,
         ..EmbedOptions::default()
@@ -85,7 +83,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     table::write_embeddings(&args.out, &ids, &emb, &loaded.info.sha256)?;
     let long = emb.windows.iter().filter(|&&w| w > 1).count();
-    eprintln!(
+    log::info!(
         "embedded {} rows{} ({} from the cache, {} computed, {long} long texts split into windows) in {seconds:.1}s → {}",
         emb.len(),
         args.shard.map_or(String::new(), |(k, n)| format!(" of shard {k}/{n}")),

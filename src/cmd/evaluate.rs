@@ -5,6 +5,10 @@ use clap::Args;
 use verbatim::evaluate::files::{self, EvaluateConfig};
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  verbatim evaluate --predictions out/assignments.parquet --gold etiquetage.csv
+  verbatim evaluate --predictions out/assignments.csv --gold tags.csv --gold-column pilier --label-map labels.csv
+  verbatim evaluate --predictions out/assignments.parquet --gold tags.csv --exclude-unknown --excel")]
 pub struct EvaluateArgs {
     /// The run's assignments (assignments.parquet or assignments.csv).
     #[arg(long)]
@@ -28,6 +32,9 @@ pub struct EvaluateArgs {
     /// Where to write evaluation.json, evaluation.md and the CSV tables (default: beside the predictions).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the CSV tables for a French Excel: `;`, a UTF-8 BOM and decimal commas.
+    #[arg(long)]
+    excel: bool,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = verbatim::cluster::ClusterOptions::default().seed)]
     seed: u64,
@@ -49,10 +56,15 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         exclude_unknown: args.exclude_unknown,
         out: out.clone(),
         seed: args.seed,
+        csv: if args.excel {
+            verbatim::table::CsvStyle::excel()
+        } else {
+            verbatim::table::CsvStyle::plain()
+        },
     };
     let e = files::evaluate(&config)?;
     let ci = &e.confidence_intervals_95;
-    eprintln!(
+    log::info!(
         "accuracy {:.3} [{:.3}, {:.3}], macro-F1 {:.3} [{:.3}, {:.3}], kappa {:.3}, coverage {:.3} on {} rows → {}/evaluation.md",
         e.accuracy,
         ci.accuracy.low,

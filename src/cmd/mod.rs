@@ -1,8 +1,10 @@
 //! One file per subcommand: argument parsing and wiring of the library's stages.
 
 pub mod bench;
+pub mod cache;
 pub mod embed;
 pub mod evaluate;
+pub mod logging;
 pub mod model;
 pub mod report;
 pub mod run;
@@ -58,6 +60,34 @@ impl ModelArgs {
             allow_download: self.allow_download,
             precision: self.precision,
         }
+    }
+}
+
+/// The embedding cache, for every command that embeds.
+#[derive(Args, Debug, Clone)]
+pub struct CacheArgs {
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Most gigabytes the embedding cache may take; the least recently used files go first
+    /// (`verbatim cache info` shows it).
+    #[arg(long, default_value_t = verbatim::embed::DEFAULT_CACHE_MAX_GB)]
+    pub cache_max_gb: f64,
+}
+
+impl CacheArgs {
+    /// The cache of this model, unless turned off.
+    pub fn open(
+        &self,
+        model: &verbatim::model::LoadedModel,
+    ) -> anyhow::Result<Option<verbatim::embed::EmbeddingCache>> {
+        if self.no_cache {
+            return Ok(None);
+        }
+        let max = verbatim::embed::gigabytes(self.cache_max_gb);
+        Ok(Some(verbatim::embed::EmbeddingCache::for_model(
+            model, max,
+        )?))
     }
 }
 

@@ -5,6 +5,9 @@ use clap::Args;
 use verbatim::report::{self, Lang};
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  verbatim report --from out
+  verbatim report --from out --lang en")]
 pub struct ReportArgs {
     /// Output directory of `verbatim run` (themes.parquet, assignments.parquet, run.json).
     #[arg(long)]
@@ -16,7 +19,7 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs) -> Result<()> {
     report::write_report(&args.from, args.lang)?;
-    eprintln!(
+    log::info!(
         "wrote {0}/report.html and {0}/report.md",
         args.from.display()
     );

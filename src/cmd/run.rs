@@ -9,9 +9,13 @@ use verbatim::map::MapOptions;
 use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
 use verbatim::table::CsvStyle;
 
-use super::{ColumnArgs, ModelArgs};
+use super::{CacheArgs, ColumnArgs, ModelArgs};
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  verbatim run --input temoignages.csv --out out
+  verbatim run --input export.xlsx --out out --excel --gold etiquetage.csv
+  verbatim run --input reponses.parquet --text-column reponse --taxonomy piliers.toml --out out")]
 pub struct RunArgs {
     /// Testimonies: CSV (any of , ; tab), Parquet or JSON Lines.
     #[arg(long)]
@@ -52,9 +56,8 @@ pub struct RunArgs {
     near_duplicate_search: usize,
     #[command(flatten)]
     model: ModelArgs,
-    /// Do not read or write the embedding cache.
-    #[arg(long)]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Write CSV for a French Excel: `;` separator and a UTF-8 BOM.
     #[arg(long)]
     excel: bool,
@@ -97,7 +100,8 @@ impl RunArgs {
             taxonomy: self.taxonomy.clone(),
             model: self.model.request(),
             vectors: VectorOptions {
-                use_cache: !self.no_cache,
+                use_cache: !self.cache.no_cache,
+                cache_max_bytes: verbatim::embed::gigabytes(self.cache.cache_max_gb),
                 embeddings: super::expand_globs(&self.embeddings)?,
                 ..VectorOptions::default()
             },
@@ -140,8 +144,8 @@ impl RunArgs {
 pub fn run(args: RunArgs) -> Result<()> {
     let config = args.config()?;
     let summary = pipeline::run(&config)?;
-    eprintln!(
-        "{} rows → {} themes; wrote {}/themes.{{parquet,csv}}, assignments.{{parquet,csv}}, run.json",
+    log::info!(
+        "{} rows → {} themes; wrote {}/themes.{{parquet,csv,xlsx}}, assignments.{{parquet,csv,xlsx}}, run.json",
         summary.rows,
         summary.themes,
         summary.out.display()
@@ -156,8 +160,9 @@ pub fn run(args: RunArgs) -> Result<()> {
             exclude_unknown: false,
             out: summary.out.clone(),
             seed: config.cluster.seed,
+            csv: config.output.csv,
         })?;
-        eprintln!(
+        log::info!(
             "agreement with the manual tagging: accuracy {:.3}, macro-F1 {:.3}, kappa {:.3} → {}/evaluation.md",
             evaluation.accuracy,
             evaluation.macro_f1,
@@ -166,7 +171,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         );
     }
     verbatim::report::write_report(&summary.out, args.lang)?;
-    eprintln!(
+    log::info!(
         "report: {}/report.html and report.md",
         summary.out.display()
     );

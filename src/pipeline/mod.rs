@@ -54,6 +54,8 @@ pub struct RunConfig {
 pub struct VectorOptions {
     /// Read and extend the embedding cache.
     pub use_cache: bool,
+    /// Most bytes the embedding cache directory may hold.
+    pub cache_max_bytes: u64,
     /// Draw progress bars (only shown on a terminal).
     pub progress: bool,
     /// Parquet files of vectors computed elsewhere (`verbatim embed --shard`, a GPU job): the
@@ -65,6 +67,7 @@ impl Default for VectorOptions {
     fn default() -> Self {
         Self {
             use_cache: true,
+            cache_max_bytes: crate::embed::gigabytes(crate::embed::DEFAULT_CACHE_MAX_GB),
             progress: true,
             embeddings: Vec::new(),
         }
@@ -116,28 +119,33 @@ pub struct RunSummary {
 }
 
 /// The output files a run writes, for tests and the report.
-pub const OUTPUT_FILES: [&str; 5] = [
+pub const OUTPUT_FILES: [&str; 7] = [
     "themes.parquet",
     "themes.csv",
+    "themes.xlsx",
     "assignments.parquet",
     "assignments.csv",
+    "assignments.xlsx",
     "run.json",
 ];
 
 pub fn run(config: &RunConfig) -> Result<RunSummary> {
-    let mut timings = Timings::default();
-    let corpus = timed(&mut timings.ingest_s, || prepare::read(config))?;
-    let prepared = timed(&mut timings.ingest_s, || prepare::prepare(&corpus, config))?;
-    let model = timed(&mut timings.model_load_s, || {
+    let mut t = Timings::default();
+    let corpus = timed(&mut t.ingest_s, "reading", || prepare::read(config))?;
+    let prepared = timed(&mut t.ingest_s, "sorting rows", || {
+        prepare::prepare(&corpus, config)
+    })?;
+    let model = timed(&mut t.model_load_s, "loading the model", || {
         crate::model::load(&config.model)
     })?;
-    let mut embedder = timed(&mut timings.model_load_s, || {
+    let mut embedder = timed(&mut t.model_load_s, "opening the embedding cache", || {
         embedding::embedder(&model, &config.vectors)
     })?;
-    let embedded = timed(&mut timings.embed_s, || {
+    // The embedder draws its own bar (windows done, rate, time left).
+    let embedded = timed_without_spinner(&mut t.embed_s, "embedding", || {
         embedding::embed(&prepared, &mut embedder, &model, &config.vectors)
     })?;
-    let themes = timed(&mut timings.cluster_s, || {
+    let themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
         themes::find(
             &prepared,
             &embedded,
@@ -145,29 +153,25 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             &config.cluster,
         )
     });
-    let categories = timed(&mut timings.map_s, || {
+    let categories = timed(&mut t.map_s, "categories", || {
         categories::map(&prepared, &embedded, &mut embedder, config)
     })?;
-    let described = timed(&mut timings.describe_s, || {
+    let described = timed(&mut t.describe_s, "keywords, titles, quotes", || {
         describe::describe(&prepared, &embedded, &themes, &categories, config)
     });
-    let assigned = timed(&mut timings.write_s, || {
+    let assigned = timed(&mut t.write_s, "writing the tables", || {
         write::tables(&prepared, &themes, &categories, &described, config)
     })?;
-    let record = write::record(
-        write::Stages {
-            prepared: &prepared,
-            model: &model,
-            embedded: &embedded,
-            themes: &themes,
-            categories: &categories,
-            described: &described,
-            assigned,
-        },
-        config,
-        timings,
-    );
-    record.write(&config.out)?;
+    let stages = write::Stages {
+        prepared: &prepared,
+        model: &model,
+        embedded: &embedded,
+        themes: &themes,
+        categories: &categories,
+        described: &described,
+        assigned,
+    };
+    write::record(stages, config, t).write(&config.out)?;
     Ok(RunSummary {
         rows: corpus.len(),
         themes: themes.clustering.themes(),
@@ -175,10 +179,20 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     })
 }
 
-/// Runs one stage and adds its duration to `seconds`.
-fn timed<T>(seconds: &mut f64, stage: impl FnOnce() -> T) -> T {
+/// Runs one stage under a spinner, adds its duration to `seconds` and logs it (`-v`).
+fn timed<T>(seconds: &mut f64, name: &str, stage: impl FnOnce() -> T) -> T {
+    let spinner = crate::progress::spinner(name);
+    let out = timed_without_spinner(seconds, name, stage);
+    spinner.finish_and_clear();
+    out
+}
+
+/// [`timed`] for a stage that shows its own progress.
+fn timed_without_spinner<T>(seconds: &mut f64, name: &str, stage: impl FnOnce() -> T) -> T {
     let clock = Instant::now();
     let out = stage();
-    *seconds += clock.elapsed().as_secs_f64();
+    let elapsed = clock.elapsed().as_secs_f64();
+    log::debug!("{name}: {elapsed:.2} s");
+    *seconds += elapsed;
     out
 }

@@ -55,8 +55,14 @@ impl Prepared<'_> {
 pub fn read(config: &RunConfig) -> Result<Corpus> {
     let corpus = ingest::read(&config.input, &config.read)?;
     for note in &corpus.notes {
-        eprintln!("{}: {note}", config.input.display());
+        log::debug!("{}: {note}", config.input.display());
     }
+    log::info!(
+        "{}: {} rows, texts in column {}",
+        config.input.display(),
+        corpus.len(),
+        corpus.text_column
+    );
     Ok(corpus)
 }
 

@@ -201,6 +201,7 @@ fn parameters(prepared: &Prepared, config: &RunConfig, min_theme_size: usize) ->
         csv: CsvRecord {
             separator: (config.output.csv.separator as char).to_string(),
             bom: config.output.csv.bom,
+            decimal_comma: config.output.csv.decimal_comma,
         },
     }
 }

@@ -9,22 +9,37 @@ use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
 use verbatim::model::{self, fetch, LoadedModel, ModelRequest};
 
-/// `../shared` next to the checkout (read-only data and references; never copied into the repo).
-pub fn shared_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
+/// The shared development data and references: `$VERBATIM_SHARED`, else `../shared` beside the
+/// checkout (read-only; never copied into the repository). `None` in a fresh clone without it: the
+/// tests that need it then return at once, and tests/shared_data.rs says how many did. With
+/// `VERBATIM_REQUIRE_SHARED=1` (CI) a missing folder fails the test instead.
+pub fn shared() -> Option<PathBuf> {
+    let dir = std::env::var_os("VERBATIM_SHARED")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    if dir.join("data").is_dir() {
+        return Some(dir);
+    }
     assert!(
-        dir.exists(),
-        "the tests read ../shared beside the checkout; it is missing at {}",
+        std::env::var("VERBATIM_REQUIRE_SHARED").as_deref() != Ok("1"),
+        "VERBATIM_REQUIRE_SHARED=1 but the shared data is missing at {}",
         dir.display()
     );
-    dir
+    None
+}
+
+/// The dev set's CSV, when the shared data is there.
+pub fn dev_set() -> Option<PathBuf> {
+    Some(shared()?.join("data/granddebat_demarches_6questions.csv"))
 }
 
 /// Installs the default model once (idempotent: a verified file is kept) and returns its path.
 pub fn model_path() -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        fetch::fetch(&model::models_dir(), &fetch::python()).expect("cannot install the model")
+        fetch::fetch(&model::models_dir(), &fetch::python(), None)
+            .expect("cannot install the model")
     })
     .clone()
 }
@@ -51,13 +66,14 @@ pub struct RefSentence {
     pub embedding: Vec<f32>,
 }
 
-/// The reference sentences computed by an independent fp32 implementation.
-pub fn reference() -> Vec<RefSentence> {
-    let path = shared_dir().join("reference/e5_small_ref.json");
+/// The reference sentences computed by an independent fp32 implementation, when the shared data
+/// is there.
+pub fn reference() -> Option<Vec<RefSentence>> {
+    let path = shared()?.join("reference/e5_small_ref.json");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(json["prefix"], "query: ");
-    json["sentences"]
+    let sentences = json["sentences"]
         .as_array()
         .unwrap()
         .iter()
@@ -76,7 +92,8 @@ pub fn reference() -> Vec<RefSentence> {
                 .map(|v| v.as_f64().unwrap() as f32)
                 .collect(),
         })
-        .collect()
+        .collect();
+    Some(sentences)
 }
 
 /// Path of the release binary cargo built for these tests.
@@ -84,15 +101,37 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_verbatim"))
 }
 
-/// The first `n` rows of the dev set, written as a CSV the test owns (never copied into the repo).
-pub fn dev_subset(dir: &std::path::Path, n: usize) -> PathBuf {
-    let source = shared_dir().join("data/granddebat_demarches_6questions.csv");
-    let mut reader = csv::Reader::from_path(source).unwrap();
+/// The first `n` rows of the dev set (id, text, label), written as a CSV the test owns (never copied
+/// into the repo); `None` without the shared data.
+pub fn dev_subset(dir: &Path, n: usize) -> Option<PathBuf> {
+    let mut reader = csv::Reader::from_path(dev_set()?).unwrap();
     let path = dir.join("dev.csv");
     let mut writer = csv::Writer::from_path(&path).unwrap();
     writer.write_record(["id", "text", "label"]).unwrap();
     for r in reader.records().take(n) {
         writer.write_record(&r.unwrap()).unwrap();
+    }
+    writer.flush().unwrap();
+    Some(path)
+}
+
+/// Real French testimonies (id, text) for tests that need text but no labels: the first `n` rows
+/// of the dev set when it is there, else the bundled sample (240 rows).
+pub fn dev_or_sample(dir: &Path, n: usize) -> PathBuf {
+    if let Some(path) = dev_subset(dir, n) {
+        return path;
+    }
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(sample)
+        .unwrap();
+    let path = dir.join("sample.csv");
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    writer.write_record(["id", "text"]).unwrap();
+    for r in reader.records().take(n) {
+        let r = r.unwrap();
+        writer.write_record([&r[0], &r[3]]).unwrap();
     }
     writer.flush().unwrap();
     path

@@ -94,7 +94,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let prefix = &reference.1;
         match peers::measure(peer, &texts, &args.peer_envs, prefix, threads, &reference.0) {
             Ok(m) => rows.push(m),
-            Err(e) => eprintln!("{peer}: not measured: {e:#}"),
+            Err(e) => log::warn!("{peer}: not measured: {e:#}"),
         }
     }
     println!("model          {name} ({})", &sha256[..12]);

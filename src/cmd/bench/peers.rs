@@ -59,7 +59,7 @@ pub fn measure(
     let texts_file = work.path().join("texts.json");
     std::fs::write(&texts_file, serde_json::to_vec(texts)?)?;
     let vectors_file = work.path().join("vectors.f32");
-    eprintln!("{peer}: embedding {} texts…", texts.len());
+    log::info!("{peer}: embedding {} texts…", texts.len());
     let output = Command::new(&python)
         .arg(&script)
         .arg(peer)

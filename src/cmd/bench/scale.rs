@@ -1,7 +1,9 @@
 //! `bench --scale-rows`: a synthetic consultation for the scale benchmark.
 
 use anyhow::Result;
-use verbatim::embed::{EmbedOptions, Embedder, EmbeddingCache, Embeddings};
+use verbatim::embed::{
+    gigabytes, EmbedOptions, Embedder, EmbeddingCache, Embeddings, DEFAULT_CACHE_MAX_GB,
+};
 use verbatim::model;
 use verbatim::rng::Rng;
 
@@ -15,7 +17,7 @@ pub fn write_scale_input(
     options: EmbedOptions,
     dir: &std::path::Path,
 ) -> Result<()> {
-    let cache = EmbeddingCache::for_model(loaded)?;
+    let cache = EmbeddingCache::for_model(loaded, gigabytes(DEFAULT_CACHE_MAX_GB))?;
     let mut embedder = Embedder::new(loaded, Some(cache), options);
     let cleaned: Vec<std::borrow::Cow<str>> = texts
         .iter()

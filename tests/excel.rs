@@ -1,0 +1,153 @@
+//! Outputs for Excel, both ways: `--excel` CSVs (`;`, BOM, decimal comma) and xlsx workbooks that
+//! open without an import step (numbers as numbers, lists one item per line, header frozen and
+//! filtered), read back with a spreadsheet reader; UTF-16 input; quiet mode.
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use common::*;
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv")
+}
+
+fn gold() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/etiquetage_manuel.csv")
+}
+
+/// The rows of a `;` CSV written for Excel, without its BOM.
+fn excel_csv(path: &Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(path).unwrap();
+    let body = bytes
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or_else(|| panic!("{} has no BOM", path.display()));
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+/// A member of an xlsx (zip) archive as text.
+fn member(path: &Path, name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut text = String::new();
+    archive
+        .by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+#[test]
+fn excel_csvs_use_semicolons_a_bom_and_decimal_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        &sample(),
+        &out,
+        &["--excel", "--gold", gold().to_str().unwrap()],
+    );
+    let themes = excel_csv(&out.join("themes.csv"));
+    let share = themes[0].iter().position(|h| h == "share").unwrap();
+    for row in &themes[1..] {
+        let v = &row[share];
+        assert!(v.contains(',') && !v.contains('.'), "share {v:?}");
+        let parsed: f64 = v.replace(',', ".").parse().unwrap();
+        assert!((0.0..=1.0).contains(&parsed));
+    }
+    let per_category = excel_csv(&out.join("evaluation_per_category.csv"));
+    assert_eq!(per_category[0][..3], ["category", "precision", "recall"]);
+    assert!(per_category[1][1].contains(','), "{:?}", per_category[1]);
+    let record = read_json(&out.join("run.json"));
+    assert_eq!(record["parameters"]["csv"]["decimal_comma"], true);
+}
+
+#[test]
+fn xlsx_outputs_open_as_typed_cells_with_a_frozen_filtered_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(&sample(), &out, &[]);
+    let mut themes: Xlsx<_> = open_workbook(out.join("themes.xlsx")).unwrap();
+    let sheet = themes.worksheet_range("themes").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header[..4], ["theme_id", "title", "size", "share"]);
+    let csv_rows = read_parquet(&out.join("themes.parquet")).height();
+    assert_eq!(sheet.height(), csv_rows + 1);
+    let keywords = header.iter().position(|h| h == "keywords").unwrap();
+    for row in sheet.rows().skip(1) {
+        assert!(matches!(row[0], Data::Float(_)), "theme_id {:?}", row[0]);
+        assert!(matches!(row[3], Data::Float(s) if (0.0..=1.0).contains(&s)));
+        let Data::String(k) = &row[keywords] else {
+            panic!("keywords {:?}", row[keywords])
+        };
+        assert!(k.contains('\n') && !k.contains(" | "), "{k:?}");
+    }
+    let mut assignments: Xlsx<_> = open_workbook(out.join("assignments.xlsx")).unwrap();
+    let sheet = assignments.worksheet_range("assignments").unwrap();
+    assert_eq!(sheet.height(), 241);
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let score = header.iter().position(|h| h == "score_p1").unwrap();
+    assert!(matches!(sheet.get((1, score)), Some(Data::Float(_))));
+    let xml = member(&out.join("assignments.xlsx"), "xl/worksheets/sheet1.xml");
+    assert!(
+        xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""),
+        "no frozen header"
+    );
+    assert!(xml.contains("<autoFilter"), "no filter on the header");
+    assert!(xml.contains("<col "), "columns not sized");
+}
+
+#[test]
+fn utf16_input_is_read_and_its_encoding_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample())
+        .unwrap()
+        .replace(';', "\t");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let input = dir.path().join("export-unicode.txt.csv");
+    std::fs::write(&input, bytes).unwrap();
+    let out = dir.path().join("out");
+    let log = run_ok(&input, &out, &["-v"]);
+    assert!(log.contains("UTF-16LE with BOM"), "{log}");
+    let record = read_json(&out.join("run.json"));
+    assert_eq!(record["input"]["encoding"], "UTF-16LE with BOM");
+    assert_eq!(record["rows"]["read"], 240);
+}
+
+#[test]
+fn quiet_mode_prints_nothing_on_success_and_the_error_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ok = verbatim(&["-q", "run"], &[("--input", &sample()), ("--out", &out)]);
+    assert!(ok.status.success());
+    assert_eq!(String::from_utf8_lossy(&ok.stderr), "");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "");
+    let missing = dir.path().join("missing.csv");
+    let failed = verbatim(&["-q", "run"], &[("--input", &missing), ("--out", &out)]);
+    assert!(!failed.status.success());
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("missing.csv"),
+        "{err}"
+    );
+}
