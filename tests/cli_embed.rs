@@ -59,7 +59,7 @@ fn embed_writes_one_row_per_input_row_in_order() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success());
     assert!(
-        stderr.contains("id, text, label") && stderr.contains("Did you mean \"text\""),
+        stderr.contains("The columns are: id, text") && stderr.contains("Did you mean \"text\""),
         "{stderr}"
     );
     assert!(!bad_out.exists());

@@ -54,15 +54,16 @@ impl Prepared<'_> {
 /// Reads the input file and says what was detected.
 pub fn read(config: &RunConfig) -> Result<Corpus> {
     let corpus = ingest::read(&config.input, &config.read)?;
+    log::info!("{}: {} rows", config.input.display(), corpus.len());
+    // Which column holds the texts matters to every figure: said by default; how the file was
+    // decoded and split, with -v.
     for note in &corpus.notes {
-        log::debug!("{}: {note}", config.input.display());
+        if note.starts_with("text column") {
+            log::info!("{}: {note}", config.input.display());
+        } else {
+            log::debug!("{}: {note}", config.input.display());
+        }
     }
-    log::info!(
-        "{}: {} rows, texts in column {}",
-        config.input.display(),
-        corpus.len(),
-        corpus.text_column
-    );
     Ok(corpus)
 }
 
