@@ -33,6 +33,12 @@ fn excel_csv(path: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The first row of a sheet, as text.
+fn header_of(sheet: &calamine::Range<Data>) -> Vec<String> {
+    let first = sheet.rows().next().expect("a header row");
+    first.iter().map(|c| c.to_string()).collect()
+}
+
 /// A member of an xlsx (zip) archive as text.
 fn member(path: &Path, name: &str) -> String {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
@@ -76,13 +82,7 @@ fn xlsx_outputs_open_as_typed_cells_with_a_frozen_filtered_header() {
     run_ok(&sample(), &out, &[]);
     let mut themes: Xlsx<_> = open_workbook(out.join("themes.xlsx")).unwrap();
     let sheet = themes.worksheet_range("themes").unwrap();
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_of(&sheet);
     assert_eq!(header[..4], ["theme_id", "title", "size", "share"]);
     let csv_rows = read_parquet(&out.join("themes.parquet")).height();
     assert_eq!(sheet.height(), csv_rows + 1);
@@ -98,13 +98,7 @@ fn xlsx_outputs_open_as_typed_cells_with_a_frozen_filtered_header() {
     let mut assignments: Xlsx<_> = open_workbook(out.join("assignments.xlsx")).unwrap();
     let sheet = assignments.worksheet_range("assignments").unwrap();
     assert_eq!(sheet.height(), 241);
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_of(&sheet);
     let score = header.iter().position(|h| h == "score_p1").unwrap();
     assert!(matches!(sheet.get((1, score)), Some(Data::Float(_))));
     let xml = member(&out.join("assignments.xlsx"), "xl/worksheets/sheet1.xml");

