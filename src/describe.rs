@@ -25,7 +25,7 @@ pub struct DescribeOptions {
     pub quote_chars: usize,
     /// Weight of diversity against centrality when picking quotes (maximal marginal relevance):
     /// 0 takes the most central testimonies, 1 the most different from those already picked.
-    pub quote_diversity: f32,
+    pub quote_diversity: f64,
 }
 
 impl Default for DescribeOptions {
@@ -429,10 +429,34 @@ pub fn trim_quote(text: &str, max_chars: usize) -> String {
             }
         }
     }
+    let hard = hard_limit(max_chars);
     match cut {
+        Some(end) if text[..end].chars().count() > hard => cut_at_word(text, hard),
         Some(end) if end < text.len() => format!("{} …", &text[..end]),
+        _ if chars.len() > hard => cut_at_word(text, hard),
         _ => text.to_string(),
     }
+}
+
+/// Longest quote kept whole when its first sentence runs past `max_chars`: a third more, and at
+/// least 400 characters (a text without any sentence end would otherwise be quoted whole).
+fn hard_limit(max_chars: usize) -> usize {
+    (max_chars + max_chars / 3).max(400)
+}
+
+/// The text up to the last word boundary within `limit` characters (or exactly `limit` when a
+/// single word is longer), marked with "…".
+fn cut_at_word(text: &str, limit: usize) -> String {
+    let end = text
+        .char_indices()
+        .nth(limit)
+        .map_or(text.len(), |(byte, _)| byte);
+    let head = &text[..end];
+    let at_space = head
+        .rfind(char::is_whitespace)
+        .filter(|&b| b > 0)
+        .unwrap_or(end);
+    format!("{} …", head[..at_space].trim_end())
 }
 
 #[cfg(test)]
@@ -572,5 +596,22 @@ mod tests {
         let one = "Une seule phrase très longue sans aucun point avant la fin du texte";
         assert_eq!(trim_quote(one, 10), one);
         assert_eq!(trim_quote("Ok. Ceci est long", 5), "Ok. …");
+    }
+
+    #[test]
+    fn a_text_without_sentence_end_is_cut_at_a_word_past_the_hard_limit() {
+        let endless = "mot ".repeat(500_000);
+        let q = trim_quote(&endless, 300);
+        assert!(q.ends_with("mot …"), "{}", &q[q.len() - 20..]);
+        assert!(q.chars().count() <= 402, "{} characters", q.chars().count());
+        let one_word = "x".repeat(5000);
+        assert_eq!(trim_quote(&one_word, 300).chars().count(), 402);
+        // A first sentence past the hard limit is cut too, at a word.
+        let long_first = format!("{}fin. Suite.", "début ".repeat(200));
+        let q = trim_quote(&long_first, 300);
+        assert!(
+            q.chars().count() <= 402 && q.starts_with("début début"),
+            "{q}"
+        );
     }
 }

@@ -145,6 +145,9 @@ pub struct MappingRecord {
     pub none_threshold: f32,
     /// Rows sent to `none`, outside the taxonomy.
     pub none: usize,
+    /// Why another method than the requested one was used (too few texts), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -202,6 +202,28 @@ fn one_two_and_three_testimonies_and_a_one_category_taxonomy() {
         assert_eq!(statuses.len(), n);
         // Fewer than 3 testimonies cannot be compared: one theme holds them.
         assert_eq!(run_json["clustering"]["themes"], 1, "{n} testimonies");
+        // Nor standardised: the raw cosine to the categories, said so, never uniform scores.
+        let mapping = &run_json["mapping"];
+        assert_eq!(mapping["fallback"].is_string(), n < 3, "{n}: {mapping}");
+        assert_eq!(
+            mapping["scores"],
+            if n < 3 { "cosine" } else { "probability" }
+        );
+        let scores = read_parquet(&d.join(format!("out_n{n}.csv/assignments.parquet")));
+        let first: Vec<f64> = (1..=4)
+            .map(|k| {
+                let col = scores.column(&format!("score_p{k}")).unwrap();
+                col.cast(&polars::prelude::DataType::Float64)
+                    .unwrap()
+                    .f64()
+                    .unwrap()
+                    .get(0)
+                    .unwrap()
+            })
+            .collect();
+        let spread = first.iter().cloned().fold(f64::MIN, f64::max)
+            - first.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(spread > 1e-3, "{n} testimonies: scores {first:?}");
     }
     let one = write(d, "one.toml", "[[category]]\nid = \"sante\"\nname = \"Santé\"\ndescription = \"Tout ce qui touche aux soins.\"\n".as_bytes());
     let body = "texte\nLes salaires sont bas.\nTrop de paperasse.\nPas de médecin.\nLes urgences débordent.\n";
@@ -333,5 +355,56 @@ fn a_copy_paste_campaign_is_flagged_grouped_and_does_not_dominate() {
     assert!(
         themes.matches("exigeons la réouverture").count() <= 1,
         "{themes}"
+    );
+}
+
+/// A run owns its output folder: an earlier run's evaluation never reaches a later report, killed
+/// runs' temporaries go, the analyst's own files stay; a refused gold file stops the run before
+/// any work.
+#[test]
+fn earlier_outputs_are_cleared_and_a_bad_gold_file_stops_the_run_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
+    let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/etiquetage_manuel.csv");
+    let out = dir.path().join("out");
+    run_ok(&sample, &out, &["--gold", gold.to_str().unwrap()]);
+    assert!(out.join("evaluation.json").exists());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let leftover = out.join(".verbatim-dead");
+    std::fs::write(&leftover, "half a table").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .append(true)
+        .open(&leftover)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    run_ok(&sample, &out, &[]);
+    for gone in [
+        "evaluation.json",
+        "evaluation.md",
+        "evaluation_per_category.csv",
+    ] {
+        assert!(
+            !out.join(gone).exists(),
+            "{gone} of the earlier run is still there"
+        );
+    }
+    assert!(!leftover.exists(), "a killed run's temporary survived");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!report.contains("Accord avec l'étiquetage manuel"));
+
+    let bad_gold = write(dir.path(), "bad_gold.csv", b"id,pilier\nT0001,p9\n");
+    let fresh = dir.path().join("fresh");
+    let o = run_output(&sample, &fresh, &["--gold", bad_gold.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("p9"), "{err}");
+    assert!(
+        !fresh.join("themes.parquet").exists(),
+        "tables written before the gold was refused"
     );
 }

@@ -71,7 +71,7 @@ pub struct CacheArgs {
     pub no_cache: bool,
     /// Most gigabytes the embedding cache may take; the least recently used files go first
     /// (`verbatim cache info` shows it).
-    #[arg(long, default_value_t = verbatim::embed::DEFAULT_CACHE_MAX_GB)]
+    #[arg(long, default_value_t = verbatim::embed::DEFAULT_CACHE_MAX_GB, value_parser = between(0.0, 1e6))]
     pub cache_max_gb: f64,
 }
 
@@ -110,4 +110,64 @@ pub fn expand_globs(patterns: &[String]) -> anyhow::Result<Vec<std::path::PathBu
         paths.extend(matched);
     }
     Ok(paths)
+}
+
+/// A whole number of at least `min`, for counts on the command line (`--themes 0` is refused).
+pub fn at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync {
+    move |s: &str| {
+        let n: usize = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a whole number"))?;
+        if n < min {
+            return Err(format!("{n} is too small: at least {min}"));
+        }
+        Ok(n)
+    }
+}
+
+/// A finite number between `low` and `high` (`nan` and `inf` are refused).
+pub fn between(low: f64, high: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
+    move |s: &str| {
+        let v: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a number"))?;
+        if !v.is_finite() {
+            return Err(format!("{s} is not a finite number"));
+        }
+        if v < low || v > high {
+            return Err(format!("{s} is outside {low} to {high}"));
+        }
+        Ok(v)
+    }
+}
+
+/// A seed: a whole number from 0 to 2⁶⁴ − 1.
+pub fn seed(s: &str) -> Result<u64, String> {
+    s.trim().parse().map_err(|_| {
+        format!("{s:?} is not a seed: a whole number from 0 to 18446744073709551615 (e.g. 42)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_numbers_are_checked_with_clear_messages() {
+        assert_eq!(at_least(1)("3"), Ok(3));
+        assert!(at_least(1)("0").unwrap_err().contains("at least 1"));
+        assert!(at_least(1)("-2")
+            .unwrap_err()
+            .contains("not a whole number"));
+        assert_eq!(between(-1.0, 1.0)("-0.1"), Ok(-0.1));
+        assert!(between(-1.0, 1.0)("nan")
+            .unwrap_err()
+            .contains("not a finite number"));
+        assert!(between(0.0, 1.0)("1.5")
+            .unwrap_err()
+            .contains("outside 0 to 1"));
+        assert!(seed("-1").unwrap_err().contains("from 0 to"));
+    }
 }

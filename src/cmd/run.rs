@@ -9,7 +9,7 @@ use verbatim::map::MapOptions;
 use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
 use verbatim::table::CsvStyle;
 
-use super::{CacheArgs, ColumnArgs, ModelArgs};
+use super::{at_least, between, CacheArgs, ColumnArgs, ModelArgs};
 
 #[derive(Args)]
 #[command(after_help = "Examples:
@@ -29,27 +29,27 @@ pub struct RunArgs {
     #[arg(long)]
     taxonomy: Option<PathBuf>,
     /// Number of themes (default: chosen by silhouette).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least(1))]
     themes: Option<usize>,
     /// Smallest theme kept (default: 1% of the testimonies, between 3 and 50).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least(1))]
     min_theme_size: Option<usize>,
     /// Seed of the clustering; same input and seed give the same output.
-    #[arg(long, default_value_t = ClusterOptions::default().seed)]
+    #[arg(long, default_value_t = ClusterOptions::default().seed, value_parser = super::seed, allow_hyphen_values = true)]
     seed: u64,
     /// Quotes per theme.
-    #[arg(long, default_value_t = DescribeOptions::default().quotes)]
+    #[arg(long, default_value_t = DescribeOptions::default().quotes, value_parser = at_least(1))]
     quotes: usize,
     /// Keywords per theme.
-    #[arg(long, default_value_t = DescribeOptions::default().keywords)]
+    #[arg(long, default_value_t = DescribeOptions::default().keywords, value_parser = at_least(1))]
     keywords: usize,
     /// Longest quote, in characters, before it is cut at a sentence end.
-    #[arg(long, default_value_t = DescribeOptions::default().quote_chars)]
+    #[arg(long, default_value_t = DescribeOptions::default().quote_chars, value_parser = at_least(40))]
     quote_chars: usize,
     /// Diversity of the quotes of a theme, from 0 (the most central testimonies) to 1 (each as
     /// different as possible from those already picked).
-    #[arg(long, default_value_t = DescribeOptions::default().quote_diversity)]
-    quote_diversity: f32,
+    #[arg(long, default_value_t = DescribeOptions::default().quote_diversity, value_parser = between(0.0, 1.0))]
+    quote_diversity: f64,
     /// Up to this many distinct texts, near-duplicates are searched across the whole corpus;
     /// above, within each theme of a first clustering (faster, may miss a campaign split in two).
     #[arg(long, default_value_t = NearDuplicateOptions::default().whole_corpus_up_to)]
@@ -65,12 +65,12 @@ pub struct RunArgs {
     #[arg(long)]
     labels: Option<PathBuf>,
     /// Folds of the cross-validated agreement with the tags of --labels.
-    #[arg(long, default_value_t = MapOptions::default().folds)]
+    #[arg(long, default_value_t = MapOptions::default().folds, value_parser = at_least(2))]
     folds: usize,
     /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
     /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy.
-    #[arg(long, default_value_t = MapOptions::default().none_threshold, allow_hyphen_values = true)]
-    none_threshold: f32,
+    #[arg(long, default_value_t = MapOptions::default().none_threshold as f64, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
+    none_threshold: f64,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
     /// files land in the output directory.
     #[arg(long)]
@@ -117,7 +117,7 @@ impl RunArgs {
             },
             map: MapOptions {
                 zero_shot: self.zero_shot,
-                none_threshold: self.none_threshold,
+                none_threshold: self.none_threshold as f32,
                 folds: self.folds,
                 ..MapOptions::default()
             },
@@ -143,6 +143,26 @@ impl RunArgs {
 
 pub fn run(args: RunArgs) -> Result<()> {
     let config = args.config()?;
+    let evaluation = args.gold.as_ref().map(|gold| EvaluateConfig {
+        predictions: config.out.join("assignments.parquet"),
+        gold: gold.clone(),
+        gold_column: None,
+        id_column: None,
+        label_map: None,
+        exclude_unknown: false,
+        out: config.out.clone(),
+        seed: config.cluster.seed,
+        csv: config.output.csv,
+    });
+    if let Some(e) = &evaluation {
+        let taxonomy = verbatim::taxonomy::Taxonomy::load(config.taxonomy.as_ref())?;
+        let categories: Vec<(String, String)> = taxonomy
+            .categories
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        verbatim::evaluate::files::check_gold(e, &categories)?;
+    }
     let summary = pipeline::run(&config)?;
     log::info!(
         "{} rows → {} themes; wrote {}/themes.{{parquet,csv,xlsx}}, assignments.{{parquet,csv,xlsx}}, run.json",
@@ -150,18 +170,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         summary.themes,
         summary.out.display()
     );
-    if let Some(gold) = args.gold {
-        let evaluation = verbatim::evaluate::files::evaluate(&EvaluateConfig {
-            predictions: summary.out.join("assignments.parquet"),
-            gold,
-            gold_column: None,
-            id_column: None,
-            label_map: None,
-            exclude_unknown: false,
-            out: summary.out.clone(),
-            seed: config.cluster.seed,
-            csv: config.output.csv,
-        })?;
+    if let Some(e) = &evaluation {
+        let evaluation = verbatim::evaluate::files::evaluate(e)?;
         log::info!(
             "agreement with the manual tagging: accuracy {:.3}, macro-F1 {:.3}, kappa {:.3} → {}/evaluation.md",
             evaluation.accuracy,

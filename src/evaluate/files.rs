@@ -368,6 +368,32 @@ fn check_matched(
     Ok(())
 }
 
+/// Checks a manual tagging before a run does any work: its id and label columns are found and every
+/// label names a category of the taxonomy (or `none`), so that `run --gold` never fails after the
+/// tables are written.
+pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> Result<()> {
+    let matcher = LabelMatcher::new(categories, config.label_map.as_deref())?;
+    let (_, cells, label_column) = read_gold(config)?;
+    let mut unknown: Vec<String> = Vec::new();
+    for cell in &cells {
+        if let Err(label) = matcher.labels(cell) {
+            if !unknown.contains(&label) {
+                unknown.push(label);
+            }
+        }
+    }
+    if !unknown.is_empty() && !config.exclude_unknown {
+        let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
+        bail!(
+            "{}: labels {:?} in column {label_column} match no category id or name ({}); fix the tagging or the taxonomy before the run",
+            config.gold.display(),
+            unknown,
+            ids.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Runs the evaluation and writes its files into `config.out`.
 pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     let predictions = read_predictions(&config.predictions)?;

@@ -16,8 +16,13 @@ use crate::record::{Agreement, CrossValidated, FewShotRecord};
 use crate::taxonomy::Taxonomy;
 use crate::text::fold;
 
+/// Fewest distinct texts the label-free mapping standardises scores over.
+pub const MIN_TO_STANDARDISE: usize = 3;
+
 pub struct Categories {
     pub mapping: Mapping,
+    /// Why the raw cosine was used instead of the requested method, if it was.
+    pub fallback: Option<String>,
     /// Centred cosine of each text to the nearest category description.
     pub relevance: Vec<f32>,
     /// How typical each text is of its category.
@@ -53,7 +58,18 @@ pub fn map(
     };
     // How close each testimony comes to any category's description, beyond the average testimony.
     let relevance = map::relevance(&embedded.centred, dim, &centred);
-    let label_free = if config.map.zero_shot {
+    // With one or two distinct texts there is nothing to standardise against: the label-free
+    // scores would be uniform (0.25 each), a non-answer that looks like one.
+    let fallback = (!config.map.zero_shot && embedded.raw.len() < MIN_TO_STANDARDISE).then(|| {
+        format!(
+            "{} distinct texts: too few to standardise against, raw cosine to the categories used instead",
+            embedded.raw.len()
+        )
+    });
+    if let Some(why) = &fallback {
+        log::warn!("{why}");
+    }
+    let label_free = if config.map.zero_shot || fallback.is_some() {
         map::map_zero_shot(&embedded.raw.vectors, dim, &prototypes)
     } else {
         map::map_label_free(&embedded.centred, dim, &centred, &config.map)
@@ -73,6 +89,7 @@ pub fn map(
         .collect();
     Ok(Categories {
         mapping,
+        fallback,
         relevance,
         fit,
         best,

@@ -174,7 +174,7 @@ impl Theme<'_, '_> {
             clustering.centroid(self.theme),
             |d| points.row(d),
             options.quotes,
-            options.quote_diversity,
+            options.quote_diversity as f32,
         )
     }
 }

@@ -21,9 +21,56 @@ pub fn tables(
     let table = assignments(prepared, themes, categories, described);
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
+    clear_earlier_outputs(&config.out)?;
     table::write_themes(&config.out, &described.theme_rows, config.output.csv)?;
     table::write_assignments(&config.out, &table, config.output.csv)?;
     Ok(prepared.assigned())
+}
+
+/// Every file a run, its evaluation and its report may write into the output directory.
+pub const RUN_FILES: [&str; 13] = [
+    "themes.parquet",
+    "themes.csv",
+    "themes.xlsx",
+    "assignments.parquet",
+    "assignments.csv",
+    "assignments.xlsx",
+    "run.json",
+    "evaluation.json",
+    "evaluation.md",
+    "evaluation_per_category.csv",
+    "evaluation_confusion.csv",
+    "report.html",
+    "report.md",
+];
+
+/// Temporaries older than this are leftovers of a run that died (a live run renames its own
+/// within seconds).
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A run owns its output directory: before it writes, the files an earlier run wrote there are
+/// removed (an `evaluation.json` of another input must never reach this run's report), and so are
+/// temporaries a killed run left behind. Files verbatim does not write are never touched.
+pub fn clear_earlier_outputs(out: &std::path::Path) -> Result<()> {
+    for name in RUN_FILES {
+        let path = out.join(name);
+        if path.is_file() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the earlier {}", path.display()))?;
+        }
+    }
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(out)?.flatten() {
+        let name = entry.file_name();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMPORARY);
+        if name.to_string_lossy().starts_with(".verbatim-") && old {
+            std::fs::remove_file(entry.path()).ok();
+        }
+    }
+    Ok(())
 }
 
 /// One value per input row: rows without a distinct text (empty, no words) get nothing.
@@ -207,16 +254,16 @@ fn parameters(prepared: &Prepared, config: &RunConfig, min_theme_size: usize) ->
 }
 
 fn mapping_record(s: &Stages, config: &RunConfig) -> MappingRecord {
-    let zero_shot = config.map.zero_shot;
+    let cosine = config.map.zero_shot || s.categories.fallback.is_some();
     MappingRecord {
-        method: if zero_shot {
+        method: if cosine {
             "zero-shot: raw cosine to the category prototypes, argmax"
         } else {
             "label-free: centred cosine, standardised per category, self-trained shrunk LDA"
         }
         .into(),
         self_training_rounds: s.categories.mapping.rounds,
-        scores: if zero_shot { "cosine" } else { "probability" }.into(),
+        scores: if cosine { "cosine" } else { "probability" }.into(),
         none_threshold: config.map.none_threshold,
         none: s
             .prepared
@@ -224,5 +271,6 @@ fn mapping_record(s: &Stages, config: &RunConfig) -> MappingRecord {
             .iter()
             .filter(|d| d.is_some_and(|d| s.categories.outside[d]))
             .count(),
+        fallback: s.categories.fallback.clone(),
     }
 }
