@@ -32,7 +32,11 @@ pub struct RunRecord {
 /// Where the testimonies came from and how they were read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputRecord {
+    #[serde(with = "lossy_path")]
     pub path: PathBuf,
+    /// The path is not valid UTF-8: `path` shows it with U+FFFD in place of the bad bytes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub path_not_utf8: bool,
     pub sha256: String,
     pub format: crate::ingest::InputFormat,
     pub encoding: Option<String>,
@@ -75,6 +79,7 @@ pub enum EmbeddingsRecord {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EmbeddingsFile {
+    #[serde(with = "lossy_path")]
     pub path: PathBuf,
     pub rows: usize,
     pub sha256: String,
@@ -113,6 +118,7 @@ pub struct PrivacyRecord {
 /// The manual tags a few-shot run learned from, and how well the label-free mapping agreed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FewShotRecord {
+    #[serde(with = "lossy_path")]
     pub labels: PathBuf,
     pub tagged: usize,
     pub tagged_none_ignored: usize,
@@ -202,6 +208,22 @@ impl RunRecord {
     /// Writes `run.json` into `dir` (atomically).
     pub fn write(&self, dir: &Path) -> Result<()> {
         write_json(&dir.join(RUN_RECORD), self)
+    }
+}
+
+/// Paths in our JSON files: as text, lossily when a path is not valid UTF-8 (a Windows-1252 file
+/// name on Linux), never an error that would lose the run's record.
+pub mod lossy_path {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&path.to_string_lossy())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        Ok(PathBuf::from(String::deserialize(d)?))
     }
 }
 

@@ -408,3 +408,39 @@ fn earlier_outputs_are_cleared_and_a_bad_gold_file_stops_the_run_first() {
         "tables written before the gold was refused"
     );
 }
+
+/// A file name that is not valid UTF-8 (Windows-1252 bytes on Linux) is read, every output
+/// written, and run.json records the name lossily and says so.
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_handled_everywhere() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
+    let name = std::ffi::OsStr::from_bytes(b"t\xe9moignages.csv");
+    let input = dir.path().join(name);
+    std::fs::copy(&sample, &input).unwrap();
+    let out = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"r\xe9sultats"));
+    let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/etiquetage_manuel.csv");
+    let o = Command::new(binary())
+        .args(["run", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--gold")
+        .arg(&gold)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["themes.xlsx", "run.json", "evaluation.json", "report.html"] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let record = read_json(&out.join("run.json"));
+    assert_eq!(record["input"]["path_not_utf8"], true);
+    assert!(record["input"]["path"]
+        .as_str()
+        .unwrap()
+        .contains("t\u{FFFD}moignages.csv"));
+}

@@ -218,7 +218,9 @@ impl LabelMatcher {
 /// evaluation.json: every figure of an evaluation, read back by the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evaluation {
+    #[serde(with = "crate::record::lossy_path")]
     pub predictions: PathBuf,
+    #[serde(with = "crate::record::lossy_path")]
     pub gold: PathBuf,
     pub gold_column: String,
     pub rows: EvaluatedRows,

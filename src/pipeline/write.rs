@@ -168,6 +168,7 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
     RunRecord {
         input: InputRecord {
             path: corpus.path.clone(),
+            path_not_utf8: corpus.path.to_str().is_none(),
             sha256: corpus.sha256.clone(),
             format: corpus.format,
             encoding: corpus.encoding.clone(),
