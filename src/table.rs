@@ -206,6 +206,8 @@ pub struct CsvStyle {
     pub bom: bool,
     /// Decimal comma (`0,75`): a French Excel reads `0.75` as text, not as a number.
     pub decimal_comma: bool,
+    /// Text cells that begin like a formula are made inert (see [`neutralise_formula`]).
+    pub excel_safe: bool,
 }
 
 impl CsvStyle {
@@ -214,6 +216,7 @@ impl CsvStyle {
             separator: b',',
             bom: false,
             decimal_comma: false,
+            excel_safe: false,
         }
     }
     pub fn excel() -> Self {
@@ -221,6 +224,16 @@ impl CsvStyle {
             separator: b';',
             bom: true,
             decimal_comma: true,
+            excel_safe: true,
+        }
+    }
+
+    /// A text cell as this style writes it.
+    pub fn text(&self, cell: &str) -> String {
+        if self.excel_safe {
+            neutralise_formula(cell).into_owned()
+        } else {
+            cell.to_string()
         }
     }
 
@@ -493,6 +506,13 @@ fn cell(value: AnyValue) -> xlsx::Cell {
 }
 
 fn write_csv(path: &Path, df: &mut DataFrame, style: CsvStyle) -> Result<()> {
+    let mut guarded;
+    let df = if style.excel_safe {
+        guarded = without_formulas(df)?;
+        &mut guarded
+    } else {
+        df
+    };
     write_atomically(path, |file| {
         CsvWriter::new(file)
             .include_bom(style.bom)
@@ -501,4 +521,35 @@ fn write_csv(path: &Path, df: &mut DataFrame, style: CsvStyle) -> Result<()> {
             .finish(df)?;
         Ok(())
     })
+}
+
+/// The frame with every text cell that a spreadsheet would run as a formula made inert.
+fn without_formulas(df: &DataFrame) -> Result<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|column| {
+            if column.dtype() != &DataType::String {
+                return Ok(column.clone());
+            }
+            let values: Vec<Option<String>> = column
+                .str()?
+                .iter()
+                .map(|v| v.map(|s| neutralise_formula(s).into_owned()))
+                .collect();
+            Ok(Column::new(column.name().clone(), values))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DataFrame::new(df.height(), columns)?)
+}
+
+/// A cell that begins like a formula (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a
+/// leading apostrophe, as OWASP recommends for CSV opened in a spreadsheet: Excel shows the text and
+/// runs nothing. A hostile export's `=HYPERLINK(…)` in a passed-through column stays text.
+pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }

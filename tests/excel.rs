@@ -145,3 +145,46 @@ fn quiet_mode_prints_nothing_on_success_and_the_error_on_failure() {
         "{err}"
     );
 }
+
+#[test]
+fn cells_that_look_like_formulas_stay_text_for_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.csv");
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_path(&input)
+        .unwrap();
+    writer.write_record(["id", "texte", "source"]).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(sample())
+        .unwrap();
+    for (i, r) in reader.records().take(30).enumerate() {
+        let r = r.unwrap();
+        let source = if i == 0 {
+            "=HYPERLINK(\"http://x\";\"clic\")"
+        } else {
+            "@SUM(A1)"
+        };
+        writer
+            .write_record([&format!("r{i}"), &r[3], source])
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+    let out = dir.path().join("out");
+    run_ok(&input, &out, &["--excel"]);
+    let table = excel_csv(&out.join("assignments.csv"));
+    let source = table[0].iter().position(|h| h == "source").unwrap();
+    assert_eq!(table[1][source], "'=HYPERLINK(\"http://x\";\"clic\")");
+    assert_eq!(table[2][source], "'@SUM(A1)");
+    let xml = member(&out.join("assignments.xlsx"), "xl/worksheets/sheet1.xml");
+    assert!(!xml.contains("<f>"), "a formula cell in the xlsx");
+    let plain = dir.path().join("plain");
+    run_ok(&input, &plain, &[]);
+    let csv = std::fs::read_to_string(plain.join("assignments.csv")).unwrap();
+    assert!(
+        csv.contains("\"=HYPERLINK(\"\"http://x\"\";\"\"clic\"\")\""),
+        "plain CSV keeps the cell as it was"
+    );
+}

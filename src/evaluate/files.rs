@@ -586,6 +586,7 @@ fn write_files(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     write_json(&out.join(EVALUATION), evaluation)?;
     let fmt = |v: f64| style.number(v, 4);
+    let text = |s: &str| style.text(s);
     write_csv(&out.join("evaluation_per_category.csv"), style, |w| {
         w.write_record([
             "category",
@@ -597,7 +598,7 @@ fn write_files(
         ])?;
         for c in &cls.per_category {
             w.write_record([
-                c.label.clone(),
+                text(&c.label),
                 fmt(c.precision),
                 fmt(c.recall),
                 fmt(c.f1),
@@ -609,10 +610,10 @@ fn write_files(
     })?;
     write_csv(&out.join("evaluation_confusion.csv"), style, |w| {
         let mut header = vec!["gold \\ predicted".to_string()];
-        header.extend(cls.labels.iter().cloned());
+        header.extend(cls.labels.iter().map(|l| text(l)));
         w.write_record(&header)?;
         for (label, row) in cls.labels.iter().zip(&cls.confusion) {
-            let mut rec = vec![label.clone()];
+            let mut rec = vec![text(label)];
             rec.extend(row.iter().map(|v| v.to_string()));
             w.write_record(&rec)?;
         }
