@@ -161,6 +161,16 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
             name
         }
     };
+    if let Some(kind) = columns
+        .iter()
+        .find(|c| c.name == text_column)
+        .and_then(|c| c.nested.as_ref())
+    {
+        bail!(
+            "{}: column {text_column} holds {kind} values, not texts: name the text column with --text-column (this one stays in the outputs, passed through)",
+            path.display()
+        );
+    }
     if Some(&text_column) == id_column.as_ref() {
         bail!(
             "{}: the text column and the id column are both {text_column}",
@@ -331,6 +341,7 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Vec<TextColumn>> 
         .map(|name| TextColumn {
             name,
             values: Vec::new(),
+            nested: None,
         })
         .collect();
     for (row, record) in reader.records().enumerate() {
@@ -396,7 +407,11 @@ fn parse_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<TextColumn>> {
                     Some(other) => Some(other.to_string()),
                 })
                 .collect();
-            TextColumn { name, values }
+            TextColumn {
+                name,
+                values,
+                nested: None,
+            }
         })
         .collect())
 }
@@ -426,7 +441,7 @@ fn guess_text_column(
 ) -> Option<(String, &'static str)> {
     let candidates: Vec<&TextColumn> = columns
         .iter()
-        .filter(|c| Some(c.name.as_str()) != id_column)
+        .filter(|c| Some(c.name.as_str()) != id_column && c.nested.is_none())
         .collect();
     if let Some(c) = candidates
         .iter()

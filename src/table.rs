@@ -19,6 +19,9 @@ use crate::xlsx;
 pub struct TextColumn {
     pub name: String,
     pub values: Vec<Option<String>>,
+    /// The type of a column of nested values (lists, structs), rendered as text here: passed
+    /// through, never read as the texts.
+    pub nested: Option<String>,
 }
 
 /// Writes through a temporary file in the same directory, renamed into place when complete:
@@ -54,6 +57,7 @@ pub fn read_parquet_as_text(path: &Path) -> Result<Vec<TextColumn>> {
         .iter()
         .map(|col| {
             let name = col.name().to_string();
+            let nested = col.dtype().is_nested().then(|| col.dtype().to_string());
             let values = match col.cast(&DataType::String) {
                 Ok(text) => text
                     .str()
@@ -70,7 +74,11 @@ pub fn read_parquet_as_text(path: &Path) -> Result<Vec<TextColumn>> {
                     })
                     .collect(),
             };
-            Ok(TextColumn { name, values })
+            Ok(TextColumn {
+                name,
+                values,
+                nested,
+            })
         })
         .collect()
 }

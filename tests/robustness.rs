@@ -444,3 +444,52 @@ fn file_names_that_are_not_utf8_are_handled_everywhere() {
         .unwrap()
         .contains("t\u{FFFD}moignages.csv"));
 }
+
+/// Parquet columns that are not text: numbers are said to be numbers, lists are refused as the
+/// text column and passed through.
+#[test]
+fn parquet_numbers_and_lists_are_never_taken_for_texts() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let texts = [
+        "Les salaires des infirmières sont trop bas.",
+        "Trop de paperasse pour les équipes de nuit.",
+        "Plus aucun médecin dans notre village.",
+        "Les urgences débordent chaque week-end.",
+    ];
+    let tags: Vec<Series> = (0..4)
+        .map(|i| Series::new("".into(), [format!("tag{i}"), "santé".to_string()]))
+        .collect();
+    let mut df = DataFrame::new(
+        4,
+        vec![
+            Column::new("id".into(), ["a", "b", "c", "d"]),
+            Column::new("count".into(), [12i64, 7, 3, 40]),
+            Column::new("tags".into(), tags),
+            Column::new("texte".into(), texts),
+        ],
+    )
+    .unwrap();
+    let input = dir.path().join("mixed.parquet");
+    ParquetWriter::new(std::fs::File::create(&input).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let refused = |column: &str, expected: &str| {
+        let o = run_output(&input, &dir.path().join("x"), &["--text-column", column]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(expected),
+            "{column}: {err}"
+        );
+    };
+    refused("count", "no text of column count has a single letter");
+    refused("tags", "holds list[str] values, not texts");
+    let out = dir.path().join("out");
+    run_ok(&input, &out, &[]);
+    let a = read_parquet(&out.join("assignments.parquet"));
+    assert!(
+        a.column("tags").is_ok(),
+        "the list column is passed through"
+    );
+    assert_eq!(strings(&a, "status"), ["ok"; 4]);
+}

@@ -75,10 +75,20 @@ pub fn prepare<'c>(corpus: &'c Corpus, config: &RunConfig) -> Result<Prepared<'c
         .filter(|&i| statuses[i] == RowStatus::Ok)
         .collect();
     if distinct.is_empty() {
-        anyhow::bail!(
-            "{}: every text is empty: nothing to analyse",
-            config.input.display()
-        );
+        let example = corpus.texts.iter().find(|t| !t.trim().is_empty());
+        match example {
+            None => anyhow::bail!(
+                "{}: every text of column {} is empty: nothing to analyse",
+                config.input.display(),
+                corpus.text_column
+            ),
+            Some(t) => anyhow::bail!(
+                "{}: no text of column {} has a single letter (e.g. {:?}): is it a column of numbers or codes? Name the text column with --text-column",
+                config.input.display(),
+                corpus.text_column,
+                t.chars().take(40).collect::<String>()
+            ),
+        }
     }
     let mut distinct_of = vec![None; corpus.len()];
     for (d, &row) in distinct.iter().enumerate() {
