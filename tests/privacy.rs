@@ -28,12 +28,12 @@ const PLANTED: [(&str, &str); 24] = [
         "02-40-08-33-33",
     ),
     (
-        "Mon NIR 184057512345678 figure sur tous les formulaires.",
-        "184057512345678",
+        "Mon NIR 184057512345625 figure sur tous les formulaires.",
+        "184057512345625",
     ),
     (
-        "Numéro de sécurité sociale : 2 91 12 2A 004 123 45.",
-        "2 91 12 2A 004 123 45",
+        "Numéro de sécurité sociale : 2 91 12 2A 004 123 18.",
+        "2 91 12 2A 004 123 18",
     ),
     (
         "Remboursement attendu sur FR7630006000011234567890189 depuis trois mois.",
@@ -106,6 +106,73 @@ const CLEAN: [&str; 16] = [
     "Notre cadre Pour sa part a demandé des renforts.",
 ];
 
+/// The second pass's fixture, written from the classes of personal data that the first rules
+/// missed (issue: international numbers with "(0)", mobile numbers grouped otherwise, NIR with
+/// dashes or dots, IBAN in lower case or without spaces, "mme" in lower case, names without a title,
+/// birth dates, benefit account numbers) before the rules were changed, so that the figure measures
+/// the rules rather than echoes them. Each secret is what must not survive. Recall of the rules as
+/// they stood when it was written: 6/24; the NIR and IBAN examples were then given valid keys, as
+/// real ones have (the rules now check the keys).
+const SECOND_PASS: [(&str, &str); 24] = [
+    ("Joignable au +33 (0)6 45 12 98 77 après 18 h.", "45 12 98 77"),
+    ("Mon fils m'a laissé son numéro : +33(0)1 42 34 56 78.", "42 34 56 78"),
+    ("Appelez le 06 123 456 78, c'est mon portable.", "123 456 78"),
+    ("Le cadre de santé répond au 0612 345 678 le matin.", "0612 345 678"),
+    ("Ma carte Vitale porte le 1-84-05-75-123-456-25.", "123-456-25"),
+    ("Sécurité sociale : 2.91.12.69.004.123.26, jamais pris en compte.", "004.123.26"),
+    ("J'ai donné mon rib fr76 3000 6000 0112 3456 7890 189 à l'accueil.", "3456 7890 189"),
+    ("Virement sur FR1420041010050500013M02606 refusé deux fois.", "0500013M02606"),
+    ("Le kiné a prévenu mme Lefebvre trop tard.", "Lefebvre"),
+    ("J'ai vu monsieur Garnier repartir sans ordonnance.", "Garnier"),
+    ("Jean-Pierre Moreau, notre voisin, attend depuis six mois.", "Moreau"),
+    ("Ma mère, Françoise Lambert, est restée douze heures aux urgences.", "Lambert"),
+    ("Le dossier de Nathalie Girard a été perdu deux fois.", "Girard"),
+    ("Je suis née le 14/02/1967 et je n'ai jamais vu ça.", "14/02/1967"),
+    ("Mon père, né le 3 mars 1941, a attendu un lit toute la nuit.", "3 mars 1941"),
+    ("Date de naissance : 22.11.1985, infirmière depuis vingt ans.", "22.11.1985"),
+    ("Numéro d'allocataire CAF : 1234567, dossier bloqué depuis mars.", "1234567"),
+    ("Mon n° allocataire 7654321 B n'a jamais été reconnu.", "7654321"),
+    ("La MSA a perdu mon numéro de dossier allocataire 2233445.", "2233445"),
+    ("Écrivez à marie.curie.soins@laposte.net pour le collectif.", "marie.curie.soins@laposte.net"),
+    ("Le docteur Rousseau ne prend plus de nouveaux patients.", "Rousseau"),
+    ("Mme BERTRAND, aide à domicile, fait trois passages par jour.", "BERTRAND"),
+    ("Appel du 01.45.67.89.10 resté sans réponse.", "01.45.67.89.10"),
+    ("Mon RIB : FR92 1027 8060 3100 0205 1234 563, pour le remboursement.", "0205 1234 563"),
+];
+
+/// Texts with numbers and capitalised words that are not personal data: they must stay as they are.
+const SECOND_CLEAN: [&str; 8] = [
+    "Le service compte 1 234 567 euros de déficit en 2022.",
+    "L'hôpital Georges Pompidou a fermé 12 lits en Île-de-France.",
+    "Nous étions 3 infirmières pour 28 patients le 14/02.",
+    "La loi du 26 janvier 2016 n'a rien changé pour nous.",
+    "Le décret 2021-1234 du 24 septembre a été annulé.",
+    "Code postal 75012, bâtiment B, 3e étage.",
+    "Le ratio est de 1 pour 12 la nuit, 1 pour 8 le jour.",
+    "Saint Pierre et Miquelon n'a qu'un hôpital.",
+];
+
+#[test]
+fn second_pass_recall_on_a_fixture_written_before_the_rules() {
+    let p = Pseudonymiser::new();
+    let missed: Vec<&str> = SECOND_PASS
+        .iter()
+        .filter(|(text, secret)| p.apply(text).contains(secret))
+        .map(|(text, _)| *text)
+        .collect();
+    let changed: Vec<&str> = SECOND_CLEAN.iter().copied().filter(|t| p.apply(t) != *t).collect();
+    let caught = SECOND_PASS.len() - missed.len();
+    eprintln!(
+        "second pass: recall {caught}/{} = {:.2}; false positives {}/{}: {changed:?}; missed: {missed:?}",
+        SECOND_PASS.len(),
+        caught as f64 / SECOND_PASS.len() as f64,
+        changed.len(),
+        SECOND_CLEAN.len()
+    );
+    assert!(caught >= 22, "recall {caught}/{}: missed {missed:?}", SECOND_PASS.len());
+    assert!(changed.is_empty(), "false positives: {changed:?}");
+}
+
 #[test]
 fn pseudonymiser_recall_and_false_positives_on_planted_data() {
     let p = Pseudonymiser::new();
@@ -172,4 +239,36 @@ fn quotes_are_pseudonymised_by_default_and_the_choice_is_recorded() {
         read_json(&dir.path().join("raw/run.json"))["parameters"]["pseudonymise"],
         false
     );
+}
+
+/// Names and e-mail user names that recur in the texts never become keywords or titles: keywords
+/// are extracted from the texts with personal data removed.
+#[test]
+fn recurring_names_and_email_users_never_become_keywords() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(sample)
+        .unwrap();
+    let input = dir.path().join("with_names.csv");
+    let mut writer = csv::Writer::from_path(&input).unwrap();
+    writer.write_record(["id", "texte"]).unwrap();
+    for (i, r) in reader.records().take(120).enumerate() {
+        let r = r.unwrap();
+        let text = match i % 3 {
+            0 => format!("{} J'en ai parlé à M. Dupont.", &r[3]),
+            1 => format!("{} Écrire à jean.dupont@caf.fr pour le dossier.", &r[3]),
+            _ => format!("{} Mme Garnier-Leroy est au courant.", &r[3]),
+        };
+        writer.write_record([&format!("w{i}"), &text]).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+    let out = dir.path().join("out");
+    run_ok(&input, &out, &[]);
+    let themes = std::fs::read_to_string(out.join("themes.csv")).unwrap().to_lowercase();
+    for leaked in ["dupont", "garnier", "leroy", "jean.", "caf.fr"] {
+        assert!(!themes.contains(leaked), "{leaked} reached themes.csv");
+    }
 }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use rayon::prelude::*;
+
 use super::{Categories, Embedded, Prepared, RunConfig, Themes};
 use crate::describe::{self, FrenchAnalyzer, Keyword, KeywordOptions};
 use crate::map;
@@ -48,9 +50,17 @@ pub fn describe(
 ) -> Described {
     let texts = prepared.texts();
     let k = themes.clustering.themes();
+    // Keywords and titles come from the texts with personal data removed: a surname or an e-mail
+    // user name that recurs must not become a keyword ("Dupont, jean et caf").
+    let pseudonymiser = config.output.pseudonymise.then(Pseudonymiser::new);
+    let keyword_texts: Vec<Cow<str>> = match &pseudonymiser {
+        Some(p) => texts.par_iter().map(|t| p.remove(t)).collect(),
+        None => texts.iter().map(|t| Cow::Borrowed(*t)).collect(),
+    };
+    let keyword_texts: Vec<&str> = keyword_texts.iter().map(|t| t.as_ref()).collect();
     let keywords = describe::keywords(
         &FrenchAnalyzer::new(),
-        &texts,
+        &keyword_texts,
         &themes.clustering.labels,
         &themes.weights,
         k,
@@ -61,7 +71,7 @@ pub fn describe(
     );
     let titles = describe::distinct_titles(&keywords);
     let mut publisher = Publisher {
-        pseudonymiser: config.output.pseudonymise.then(Pseudonymiser::new),
+        pseudonymiser,
         replaced: 0,
     };
     let theme_rows = (0..k)
