@@ -46,8 +46,23 @@ const GIVEN_NAMES: &str = "Jean|Pierre|Marie|Anne|Paul|Jacques|Michel|Philippe|A
 
 /// Words before a given name that make it a place or an institution ("hôpital Georges Pompidou").
 const PLACE_WORDS: [&str; 17] = [
-    "hôpital", "hôpitaux", "clinique", "rue", "avenue", "boulevard", "bd", "place", "lycée",
-    "collège", "école", "centre", "institut", "fondation", "saint", "sainte", "chu",
+    "hôpital",
+    "hôpitaux",
+    "clinique",
+    "rue",
+    "avenue",
+    "boulevard",
+    "bd",
+    "place",
+    "lycée",
+    "collège",
+    "école",
+    "centre",
+    "institut",
+    "fondation",
+    "saint",
+    "sainte",
+    "chu",
 ];
 
 /// A surname: capitalised (with hyphenated parts) or in capitals.
@@ -89,7 +104,9 @@ impl Pseudonymiser {
                 Check::NirKey,
             ),
             rule(
-                &format!(r"(?i)\b(n[ée]e? le |date de naissance ?:? ?)\d{{1,2}}(?:er)?[ ./-](?:\d{{1,2}}|{months})[ ./-]\d{{2,4}}\b"),
+                &format!(
+                    r"(?i)\b(n[ée]e? le |date de naissance ?:? ?)\d{{1,2}}(?:er)?[ ./-](?:\d{{1,2}}|{months})[ ./-]\d{{2,4}}\b"
+                ),
                 "[DATE DE NAISSANCE]",
                 Check::KeepLabel,
             ),
@@ -172,7 +189,11 @@ impl Rule {
             Check::IbanKey => iban_key_ok(all),
             Check::NirKey => nir_key_ok(all),
             Check::KeepLabel => {
-                return format!("{}{}", c.get(1).map_or("", |g| g.as_str()), self.placeholder)
+                return format!(
+                    "{}{}",
+                    c.get(1).map_or("", |g| g.as_str()),
+                    self.placeholder
+                )
             }
         };
         if keep {

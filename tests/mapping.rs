@@ -52,9 +52,9 @@ fn label_free_mapping_beats_zero_shot_on_real_answers() {
     let zero_shot = f1_of_run(
         &input,
         &dir.path().join("zs"),
-        &["--zero-shot", "--none-threshold", "-2"],
+        &["--zero-shot", "--none-threshold", "-1"],
     );
-    let label_free = f1_of_run(&input, &dir.path().join("lf"), &["--none-threshold", "-2"]);
+    let label_free = f1_of_run(&input, &dir.path().join("lf"), &["--none-threshold", "-1"]);
     eprintln!(
         "macro-F1 on 1,000 dev answers: zero-shot {zero_shot:.3}, label-free {label_free:.3}"
     );
@@ -257,7 +257,7 @@ fn few_shot_curve_on_the_dev_set() {
         let p: Vec<&str> = keep.iter().map(|&i| predicted[i].as_str()).collect();
         macro_f1(&g, &p)
     };
-    let none_off = ["--none-threshold", "-2"];
+    let none_off = ["--none-threshold", "-1"];
     let label_free = run_with(&input, &dir.path().join("lf"), &dev_taxonomy(), &none_off);
     let baseline = untagged_f1(&label_free, &Default::default());
     eprintln!("0 tags: macro-F1 {baseline:.3}");

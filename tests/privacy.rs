@@ -114,30 +114,99 @@ const CLEAN: [&str; 16] = [
 /// they stood when it was written: 6/24; the NIR and IBAN examples were then given valid keys, as
 /// real ones have (the rules now check the keys).
 const SECOND_PASS: [(&str, &str); 24] = [
-    ("Joignable au +33 (0)6 45 12 98 77 après 18 h.", "45 12 98 77"),
-    ("Mon fils m'a laissé son numéro : +33(0)1 42 34 56 78.", "42 34 56 78"),
-    ("Appelez le 06 123 456 78, c'est mon portable.", "123 456 78"),
-    ("Le cadre de santé répond au 0612 345 678 le matin.", "0612 345 678"),
-    ("Ma carte Vitale porte le 1-84-05-75-123-456-25.", "123-456-25"),
-    ("Sécurité sociale : 2.91.12.69.004.123.26, jamais pris en compte.", "004.123.26"),
-    ("J'ai donné mon rib fr76 3000 6000 0112 3456 7890 189 à l'accueil.", "3456 7890 189"),
-    ("Virement sur FR1420041010050500013M02606 refusé deux fois.", "0500013M02606"),
+    (
+        "Joignable au +33 (0)6 45 12 98 77 après 18 h.",
+        "45 12 98 77",
+    ),
+    (
+        "Mon fils m'a laissé son numéro : +33(0)1 42 34 56 78.",
+        "42 34 56 78",
+    ),
+    (
+        "Appelez le 06 123 456 78, c'est mon portable.",
+        "123 456 78",
+    ),
+    (
+        "Le cadre de santé répond au 0612 345 678 le matin.",
+        "0612 345 678",
+    ),
+    (
+        "Ma carte Vitale porte le 1-84-05-75-123-456-25.",
+        "123-456-25",
+    ),
+    (
+        "Sécurité sociale : 2.91.12.69.004.123.26, jamais pris en compte.",
+        "004.123.26",
+    ),
+    (
+        "J'ai donné mon rib fr76 3000 6000 0112 3456 7890 189 à l'accueil.",
+        "3456 7890 189",
+    ),
+    (
+        "Virement sur FR1420041010050500013M02606 refusé deux fois.",
+        "0500013M02606",
+    ),
     ("Le kiné a prévenu mme Lefebvre trop tard.", "Lefebvre"),
-    ("J'ai vu monsieur Garnier repartir sans ordonnance.", "Garnier"),
-    ("Jean-Pierre Moreau, notre voisin, attend depuis six mois.", "Moreau"),
-    ("Ma mère, Françoise Lambert, est restée douze heures aux urgences.", "Lambert"),
-    ("Le dossier de Nathalie Girard a été perdu deux fois.", "Girard"),
-    ("Je suis née le 14/02/1967 et je n'ai jamais vu ça.", "14/02/1967"),
-    ("Mon père, né le 3 mars 1941, a attendu un lit toute la nuit.", "3 mars 1941"),
-    ("Date de naissance : 22.11.1985, infirmière depuis vingt ans.", "22.11.1985"),
-    ("Numéro d'allocataire CAF : 1234567, dossier bloqué depuis mars.", "1234567"),
-    ("Mon n° allocataire 7654321 B n'a jamais été reconnu.", "7654321"),
-    ("La MSA a perdu mon numéro de dossier allocataire 2233445.", "2233445"),
-    ("Écrivez à marie.curie.soins@laposte.net pour le collectif.", "marie.curie.soins@laposte.net"),
-    ("Le docteur Rousseau ne prend plus de nouveaux patients.", "Rousseau"),
-    ("Mme BERTRAND, aide à domicile, fait trois passages par jour.", "BERTRAND"),
-    ("Appel du 01.45.67.89.10 resté sans réponse.", "01.45.67.89.10"),
-    ("Mon RIB : FR92 1027 8060 3100 0205 1234 563, pour le remboursement.", "0205 1234 563"),
+    (
+        "J'ai vu monsieur Garnier repartir sans ordonnance.",
+        "Garnier",
+    ),
+    (
+        "Jean-Pierre Moreau, notre voisin, attend depuis six mois.",
+        "Moreau",
+    ),
+    (
+        "Ma mère, Françoise Lambert, est restée douze heures aux urgences.",
+        "Lambert",
+    ),
+    (
+        "Le dossier de Nathalie Girard a été perdu deux fois.",
+        "Girard",
+    ),
+    (
+        "Je suis née le 14/02/1967 et je n'ai jamais vu ça.",
+        "14/02/1967",
+    ),
+    (
+        "Mon père, né le 3 mars 1941, a attendu un lit toute la nuit.",
+        "3 mars 1941",
+    ),
+    (
+        "Date de naissance : 22.11.1985, infirmière depuis vingt ans.",
+        "22.11.1985",
+    ),
+    (
+        "Numéro d'allocataire CAF : 1234567, dossier bloqué depuis mars.",
+        "1234567",
+    ),
+    (
+        "Mon n° allocataire 7654321 B n'a jamais été reconnu.",
+        "7654321",
+    ),
+    (
+        "La MSA a perdu mon numéro de dossier allocataire 2233445.",
+        "2233445",
+    ),
+    (
+        "Écrivez à marie.curie.soins@laposte.net pour le collectif.",
+        "marie.curie.soins@laposte.net",
+    ),
+    (
+        "Le docteur Rousseau ne prend plus de nouveaux patients.",
+        "Rousseau",
+    ),
+    (
+        "Mme BERTRAND, aide à domicile, fait trois passages par jour.",
+        "BERTRAND",
+    ),
+    (
+        "Appel du 01.45.67.89.10 resté sans réponse.",
+        "01.45.67.89.10",
+    ),
+    (
+        "Mon RIB : FR92 1027 8060 3100 0205 1234 563, pour le remboursement.",
+        "0205 1234 563",
+    ),
 ];
 
 /// Texts with numbers and capitalised words that are not personal data: they must stay as they are.
@@ -160,7 +229,11 @@ fn second_pass_recall_on_a_fixture_written_before_the_rules() {
         .filter(|(text, secret)| p.apply(text).contains(secret))
         .map(|(text, _)| *text)
         .collect();
-    let changed: Vec<&str> = SECOND_CLEAN.iter().copied().filter(|t| p.apply(t) != *t).collect();
+    let changed: Vec<&str> = SECOND_CLEAN
+        .iter()
+        .copied()
+        .filter(|t| p.apply(t) != *t)
+        .collect();
     let caught = SECOND_PASS.len() - missed.len();
     eprintln!(
         "second pass: recall {caught}/{} = {:.2}; false positives {}/{}: {changed:?}; missed: {missed:?}",
@@ -169,7 +242,11 @@ fn second_pass_recall_on_a_fixture_written_before_the_rules() {
         changed.len(),
         SECOND_CLEAN.len()
     );
-    assert!(caught >= 22, "recall {caught}/{}: missed {missed:?}", SECOND_PASS.len());
+    assert!(
+        caught >= 22,
+        "recall {caught}/{}: missed {missed:?}",
+        SECOND_PASS.len()
+    );
     assert!(changed.is_empty(), "false positives: {changed:?}");
 }
 
@@ -267,7 +344,9 @@ fn recurring_names_and_email_users_never_become_keywords() {
     drop(writer);
     let out = dir.path().join("out");
     run_ok(&input, &out, &[]);
-    let themes = std::fs::read_to_string(out.join("themes.csv")).unwrap().to_lowercase();
+    let themes = std::fs::read_to_string(out.join("themes.csv"))
+        .unwrap()
+        .to_lowercase();
     for leaked in ["dupont", "garnier", "leroy", "jean.", "caf.fr"] {
         assert!(!themes.contains(leaked), "{leaked} reached themes.csv");
     }

@@ -93,7 +93,7 @@ fn bad_files_are_refused_with_a_clear_message() {
         d,
         "all_empty.csv",
         b"id,texte\n1,\n2,   \n",
-        "every text is empty",
+        "every text of column texte is empty",
         &[],
     );
     let taxonomy = write(

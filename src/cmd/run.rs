@@ -68,7 +68,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = MapOptions::default().folds, value_parser = at_least(2))]
     folds: usize,
     /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
-    /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy.
+    /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy;
+    /// from -1 (none off: a cosine is never below it) to 1.
     #[arg(long, default_value_t = MapOptions::default().none_threshold as f64, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
     none_threshold: f64,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
