@@ -56,7 +56,7 @@ impl Taxonomy {
         let file: File = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .map_or(String::new(), |l| format!(", line {l}"));
             anyhow::anyhow!("taxonomy {source}{line}: {}", e.message())
         })?;
@@ -77,7 +77,11 @@ impl Taxonomy {
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
             {
-                bail!("taxonomy {source}{id_line}: category id {:?} must be letters, digits, - or _ (it names output columns)", c.id);
+                let suggestion: String = crate::text::fold(&c.id)
+                    .chars()
+                    .map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' { ch } else { '_' })
+                    .collect();
+                bail!("taxonomy {source}{id_line}: category id {:?} must be ASCII letters, digits, - or _ (it names output columns); for instance {suggestion:?} (the name can keep its accents)", c.id);
             }
             if c.id == "none" {
                 bail!("taxonomy {source}{id_line}: \"none\" is reserved for testimonies outside the taxonomy");
@@ -154,7 +158,14 @@ mod tests {
         assert!(err.contains("line 3"), "{err}");
         let unknown =
             "[[category]]\nid = \"a\"\nname = \"A\"\ndescription = \"d\"\nlabel = \"x\"\n";
-        assert!(Taxonomy::parse(unknown, "t.toml").is_err());
+        let err = Taxonomy::parse(unknown, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("line 5") && err.contains("label"), "{err}");
+        let accents = "[[category]]\nid = \"santé publique\"\nname = \"Santé\"\ndescription = \"d\"\n";
+        let err = Taxonomy::parse(accents, "t.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("ASCII") && err.contains("\"sante_publique\""),
+            "{err}"
+        );
     }
 
     #[test]
