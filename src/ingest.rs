@@ -344,9 +344,15 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Vec<TextColumn>> 
             nested: None,
         })
         .collect();
-    for (row, record) in reader.records().enumerate() {
-        let record = record
-            .with_context(|| format!("{}: row {} is not valid CSV", path.display(), row + 1))?;
+    let records: Vec<csv::StringRecord> = reader
+        .records()
+        .enumerate()
+        .map(|(row, r)| {
+            r.with_context(|| format!("{}: row {} is not valid CSV", path.display(), row + 1))
+        })
+        .collect::<Result<_>>()?;
+    check_unclosed_quotes(path, &records, &columns, delimiter)?;
+    for (row, record) in records.iter().enumerate() {
         if record.len() != columns.len() {
             let line = record.position().map_or(0, |p| p.line());
             bail!(
@@ -367,6 +373,80 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Vec<TextColumn>> 
         }
     }
     Ok(columns)
+}
+
+/// A quoted field that runs over what look like whole rows (a line that starts like the file's
+/// ids and has a field for every column) is a quote left open: the rows it swallowed would be lost
+/// or misread without a word. Checked when the first column's values share one shape (ids such as
+/// `T0042` or `12`), the usual case; a file of free text in its first column is not checked.
+fn check_unclosed_quotes(
+    path: &Path,
+    records: &[csv::StringRecord],
+    columns: &[TextColumn],
+    delimiter: u8,
+) -> Result<()> {
+    let Some(shape) = dominant_shape(records.iter().filter_map(|r| r.get(0))) else {
+        return Ok(());
+    };
+    if columns.len() < 2 {
+        return Ok(());
+    }
+    let looks_like_row = |line: &str| {
+        let mut fields = line.split(delimiter as char);
+        let first = fields.next().unwrap_or("").trim().trim_matches('"');
+        shape_of(first) == shape && fields.count() + 1 >= columns.len()
+    };
+    for (row, record) in records.iter().enumerate() {
+        let line = record.position().map_or(0, |p| p.line());
+        for (c, value) in record.iter().enumerate() {
+            let swallowed: Vec<&str> = value
+                .lines()
+                .skip(1)
+                .filter(|l| looks_like_row(l))
+                .collect();
+            let Some(first) = swallowed.first() else {
+                continue;
+            };
+            let column = columns.get(c).map_or("?", |c| c.name.as_str());
+            bail!(
+                "{}: row {} (line {line}), column {column}: a quote opened there is not closed before {} line(s) that look like rows of their own (the first: {:?}). Close the quote where the text ends, or double the quotes inside the text (\"\"), then run again",
+                path.display(),
+                row + 1,
+                swallowed.len(),
+                first.chars().take(60).collect::<String>()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A value's shape: digits as `9`, letters as `a`, other characters as they are (`T0042` → `a9999`).
+fn shape_of(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_digit() => '9',
+            c if c.is_alphabetic() => 'a',
+            c => c,
+        })
+        .collect()
+}
+
+/// The shape shared by at least 60% of the (at least 3) short values, if one is.
+fn dominant_shape<'v>(values: impl Iterator<Item = &'v str>) -> Option<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut total = 0;
+    for v in values.filter(|v| !v.trim().is_empty()) {
+        if v.contains('\n') || v.chars().count() > 40 {
+            continue;
+        }
+        *counts.entry(shape_of(v.trim())).or_default() += 1;
+        total += 1;
+    }
+    let (shape, n) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    (total >= 3 && n * 10 >= total * 6).then_some(shape)
 }
 
 fn parse_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<TextColumn>> {
@@ -594,6 +674,44 @@ mod tests {
         let bad = write(dir.path(), "bad.jsonl", b"{\"text\": \"a\"}\n{oops\n");
         let err = read(&bad, &ReadOptions::default()).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_that_swallows_rows_is_an_error_naming_where_it_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = String::from("id;texte;label\n");
+        for i in 1..=40 {
+            let text = if i == 20 {
+                "\"Le service ferme la nuit".to_string()
+            } else {
+                format!("Texte numéro {i}, sans histoire")
+            };
+            body.push_str(&format!("T{i:04};{text};p{}\n", i % 4 + 1));
+        }
+        let to_the_end = write(dir.path(), "open.csv", body.as_bytes());
+        let err = format!(
+            "{:#}",
+            read(&to_the_end, &ReadOptions::default()).unwrap_err()
+        );
+        assert!(
+            err.contains("row 20 (line 21)") && err.contains("T0021"),
+            "{err}"
+        );
+        // A stray quote five lines later closes it with the right number of fields.
+        let closed = body.replace(
+            "T0025;Texte numéro 25, sans histoire",
+            "T0025;Texte \"numéro 25",
+        );
+        let stray = write(dir.path(), "stray.csv", closed.as_bytes());
+        let err = format!("{:#}", read(&stray, &ReadOptions::default()).unwrap_err());
+        assert!(
+            err.contains("row 20") && err.contains("line(s) that look like rows"),
+            "{err}"
+        );
+        // Line breaks inside a properly quoted text are no such thing.
+        let fine = "id;texte\nA1;\"Premier paragraphe.\nSecond: 12 lits; 3 postes.\"\nA2;Court\nA3;Autre\n";
+        let ok = write(dir.path(), "fine.csv", fine.as_bytes());
+        assert_eq!(read(&ok, &ReadOptions::default()).unwrap().len(), 3);
     }
 
     #[test]

@@ -79,7 +79,13 @@ impl Taxonomy {
             {
                 let suggestion: String = crate::text::fold(&c.id)
                     .chars()
-                    .map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' { ch } else { '_' })
+                    .map(|ch| {
+                        if ch.is_ascii_alphanumeric() || ch == '-' {
+                            ch
+                        } else {
+                            '_'
+                        }
+                    })
                     .collect();
                 bail!("taxonomy {source}{id_line}: category id {:?} must be ASCII letters, digits, - or _ (it names output columns); for instance {suggestion:?} (the name can keep its accents)", c.id);
             }
@@ -160,7 +166,8 @@ mod tests {
             "[[category]]\nid = \"a\"\nname = \"A\"\ndescription = \"d\"\nlabel = \"x\"\n";
         let err = Taxonomy::parse(unknown, "t.toml").unwrap_err().to_string();
         assert!(err.contains("line 5") && err.contains("label"), "{err}");
-        let accents = "[[category]]\nid = \"santé publique\"\nname = \"Santé\"\ndescription = \"d\"\n";
+        let accents =
+            "[[category]]\nid = \"santé publique\"\nname = \"Santé\"\ndescription = \"d\"\n";
         let err = Taxonomy::parse(accents, "t.toml").unwrap_err().to_string();
         assert!(
             err.contains("line 2") && err.contains("ASCII") && err.contains("\"sante_publique\""),
