@@ -248,26 +248,64 @@ pub fn decode(bytes: &[u8]) -> (String, String) {
         Some(rest) => (rest, " with BOM"),
         None => (bytes, ""),
     };
-    match std::str::from_utf8(body) {
-        Ok(s) => (s.to_string(), format!("UTF-8{bom}")),
-        Err(_) => {
-            let lossy = String::from_utf8_lossy(body);
-            let bad = lossy.matches('\u{FFFD}').count();
-            let multibyte = lossy
-                .chars()
-                .filter(|c| !c.is_ascii() && *c != '\u{FFFD}')
-                .count();
-            if multibyte > bad {
-                (
-                    lossy.into_owned(),
-                    format!("UTF-8{bom} with {bad} invalid byte sequence(s) replaced by U+FFFD"),
-                )
-            } else {
-                let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
-                (text.into_owned(), "Windows-1252 (not valid UTF-8)".into())
-            }
+    if let Ok(s) = std::str::from_utf8(body) {
+        return (s.to_string(), format!("UTF-8{bom}"));
+    }
+    if let Some(mixed) = decode_mixed(body) {
+        return mixed;
+    }
+    let lossy = String::from_utf8_lossy(body);
+    let bad = lossy.matches('\u{FFFD}').count();
+    let multibyte = lossy
+        .chars()
+        .filter(|c| !c.is_ascii() && *c != '\u{FFFD}')
+        .count();
+    if multibyte > bad {
+        (
+            lossy.into_owned(),
+            format!("UTF-8{bom} with {bad} invalid byte sequence(s) replaced by U+FFFD"),
+        )
+    } else {
+        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
+        (text.into_owned(), "Windows-1252 (not valid UTF-8)".into())
+    }
+}
+
+/// A file whose lines mix UTF-8 (with accents) and Windows-1252 (rows appended from another
+/// export): decoded line by line, each line in its own encoding, so that neither kind becomes
+/// mojibake ("Ã©") or U+FFFD. `None` unless at least two lines of each kind are there (a single
+/// bad byte in a UTF-8 file is not another encoding).
+fn decode_mixed(body: &[u8]) -> Option<(String, String)> {
+    let lines: Vec<&[u8]> = body.split_inclusive(|&b| b == b'\n').collect();
+    let is_utf8_accented = |l: &[u8]| std::str::from_utf8(l).is_ok_and(|s| !s.is_ascii());
+    let utf8_rows: Vec<usize> = (0..lines.len())
+        .filter(|&i| is_utf8_accented(lines[i]))
+        .collect();
+    let other_rows: Vec<usize> = (0..lines.len())
+        .filter(|&i| std::str::from_utf8(lines[i]).is_err())
+        .collect();
+    if utf8_rows.len() < 2 || other_rows.len() < 2 {
+        return None;
+    }
+    let mut text = String::with_capacity(body.len() + body.len() / 8);
+    for line in &lines {
+        match std::str::from_utf8(line) {
+            Ok(s) => text.push_str(s),
+            Err(_) => text.push_str(
+                &encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(line)
+                    .0,
+            ),
         }
     }
+    let name = format!(
+        "mixed, decoded line by line: {} lines in Windows-1252 (the first: line {}), the others UTF-8 ({} with accents, the first: line {})",
+        other_rows.len(),
+        other_rows[0] + 1,
+        utf8_rows.len(),
+        utf8_rows[0] + 1
+    );
+    Some((text, name))
 }
 
 /// Picks the separator that splits the first records into the most, and most consistent, fields.
@@ -733,6 +771,26 @@ mod tests {
         let corpus = read(&write(dir.path(), "u16.csv", &le), &ReadOptions::default()).unwrap();
         assert_eq!(corpus.encoding.as_deref(), Some("UTF-16LE with BOM"));
         assert_eq!(corpus.texts, ["Délais d'attente trop longs"]);
+    }
+
+    #[test]
+    fn a_file_mixing_windows_1252_and_utf8_lines_is_decoded_line_by_line() {
+        let mut bytes = b"id;texte\n".to_vec();
+        for i in 0..6 {
+            bytes.extend_from_slice(format!("w{i};").as_bytes());
+            bytes.extend_from_slice(b"\xc9l\xe8ve \xe0 l'\xe9cole\n"); // Windows-1252
+        }
+        for i in 0..3 {
+            bytes.extend_from_slice(format!("u{i};").as_bytes());
+            bytes.extend_from_slice("Élève à l'école\n".as_bytes()); // UTF-8
+        }
+        let (text, enc) = decode(&bytes);
+        assert!(
+            enc.starts_with("mixed") && enc.contains("6 lines in Windows-1252"),
+            "{enc}"
+        );
+        assert_eq!(text.matches("Élève à l'école").count(), 9, "{text}");
+        assert!(!text.contains('\u{FFFD}') && !text.contains("Ã"));
     }
 
     #[test]

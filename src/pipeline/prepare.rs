@@ -58,7 +58,9 @@ pub fn read(config: &RunConfig) -> Result<Corpus> {
     // Which column holds the texts matters to every figure: said by default; how the file was
     // decoded and split, with -v.
     for note in &corpus.notes {
-        if note.starts_with("text column") {
+        if note.starts_with("encoding: mixed") {
+            log::warn!("{}: {note}", config.input.display());
+        } else if note.starts_with("text column") {
             log::info!("{}: {note}", config.input.display());
         } else {
             log::debug!("{}: {note}", config.input.display());
