@@ -15,6 +15,13 @@ pub const RUN_RECORD: &str = "run.json";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// Identifies this run: the evaluation and the report check that the files they read belong
+    /// to it.
+    #[serde(default)]
+    pub run_id: String,
+    /// sha256 of each table this run wrote: a report never mixes files of two runs.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
     pub input: InputRecord,
     pub rows: RowCounts,
     pub model: ModelInfo,
@@ -209,6 +216,58 @@ impl RunRecord {
     pub fn write(&self, dir: &Path) -> Result<()> {
         write_json(&dir.join(RUN_RECORD), self)
     }
+
+    /// Records the digest of each of `files` in `dir`, as this run wrote them.
+    pub fn seal(&mut self, dir: &Path, files: &[&str]) -> Result<()> {
+        for name in files {
+            let path = dir.join(name);
+            if path.exists() {
+                let sum = crate::digest::sha256_file(&path)?;
+                self.outputs.insert(name.to_string(), sum);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that `name` in `dir` is the file this run wrote (a run from before the digests were
+    /// recorded passes).
+    pub fn check_output(&self, dir: &Path, name: &str) -> Result<()> {
+        let Some(expected) = self.outputs.get(name) else {
+            return Ok(());
+        };
+        let path = dir.join(name);
+        let found = crate::digest::sha256_file(&path)?;
+        if &found != expected {
+            anyhow::bail!(
+                "{} is not the file run {} wrote (another run, or an edit, changed it since): rerun `verbatim run` into this folder",
+                path.display(),
+                self.run_id
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A fresh run id: when, where and which process, hashed (never the same twice on one machine).
+pub fn new_run_id(out: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{now}\0{}\0{}", std::process::id(), out.display());
+    crate::digest::hex(&Sha256::digest(seed.as_bytes()))[..16].to_string()
+}
+
+impl RunRecord {
+    /// The tables whose digests a run records.
+    pub const SEALED: [&'static str; 6] = [
+        "themes.parquet",
+        "themes.csv",
+        "themes.xlsx",
+        "assignments.parquet",
+        "assignments.csv",
+        "assignments.xlsx",
+    ];
 }
 
 /// Paths in our JSON files: as text, lossily when a path is not valid UTF-8 (a Windows-1252 file

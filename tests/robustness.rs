@@ -493,3 +493,35 @@ fn parquet_numbers_and_lists_are_never_taken_for_texts() {
     );
     assert_eq!(strings(&a, "status"), ["ok"; 4]);
 }
+
+/// The report reads only files of the run it reports: an evaluation of another run is left out, a
+/// table replaced since the run is refused.
+#[test]
+fn a_report_never_mixes_the_files_of_two_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv");
+    let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/etiquetage_manuel.csv");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run_ok(&sample, &a, &["--gold", gold.to_str().unwrap()]);
+    run_ok(&sample, &b, &["--themes", "3"]);
+    std::fs::copy(a.join("evaluation.json"), b.join("evaluation.json")).unwrap();
+    let report = |dir: &Path| {
+        Command::new(binary())
+            .args(["report", "--from"])
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    let o = report(&b);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("evaluates another run"));
+    let html = std::fs::read_to_string(b.join("report.html")).unwrap();
+    assert!(!html.contains("Accord avec l'étiquetage manuel"));
+    std::fs::copy(a.join("themes.parquet"), b.join("themes.parquet")).unwrap();
+    let o = report(&b);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("is not the file run"),
+        "{err}"
+    );
+}

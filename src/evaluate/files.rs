@@ -218,6 +218,9 @@ impl LabelMatcher {
 /// evaluation.json: every figure of an evaluation, read back by the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evaluation {
+    /// The run whose assignments were evaluated (from its run.json), when there is one.
+    #[serde(default)]
+    pub run_id: Option<String>,
     #[serde(with = "crate::record::lossy_path")]
     pub predictions: PathBuf,
     #[serde(with = "crate::record::lossy_path")]
@@ -454,6 +457,12 @@ fn figures(
     let themes = theme_agreement(predictions, &single);
     let excluded = config.exclude_unknown;
     let evaluation = Evaluation {
+        run_id: config
+            .predictions
+            .parent()
+            .filter(|dir| dir.join(RUN_RECORD).exists())
+            .and_then(|dir| RunRecord::read(dir).ok())
+            .map(|r| r.run_id),
         predictions: config.predictions.clone(),
         gold: config.gold.clone(),
         gold_column: String::new(),

@@ -20,7 +20,7 @@ use crate::describe::DescribeOptions;
 use crate::ingest::ReadOptions;
 use crate::map::MapOptions;
 use crate::model::ModelRequest;
-use crate::record::Timings;
+use crate::record::{RunRecord, Timings};
 use crate::table::CsvStyle;
 
 pub use categories::Categories;
@@ -171,7 +171,9 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         described: &described,
         assigned,
     };
-    write::record(stages, config, t).write(&config.out)?;
+    let mut record = write::record(stages, config, t);
+    record.seal(&config.out, &RunRecord::SEALED)?;
+    record.write(&config.out)?;
     Ok(RunSummary {
         rows: corpus.len(),
         themes: themes.clustering.themes(),

@@ -166,6 +166,8 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
     let corpus = s.prepared.corpus;
     let clustering = &s.themes.clustering;
     RunRecord {
+        run_id: crate::record::new_run_id(&config.out),
+        outputs: Default::default(),
         input: InputRecord {
             path: corpus.path.clone(),
             path_not_utf8: corpus.path.to_str().is_none(),

@@ -113,7 +113,18 @@ impl Report {
     /// Builds the report of the run in `dir`.
     pub fn read(dir: &Path, lang: Lang) -> Result<Self> {
         let run = RunRecord::read(dir)?;
-        let evaluation = Evaluation::read_if_any(dir)?;
+        run.check_output(dir, "themes.parquet")?;
+        run.check_output(dir, "assignments.parquet")?;
+        let evaluation = Evaluation::read_if_any(dir)?.filter(|e| {
+            let ours = e.run_id.as_deref().is_none_or(|id| id == run.run_id);
+            if !ours {
+                log::warn!(
+                    "{}: evaluation.json evaluates another run: left out of the report",
+                    dir.display()
+                );
+            }
+            ours
+        });
         let themes = table::read_themes(&dir.join("themes.parquet"))?;
         let assignments = table::read_parquet_as_text(&dir.join("assignments.parquet"))?;
         let column = |name: &str| {
