@@ -259,15 +259,11 @@ pub fn new_run_id(out: &Path) -> String {
 }
 
 impl RunRecord {
-    /// The tables whose digests a run records.
-    pub const SEALED: [&'static str; 6] = [
-        "themes.parquet",
-        "themes.csv",
-        "themes.xlsx",
-        "assignments.parquet",
-        "assignments.csv",
-        "assignments.xlsx",
-    ];
+    /// The tables whose digests a run records: every output file but run.json itself.
+    pub fn sealed() -> &'static [&'static str] {
+        let files = &crate::pipeline::OUTPUT_FILES;
+        &files[..files.len() - 1]
+    }
 }
 
 /// Paths in our JSON files: as text, lossily when a path is not valid UTF-8 (a Windows-1252 file

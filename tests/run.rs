@@ -153,14 +153,7 @@ fn same_input_and_seed_give_identical_bytes_whatever_the_threads_and_cache() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     run_ok(&input, &a, &["--seed", "7", "--threads", "2"]);
     run_ok(&input, &b, &["--seed", "7", "--threads", "1", "--no-cache"]);
-    for f in [
-        "themes.parquet",
-        "themes.csv",
-        "themes.xlsx",
-        "assignments.parquet",
-        "assignments.csv",
-        "assignments.xlsx",
-    ] {
+    for f in verbatim::record::RunRecord::sealed() {
         let (x, y) = (
             std::fs::read(a.join(f)).unwrap(),
             std::fs::read(b.join(f)).unwrap(),

@@ -118,7 +118,7 @@ pub struct RunSummary {
     pub out: PathBuf,
 }
 
-/// The output files a run writes, for tests and the report.
+/// The output files a run writes, for tests and the report; run.json last (it seals the others).
 pub const OUTPUT_FILES: [&str; 7] = [
     "themes.parquet",
     "themes.csv",
@@ -172,7 +172,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         assigned,
     };
     let mut record = write::record(stages, config, t);
-    record.seal(&config.out, &RunRecord::SEALED)?;
+    record.seal(&config.out, RunRecord::sealed())?;
     record.write(&config.out)?;
     Ok(RunSummary {
         rows: corpus.len(),

@@ -27,15 +27,8 @@ pub fn tables(
     Ok(prepared.assigned())
 }
 
-/// Every file a run, its evaluation and its report may write into the output directory.
-pub const RUN_FILES: [&str; 13] = [
-    "themes.parquet",
-    "themes.csv",
-    "themes.xlsx",
-    "assignments.parquet",
-    "assignments.csv",
-    "assignments.xlsx",
-    "run.json",
+/// The files an evaluation and a report write beside a run's own ([`super::OUTPUT_FILES`]).
+pub const LATER_FILES: [&str; 6] = [
     "evaluation.json",
     "evaluation.md",
     "evaluation_per_category.csv",
@@ -52,7 +45,7 @@ const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600
 /// removed (an `evaluation.json` of another input must never reach this run's report), and so are
 /// temporaries a killed run left behind. Files verbatim does not write are never touched.
 pub fn clear_earlier_outputs(out: &std::path::Path) -> Result<()> {
-    for name in RUN_FILES {
+    for name in super::OUTPUT_FILES.iter().chain(&LATER_FILES) {
         let path = out.join(name);
         if path.is_file() {
             std::fs::remove_file(&path)
