@@ -148,29 +148,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
             .find(|n| fold(n) == "id")
             .map(|n| n.to_string()),
     };
-    let text_column = match &options.text_column {
-        Some(name) => find_column(path, &names, name, "text")?,
-        None => {
-            let (name, why) =
-                guess_text_column(&columns, id_column.as_deref()).with_context(|| {
-                    format!("{} has no column that could hold the texts", path.display())
-                })?;
-            notes.push(format!(
-                "text column: {name} ({why}; choose another with --text-column)"
-            ));
-            name
-        }
-    };
-    if let Some(kind) = columns
-        .iter()
-        .find(|c| c.name == text_column)
-        .and_then(|c| c.nested.as_ref())
-    {
-        bail!(
-            "{}: column {text_column} holds {kind} values, not texts: name the text column with --text-column (this one stays in the outputs, passed through)",
-            path.display()
-        );
-    }
+    let text_column = text_column(path, &columns, options, id_column.as_deref(), &mut notes)?;
     if Some(&text_column) == id_column.as_ref() {
         bail!(
             "{}: the text column and the id column are both {text_column}",
@@ -551,6 +529,41 @@ pub fn find_column(path: &Path, names: &[&str], wanted: &str, role: &str) -> Res
         path.display(),
         names.join(", ")
     )
+}
+
+/// The column named with `--text-column`, else the guessed one (said in `notes`); never a column
+/// of lists or structs.
+fn text_column(
+    path: &Path,
+    columns: &[TextColumn],
+    options: &ReadOptions,
+    id_column: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<String> {
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let text_column = match &options.text_column {
+        Some(name) => find_column(path, &names, name, "text")?,
+        None => {
+            let (name, why) = guess_text_column(columns, id_column).with_context(|| {
+                format!("{} has no column that could hold the texts", path.display())
+            })?;
+            notes.push(format!(
+                "text column: {name} ({why}; choose another with --text-column)"
+            ));
+            name
+        }
+    };
+    if let Some(kind) = columns
+        .iter()
+        .find(|c| c.name == text_column)
+        .and_then(|c| c.nested.as_ref())
+    {
+        bail!(
+            "{}: column {text_column} holds {kind} values, not texts: name the text column with --text-column (this one stays in the outputs, passed through)",
+            path.display()
+        );
+    }
+    Ok(text_column)
 }
 
 fn guess_text_column(

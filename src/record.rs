@@ -10,6 +10,17 @@ use serde::{Deserialize, Serialize};
 use crate::model::ModelInfo;
 use crate::taxonomy::Category;
 
+/// The output files a run writes, for tests and the report; run.json last (it seals the others).
+pub const OUTPUT_FILES: [&str; 7] = [
+    "themes.parquet",
+    "themes.csv",
+    "themes.xlsx",
+    "assignments.parquet",
+    "assignments.csv",
+    "assignments.xlsx",
+    "run.json",
+];
+
 /// File name of the record inside a run's output directory.
 pub const RUN_RECORD: &str = "run.json";
 
@@ -39,7 +50,7 @@ pub struct RunRecord {
 /// Where the testimonies came from and how they were read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputRecord {
-    #[serde(with = "lossy_path")]
+    #[serde(with = "crate::paths::lossy")]
     pub path: PathBuf,
     /// The path is not valid UTF-8: `path` shows it with U+FFFD in place of the bad bytes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -86,7 +97,7 @@ pub enum EmbeddingsRecord {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EmbeddingsFile {
-    #[serde(with = "lossy_path")]
+    #[serde(with = "crate::paths::lossy")]
     pub path: PathBuf,
     pub rows: usize,
     pub sha256: String,
@@ -125,7 +136,7 @@ pub struct PrivacyRecord {
 /// The manual tags a few-shot run learned from, and how well the label-free mapping agreed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FewShotRecord {
-    #[serde(with = "lossy_path")]
+    #[serde(with = "crate::paths::lossy")]
     pub labels: PathBuf,
     pub tagged: usize,
     pub tagged_none_ignored: usize,
@@ -261,24 +272,7 @@ pub fn new_run_id(out: &Path) -> String {
 impl RunRecord {
     /// The tables whose digests a run records: every output file but run.json itself.
     pub fn sealed() -> &'static [&'static str] {
-        let files = &crate::pipeline::OUTPUT_FILES;
-        &files[..files.len() - 1]
-    }
-}
-
-/// Paths in our JSON files: as text, lossily when a path is not valid UTF-8 (a Windows-1252 file
-/// name on Linux), never an error that would lose the run's record.
-pub mod lossy_path {
-    use std::path::{Path, PathBuf};
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&path.to_string_lossy())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
-        Ok(PathBuf::from(String::deserialize(d)?))
+        &OUTPUT_FILES[..OUTPUT_FILES.len() - 1]
     }
 }
 

@@ -333,7 +333,7 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
     ];
     let mut parquet = scalar(fields.iter().map(|(n, g)| list(n, *g)).collect())?;
     write_parquet(&dir.join("themes.parquet"), &mut parquet)?;
-    xlsx::write(&dir.join("themes.xlsx"), "themes", &xlsx_columns(&parquet)?)?;
+    write_xlsx(&dir.join("themes.xlsx"), "themes", &parquet)?;
     let mut csv = scalar(fields.iter().map(|(n, g)| joined(n, *g)).collect())?;
     write_csv(&dir.join("themes.csv"), &mut csv, style)
 }
@@ -463,15 +463,21 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     let mut df = DataFrame::new(n, cols)?;
     write_parquet(&dir.join("assignments.parquet"), &mut df)?;
     if n < xlsx::MAX_ROWS {
-        xlsx::write(
-            &dir.join("assignments.xlsx"),
-            "assignments",
-            &xlsx_columns(&df)?,
-        )?;
+        write_xlsx(&dir.join("assignments.xlsx"), "assignments", &df)?;
     } else {
         log::warn!("{n} rows do not fit an Excel sheet: no assignments.xlsx (the Parquet and CSV files hold them)");
     }
     write_csv(&dir.join("assignments.csv"), &mut df, style)
+}
+
+/// The frame as a one-sheet workbook, written atomically.
+fn write_xlsx(path: &Path, sheet: &str, df: &DataFrame) -> Result<()> {
+    let bytes = xlsx::workbook(path, sheet, &xlsx_columns(df)?)?;
+    write_atomically(path, |f| {
+        use std::io::Write;
+        f.write_all(&bytes)?;
+        Ok(())
+    })
 }
 
 /// The columns of a frame as spreadsheet cells: numbers as numbers, lists as lists.

@@ -28,9 +28,9 @@ pub struct Column {
     pub cells: Vec<Cell>,
 }
 
-/// Writes one sheet named `sheet` with these columns (all of one length) to `path`, atomically.
+/// One sheet named `sheet` with these columns (all of one length), as the bytes of an xlsx file.
 /// Tables longer than Excel's sheet are refused with a message (the Parquet and CSV files hold them).
-pub fn write(path: &Path, sheet: &str, columns: &[Column]) -> Result<()> {
+pub fn workbook(path: &Path, sheet: &str, columns: &[Column]) -> Result<Vec<u8>> {
     let rows = columns.first().map_or(0, |c| c.cells.len());
     if rows + 1 > MAX_ROWS {
         anyhow::bail!(
@@ -77,11 +77,9 @@ pub fn write(path: &Path, sheet: &str, columns: &[Column]) -> Result<()> {
     }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, rows as u32, columns.len().saturating_sub(1) as u16)?;
-    crate::table::write_atomically(path, |f| {
-        workbook
-            .save_to_writer(f)
-            .with_context(|| format!("cannot write {}", path.display()))
-    })
+    workbook
+        .save_to_buffer()
+        .with_context(|| format!("cannot build {}", path.display()))
 }
 
 /// Characters of the header or the longest of the first thousand values, between 8 and 60.

@@ -524,4 +524,17 @@ fn a_report_never_mixes_the_files_of_two_runs() {
         !o.status.success() && err.contains("is not the file run"),
         "{err}"
     );
+    std::fs::copy(a.join("assignments.parquet"), b.join("assignments.parquet")).unwrap();
+    let o = Command::new(binary())
+        .args(["evaluate", "--predictions"])
+        .arg(b.join("assignments.parquet"))
+        .arg("--gold")
+        .arg(&gold)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("is not the file run"),
+        "{err}"
+    );
 }

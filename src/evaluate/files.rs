@@ -221,9 +221,9 @@ pub struct Evaluation {
     /// The run whose assignments were evaluated (from its run.json), when there is one.
     #[serde(default)]
     pub run_id: Option<String>,
-    #[serde(with = "crate::record::lossy_path")]
+    #[serde(with = "crate::paths::lossy")]
     pub predictions: PathBuf,
-    #[serde(with = "crate::record::lossy_path")]
+    #[serde(with = "crate::paths::lossy")]
     pub gold: PathBuf,
     pub gold_column: String,
     pub rows: EvaluatedRows,
@@ -401,6 +401,12 @@ pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> R
 
 /// Runs the evaluation and writes its files into `config.out`.
 pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
+    // The predictions must be the ones their run sealed, not a table of another run copied in.
+    if let (Some(dir), Some(name)) = (config.predictions.parent(), config.predictions.file_name()) {
+        if let Ok(run) = RunRecord::read(dir) {
+            run.check_output(dir, &name.to_string_lossy())?;
+        }
+    }
     let predictions = read_predictions(&config.predictions)?;
     let score_columns: Vec<String> = predictions
         .columns
@@ -455,7 +461,6 @@ fn figures(
         .filter(|&i| pred[i] != "none" && !pred[i].is_empty())
         .collect();
     let themes = theme_agreement(predictions, &single);
-    let excluded = config.exclude_unknown;
     let evaluation = Evaluation {
         run_id: config
             .predictions
@@ -466,19 +471,7 @@ fn figures(
         predictions: config.predictions.clone(),
         gold: config.gold.clone(),
         gold_column: String::new(),
-        rows: EvaluatedRows {
-            tagged: 0,
-            evaluated: pairs.len(),
-            single_label: single.len(),
-            multi_label: pairs.len() - single.len(),
-            untagged_cells: matched.untagged,
-            excluded_unknown_labels: if excluded {
-                matched.unknown.clone()
-            } else {
-                Vec::new()
-            },
-            excluded_missing_ids: if excluded { matched.missing.len() } else { 0 },
-        },
+        rows: evaluated_rows(matched, single.len(), config.exclude_unknown),
         accuracy: cls.accuracy,
         macro_f1: cls.macro_f1,
         micro_f1: cls.micro_f1,
@@ -507,6 +500,24 @@ fn figures(
         },
     };
     (evaluation, cls)
+}
+
+/// How many rows were evaluated and left out (the tagged count is filled by the caller).
+fn evaluated_rows(matched: &Matched, single: usize, excluded: bool) -> EvaluatedRows {
+    let pairs = matched.pairs.len();
+    EvaluatedRows {
+        tagged: 0,
+        evaluated: pairs,
+        single_label: single,
+        multi_label: pairs - single,
+        untagged_cells: matched.untagged,
+        excluded_unknown_labels: if excluded {
+            matched.unknown.clone()
+        } else {
+            Vec::new()
+        },
+        excluded_missing_ids: if excluded { matched.missing.len() } else { 0 },
+    }
 }
 
 /// The curve uses each row's best category before the none decision (argmax of the scores) and

@@ -45,7 +45,7 @@ pub enum Pooling {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ModelInfo {
     pub name: String,
-    #[serde(with = "crate::record::lossy_path")]
+    #[serde(with = "crate::paths::lossy")]
     pub path: PathBuf,
     pub sha256: String,
     /// Text put before every input, as the model was trained ("query: " for e5).

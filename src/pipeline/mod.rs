@@ -118,16 +118,7 @@ pub struct RunSummary {
     pub out: PathBuf,
 }
 
-/// The output files a run writes, for tests and the report; run.json last (it seals the others).
-pub const OUTPUT_FILES: [&str; 7] = [
-    "themes.parquet",
-    "themes.csv",
-    "themes.xlsx",
-    "assignments.parquet",
-    "assignments.csv",
-    "assignments.xlsx",
-    "run.json",
-];
+pub use crate::record::OUTPUT_FILES;
 
 pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut t = Timings::default();

@@ -37,9 +37,9 @@ pub const LATER_FILES: [&str; 6] = [
     "report.md",
 ];
 
-/// Temporaries older than this are leftovers of a run that died (a live run renames its own
-/// within seconds).
-const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// Temporaries older than this are leftovers of a run that died (a live run renames each of its
+/// own within seconds of creating it; ten minutes leaves room for a million-row workbook).
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A run owns its output directory: before it writes, the files an earlier run wrote there are
 /// removed (an `evaluation.json` of another input must never reach this run's report), and so are
