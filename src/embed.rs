@@ -250,7 +250,7 @@ impl EmbeddingCache {
     }
 }
 
-/// Default limit of the embedding cache directory (about 1.6 million e5-small vectors).
+/// Default limit of the embedding cache directory (about 2.5 million e5-small vectors at 1,560 bytes each).
 pub const DEFAULT_CACHE_MAX_GB: f64 = 4.0;
 
 /// Where embedding caches live: `cache/` in the models directory.

@@ -46,7 +46,7 @@ pub struct Corpus {
     /// Every other input column, passed through to the outputs.
     pub passthrough: Vec<TextColumn>,
     /// What was detected, for the log (never the texts themselves).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Corpus {
@@ -83,7 +83,31 @@ pub struct Table {
     pub format: InputFormat,
     pub encoding: Option<String>,
     pub delimiter: Option<char>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// What reading detected, for the log, at the level it deserves: the text column by default, a
+/// mixed encoding as a warning, how the file was decoded and split with `-v`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub level: log::Level,
+    pub text: String,
+}
+
+impl Note {
+    fn new(level: log::Level, text: impl Into<String>) -> Self {
+        Self {
+            level,
+            text: text.into(),
+        }
+    }
+}
+
+/// Logs what reading `path` detected.
+pub fn log_notes(path: &Path, notes: &[Note]) {
+    for note in notes {
+        log::log!(note.level, "{}: {}", path.display(), note.text);
+    }
 }
 
 /// Reads any supported file into text columns; an empty file or one without rows is an error.
@@ -101,9 +125,15 @@ pub fn read_table(path: &Path) -> Result<Table> {
                     path.display()
                 );
             }
-            notes.push(format!("encoding: {encoding}"));
+            let level = if encoding.starts_with("mixed") {
+                log::Level::Warn
+            } else {
+                log::Level::Debug
+            };
+            notes.push(Note::new(level, format!("encoding: {encoding}")));
             let delimiter = detect_delimiter(&text);
-            notes.push(format!("delimiter: {}", describe_delimiter(delimiter)));
+            let split = format!("delimiter: {}", describe_delimiter(delimiter));
+            notes.push(Note::new(log::Level::Debug, split));
             (
                 parse_csv(path, &text, delimiter)?,
                 Some(encoding),
@@ -175,7 +205,10 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
     let ids = match ids {
         Some(values) => check_ids(path, id_column.as_deref().unwrap(), values)?,
         None => {
-            notes.push("ids: row numbers (no id column)".into());
+            notes.push(Note::new(
+                log::Level::Debug,
+                "ids: row numbers (no id column)",
+            ));
             (1..=texts.len()).map(|i| i.to_string()).collect()
         }
     };
@@ -538,7 +571,7 @@ fn text_column(
     columns: &[TextColumn],
     options: &ReadOptions,
     id_column: Option<&str>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<String> {
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let text_column = match &options.text_column {
@@ -547,8 +580,9 @@ fn text_column(
             let (name, why) = guess_text_column(columns, id_column).with_context(|| {
                 format!("{} has no column that could hold the texts", path.display())
             })?;
-            notes.push(format!(
-                "text column: {name} ({why}; choose another with --text-column)"
+            notes.push(Note::new(
+                log::Level::Info,
+                format!("text column: {name} ({why}; choose another with --text-column)"),
             ));
             name
         }

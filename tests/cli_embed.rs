@@ -31,7 +31,7 @@ fn embed_writes_one_row_per_input_row_in_order() {
 
     let out = dir.path().join("emb.parquet");
     let run = Command::new(binary())
-        .args(["embed", "--input"])
+        .args(["-v", "embed", "--input"])
         .arg(&input)
         .arg("--out")
         .arg(&out)

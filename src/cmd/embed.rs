@@ -55,9 +55,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 
 pub fn run(args: EmbedArgs) -> Result<()> {
     let corpus = ingest::read(&args.input, &args.columns.read_options())?;
-    for note in &corpus.notes {
-        log::info!("{}: {note}", args.input.display());
-    }
+    ingest::log_notes(&args.input, &corpus.notes);
     let loaded = model::load(&args.model.request())?;
     let cache = args.cache.open(&loaded)?;
     let options = EmbedOptions {

@@ -57,13 +57,13 @@ const NONE_WORDS: [&str; 5] = ["none", "aucun", "autre", "hors sujet", "hors tax
 
 /// The category ids and names a run used: from `run.json` beside the predictions when it is there,
 /// else from the `score_<id>` columns.
-fn categories(predictions: &Path, score_columns: &[String]) -> Vec<(String, String)> {
-    let record = predictions
-        .parent()
-        .filter(|dir| dir.join(RUN_RECORD).exists())
-        .and_then(|dir| RunRecord::read(dir).ok());
-    match record {
-        Some(r) => r.taxonomy.into_iter().map(|c| (c.id, c.name)).collect(),
+fn categories(run: Option<&RunRecord>, score_columns: &[String]) -> Vec<(String, String)> {
+    match run {
+        Some(r) => r
+            .taxonomy
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect(),
         None => score_columns
             .iter()
             .map(|c| (c.clone(), c.clone()))
@@ -401,11 +401,16 @@ pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> R
 
 /// Runs the evaluation and writes its files into `config.out`.
 pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
-    // The predictions must be the ones their run sealed, not a table of another run copied in.
-    if let (Some(dir), Some(name)) = (config.predictions.parent(), config.predictions.file_name()) {
-        if let Ok(run) = RunRecord::read(dir) {
-            run.check_output(dir, &name.to_string_lossy())?;
-        }
+    // The run beside the predictions (a run of this version), read once: its taxonomy names the
+    // categories, and the predictions must be the table it sealed, not one of another run.
+    let dir = config.predictions.parent().unwrap_or(Path::new("."));
+    let run = dir
+        .join(RUN_RECORD)
+        .exists()
+        .then(|| RunRecord::read(dir).ok())
+        .flatten();
+    if let (Some(run), Some(name)) = (&run, config.predictions.file_name()) {
+        run.check_output(dir, &name.to_string_lossy())?;
     }
     let predictions = read_predictions(&config.predictions)?;
     let score_columns: Vec<String> = predictions
@@ -413,7 +418,7 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
         .iter()
         .filter_map(|c| c.name.strip_prefix("score_").map(str::to_string))
         .collect();
-    let categories = categories(&config.predictions, &score_columns);
+    let categories = categories(run.as_ref(), &score_columns);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let (gold_ids, gold_cells, label_column) = read_gold(config)?;
     let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);
@@ -421,6 +426,7 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     check_matched(&matched, config, &label_column, &ids)?;
     let (evaluation, cls) = figures(&predictions, &matched, &ids, config);
     let evaluation = Evaluation {
+        run_id: run.map(|r| r.run_id),
         gold_column: label_column,
         rows: EvaluatedRows {
             tagged: gold_ids.len(),
@@ -432,7 +438,8 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     Ok(evaluation)
 }
 
-/// Every figure of the evaluation (the gold column and tagged count are filled by the caller).
+/// Every figure of the evaluation (the run id, gold column and tagged count are filled by the
+/// caller).
 fn figures(
     predictions: &Predictions,
     matched: &Matched,
@@ -462,12 +469,7 @@ fn figures(
         .collect();
     let themes = theme_agreement(predictions, &single);
     let evaluation = Evaluation {
-        run_id: config
-            .predictions
-            .parent()
-            .filter(|dir| dir.join(RUN_RECORD).exists())
-            .and_then(|dir| RunRecord::read(dir).ok())
-            .map(|r| r.run_id),
+        run_id: None,
         predictions: config.predictions.clone(),
         gold: config.gold.clone(),
         gold_column: String::new(),

@@ -55,17 +55,7 @@ impl Prepared<'_> {
 pub fn read(config: &RunConfig) -> Result<Corpus> {
     let corpus = ingest::read(&config.input, &config.read)?;
     log::info!("{}: {} rows", config.input.display(), corpus.len());
-    // Which column holds the texts matters to every figure: said by default; how the file was
-    // decoded and split, with -v.
-    for note in &corpus.notes {
-        if note.starts_with("encoding: mixed") {
-            log::warn!("{}: {note}", config.input.display());
-        } else if note.starts_with("text column") {
-            log::info!("{}: {note}", config.input.display());
-        } else {
-            log::debug!("{}: {note}", config.input.display());
-        }
-    }
+    ingest::log_notes(&config.input, &corpus.notes);
     Ok(corpus)
 }
 
