@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod linalg;
 pub mod map;
 pub mod model;
+pub mod passages;
 pub mod paths;
 pub mod pipeline;
 pub mod privacy;
