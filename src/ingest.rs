@@ -20,12 +20,18 @@ pub enum InputFormat {
     Csv,
     Parquet,
     Jsonl,
+    /// A spreadsheet's sheet (.xlsx, .xls, .ods).
+    Spreadsheet,
+    /// A folder or a glob of documents, one row each.
+    Documents,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     pub text_column: Option<String>,
     pub id_column: Option<String>,
+    /// The sheet of a spreadsheet to read (the first when `None`).
+    pub sheet: Option<String>,
 }
 
 /// The rows of an input file, in file order.
@@ -43,6 +49,8 @@ pub struct Corpus {
     pub id_column: Option<String>,
     pub ids: Vec<String>,
     pub texts: Vec<String>,
+    /// Why a row could not be read at all (a document without a text layer), if so.
+    pub rejected: Vec<Option<String>>,
     /// Every other input column, passed through to the outputs.
     pub passthrough: Vec<TextColumn>,
     /// What was detected, for the log (never the texts themselves).
@@ -95,7 +103,7 @@ pub struct Note {
 }
 
 impl Note {
-    fn new(level: log::Level, text: impl Into<String>) -> Self {
+    pub fn new(level: log::Level, text: impl Into<String>) -> Self {
         Self {
             level,
             text: text.into(),
@@ -112,6 +120,11 @@ pub fn log_notes(path: &Path, notes: &[Note]) {
 
 /// Reads any supported file into text columns; an empty file or one without rows is an error.
 pub fn read_table(path: &Path) -> Result<Table> {
+    read_sheet(path, None)
+}
+
+/// [`read_table`], naming the sheet to read when the file is a spreadsheet.
+pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Table> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let format = detect_format(path, &bytes);
@@ -142,6 +155,11 @@ pub fn read_table(path: &Path) -> Result<Table> {
         }
         InputFormat::Parquet => (crate::table::read_parquet_as_text(path)?, None, None),
         InputFormat::Jsonl => (parse_jsonl(path, &bytes)?, None, None),
+        InputFormat::Spreadsheet => {
+            let what = path.display().to_string();
+            (crate::documents::sheet::columns(&bytes, sheet, &what)?, None, None)
+        }
+        InputFormat::Documents => bail!("{} is a folder of documents, not a table", path.display()),
     };
     let rows = columns.first().map_or(0, |c| c.values.len());
     if columns.is_empty() || rows == 0 {
@@ -168,7 +186,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
         encoding,
         delimiter,
         mut notes,
-    } = read_table(path)?;
+    } = read_sheet(path, options.sheet.as_deref())?;
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
 
     let id_column = match &options.id_column {
@@ -221,6 +239,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Corpus> {
         text_column,
         id_column,
         ids,
+        rejected: vec![None; texts.len()],
         texts,
         passthrough,
         notes,
@@ -236,6 +255,7 @@ fn detect_format(path: &Path, bytes: &[u8]) -> InputFormat {
         "parquet" | "pq" => InputFormat::Parquet,
         "jsonl" | "ndjson" => InputFormat::Jsonl,
         "csv" | "tsv" | "txt" => InputFormat::Csv,
+        e if crate::documents::sheet::EXTENSIONS.contains(&e) => InputFormat::Spreadsheet,
         _ if bytes.starts_with(b"PAR1") => InputFormat::Parquet,
         _ if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => InputFormat::Jsonl,
         _ => InputFormat::Csv,
@@ -600,7 +620,7 @@ fn text_column(
     Ok(text_column)
 }
 
-fn guess_text_column(
+pub(crate) fn guess_text_column(
     columns: &[TextColumn],
     id_column: Option<&str>,
 ) -> Option<(String, &'static str)> {

@@ -12,6 +12,7 @@
 pub mod cluster;
 pub mod describe;
 pub mod digest;
+pub mod documents;
 pub mod embed;
 pub mod evaluate;
 pub mod ingest;

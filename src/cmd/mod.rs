@@ -22,6 +22,9 @@ pub struct ColumnArgs {
     /// Column holding unique row ids (default: "id" if present, else row numbers).
     #[arg(long)]
     pub id_column: Option<String>,
+    /// Sheet of a spreadsheet (.xlsx, .ods) to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
 }
 
 impl ColumnArgs {
@@ -29,6 +32,7 @@ impl ColumnArgs {
         ReadOptions {
             text_column: self.text_column.clone(),
             id_column: self.id_column.clone(),
+            sheet: self.sheet.clone(),
         }
     }
 }

@@ -92,6 +92,7 @@ fn read_predictions(path: &Path) -> Result<Predictions> {
         &ReadOptions {
             text_column: Some("pillar".into()),
             id_column: Some("id".into()),
+            ..ReadOptions::default()
         },
     )
     .with_context(|| format!("{} is not the assignments table of a run", path.display()))?;
@@ -142,6 +143,7 @@ fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, Strin
         &ReadOptions {
             text_column: Some(label_column.clone()),
             id_column: Some(id_column),
+            ..ReadOptions::default()
         },
     )?;
     Ok((corpus.ids, corpus.texts, label_column))

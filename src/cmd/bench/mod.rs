@@ -67,6 +67,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         &ingest::ReadOptions {
             text_column: args.text_column.clone(),
             id_column: None,
+            sheet: None,
         },
     )?;
     let n = args.limit.unwrap_or(corpus.len()).min(corpus.len());

@@ -1,0 +1,279 @@
+//! A folder (or a glob) of documents read as one contribution per document: `.txt`, `.md`,
+//! `.html`, `.docx`, `.odt`, `.pdf` (text layer) and spreadsheets. Each document is one row of a
+//! [`Corpus`], its id the path relative to the folder; `file_name`, `format`, `bytes`, `pages`
+//! and `title` are passed through like other columns. A document that cannot be read stays a row,
+//! with the reason it was rejected; a folder without a single readable document is an error.
+
+mod markup;
+mod office;
+mod pdf;
+pub mod sheet;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::digest::hex;
+use crate::ingest::{Corpus, InputFormat, Note, ReadOptions, TextColumn};
+
+/// What a reader takes out of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    /// Paragraphs separated by blank lines.
+    pub text: String,
+    pub pages: Option<usize>,
+    pub title: Option<String>,
+}
+
+/// One document of the folder.
+#[derive(Debug, Clone)]
+struct Document {
+    id: String,
+    format: String,
+    bytes: u64,
+    read: Result<Extracted, String>,
+}
+
+/// Whether `--input` names documents (a folder or a glob pattern) rather than one table.
+pub fn is_documents(input: &Path) -> bool {
+    input.is_dir() || input.to_string_lossy().contains(['*', '?', '['])
+}
+
+/// Reads every document of a folder or a glob into a corpus, one row per document.
+pub fn read(input: &Path, options: &ReadOptions) -> Result<Corpus> {
+    let (root, files) = list(input)?;
+    let documents: Vec<Document> = files
+        .par_iter()
+        .map(|path| read_document(&root, path, options))
+        .collect::<Result<_>>()?;
+    let mut digest = Sha256::new();
+    for (path, d) in files.iter().zip(&documents) {
+        digest.update(d.id.as_bytes());
+        digest.update(std::fs::read(path).unwrap_or_default());
+    }
+    let readable = documents
+        .iter()
+        .filter(|d| d.read.as_ref().is_ok_and(|e| e.text.chars().any(char::is_alphabetic)))
+        .count();
+    if readable == 0 {
+        bail!(
+            "{}: none of its {} documents holds readable text ({}); verbatim reads .txt, .md, .html, .docx, .odt, .pdf with a text layer, .xlsx and .ods",
+            input.display(),
+            documents.len(),
+            reasons(&documents)
+        );
+    }
+    Ok(corpus(input, hex(&digest.finalize()), documents))
+}
+
+/// "3 no_text_layer, 1 unknown_format": why documents were rejected.
+fn reasons(documents: &[Document]) -> String {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for d in documents {
+        let reason = match &d.read {
+            Err(r) => r.as_str(),
+            Ok(_) => "empty",
+        };
+        *counts.entry(reason).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.join(", ")
+}
+
+/// The folder the ids are relative to, and the files, sorted by path; hidden files and office
+/// lock files (`~$…`) are skipped.
+fn list(input: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+    let (root, mut files) = if input.is_dir() {
+        let mut files = Vec::new();
+        walk(input, &mut files)?;
+        (input.to_path_buf(), files)
+    } else {
+        let pattern = input.to_string_lossy();
+        let files = glob::glob(&pattern)
+            .with_context(|| format!("{pattern} is not a valid glob pattern"))?
+            .filter_map(|p| p.ok())
+            .filter(|p| p.is_file() && !hidden(p))
+            .collect();
+        (glob_root(input), files)
+    };
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "{}: no document found (expected .txt, .md, .html, .docx, .odt, .pdf, .xlsx or .ods files)",
+            input.display()
+        );
+    }
+    Ok((root, files))
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if hidden(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if path.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn hidden(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.starts_with('.') || name.starts_with("~$")
+}
+
+/// The folders of a glob pattern before its first wildcard.
+fn glob_root(pattern: &Path) -> PathBuf {
+    let mut root = PathBuf::new();
+    for part in pattern.components() {
+        if part.as_os_str().to_string_lossy().contains(['*', '?', '[']) {
+            break;
+        }
+        root.push(part);
+    }
+    root
+}
+
+fn read_document(root: &Path, path: &Path, options: &ReadOptions) -> Result<Document> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let id = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let format = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let read = extract(&format, &bytes, options.sheet.as_deref());
+    Ok(Document {
+        id,
+        format,
+        bytes: bytes.len() as u64,
+        read,
+    })
+}
+
+/// A document's text by its extension; `Err` is the reason it is rejected.
+fn extract(format: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Extracted, String> {
+    match format {
+        "txt" | "text" => Ok(markup::plain(bytes)),
+        "md" | "markdown" => Ok(markup::markdown(bytes)),
+        "html" | "htm" => Ok(markup::html(bytes)),
+        "docx" => office::docx(bytes),
+        "odt" => office::odt(bytes),
+        "pdf" => pdf::pdf(bytes),
+        f if sheet::EXTENSIONS.contains(&f) => sheet_text(bytes, sheet),
+        _ => Err("unknown_format".into()),
+    }
+}
+
+/// A spreadsheet in a folder of documents: its text column (guessed as for a table), one
+/// paragraph per row.
+fn sheet_text(bytes: &[u8], sheet: Option<&str>) -> Result<Extracted, String> {
+    let columns = sheet::columns(bytes, sheet, "sheet").map_err(|_| "corrupt_file".to_string())?;
+    let (name, _) =
+        crate::ingest::guess_text_column(&columns, None).ok_or("no_text_column".to_string())?;
+    let column = columns.iter().find(|c| c.name == name).expect("guessed");
+    let cells: Vec<&str> = column.values.iter().flatten().map(|s| s.trim()).collect();
+    Ok(Extracted {
+        text: cells.join("\n\n"),
+        pages: None,
+        title: None,
+    })
+}
+
+/// The corpus: one row per document, reading statuses beside the texts.
+fn corpus(input: &Path, sha256: String, documents: Vec<Document>) -> Corpus {
+    let mut notes = Vec::new();
+    for d in &documents {
+        if let Err(reason) = &d.read {
+            let text = format!("{}: rejected ({reason})", d.id);
+            notes.push(Note::new(log::Level::Warn, text));
+        }
+    }
+    let column = |name: &str, f: &dyn Fn(&Document) -> Option<String>| TextColumn {
+        name: name.to_string(),
+        values: documents.iter().map(f).collect(),
+        nested: None,
+    };
+    let passthrough = vec![
+        column("file_name", &|d| {
+            Path::new(&d.id).file_name().map(|n| n.to_string_lossy().into_owned())
+        }),
+        column("format", &|d| Some(d.format.clone())),
+        column("bytes", &|d| Some(d.bytes.to_string())),
+        column("pages", &|d| d.read.as_ref().ok()?.pages.map(|p| p.to_string())),
+        column("title", &|d| d.read.as_ref().ok()?.title.clone()),
+    ];
+    Corpus {
+        path: input.to_path_buf(),
+        sha256,
+        format: InputFormat::Documents,
+        encoding: None,
+        delimiter: None,
+        text_column: "text".into(),
+        id_column: Some("path".into()),
+        ids: documents.iter().map(|d| d.id.clone()).collect(),
+        texts: documents
+            .iter()
+            .map(|d| d.read.as_ref().map(|e| e.text.clone()).unwrap_or_default())
+            .collect(),
+        rejected: documents.iter().map(|d| d.read.clone().err()).collect(),
+        passthrough,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_roots_stop_at_the_first_wildcard() {
+        assert_eq!(glob_root(Path::new("a/b/*.pdf")), PathBuf::from("a/b"));
+        assert_eq!(glob_root(Path::new("a/*/c.txt")), PathBuf::from("a"));
+    }
+
+    #[test]
+    fn unknown_extensions_are_rejected_not_guessed() {
+        assert_eq!(extract("exe", b"MZ", None).unwrap_err(), "unknown_format");
+        assert_eq!(extract("", b"text", None).unwrap_err(), "unknown_format");
+    }
+
+    #[test]
+    fn a_folder_without_readable_text_is_an_error_naming_the_reasons() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.bin"), b"\x00\x01").unwrap();
+        std::fs::write(dir.path().join("b.docx"), b"PK broken").unwrap();
+        std::fs::write(dir.path().join(".hidden.txt"), b"Texte").unwrap();
+        let err = read(dir.path(), &ReadOptions::default()).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("1 corrupt_file, 1 unknown_format"), "{msg}");
+        let empty = tempfile::tempdir().unwrap();
+        let err = read(empty.path(), &ReadOptions::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("no document found"));
+    }
+
+    #[test]
+    fn documents_keep_their_relative_path_and_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sous")).unwrap();
+        std::fs::write(dir.path().join("sous/b.md"), "# Titre\n\nTexte *important*.").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "Premier.\r\n\r\nSecond.").unwrap();
+        let c = read(dir.path(), &ReadOptions::default()).unwrap();
+        assert_eq!(c.ids, ["a.txt", "sous/b.md"]);
+        assert_eq!(c.texts, ["Premier.\n\nSecond.", "Titre\n\nTexte important."]);
+        assert_eq!(c.passthrough[0].values[1].as_deref(), Some("b.md"));
+        assert_eq!(c.passthrough[4].values[1].as_deref(), Some("Titre"));
+        assert_eq!(c.rejected, [None, None]);
+    }
+}
