@@ -58,6 +58,24 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    /// The same file's description without any row.
+    pub fn clone_header(&self) -> Corpus {
+        Corpus {
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            format: self.format,
+            encoding: self.encoding.clone(),
+            delimiter: self.delimiter,
+            text_column: self.text_column.clone(),
+            id_column: self.id_column.clone(),
+            ids: Vec::new(),
+            texts: Vec::new(),
+            rejected: Vec::new(),
+            passthrough: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.texts.len()
     }

@@ -11,13 +11,16 @@ use crate::model::ModelInfo;
 use crate::taxonomy::Category;
 
 /// The output files a run writes, for tests and the report; run.json last (it seals the others).
-pub const OUTPUT_FILES: [&str; 7] = [
+pub const OUTPUT_FILES: [&str; 10] = [
     "themes.parquet",
     "themes.csv",
     "themes.xlsx",
     "assignments.parquet",
     "assignments.csv",
     "assignments.xlsx",
+    "passages.parquet",
+    "passages.csv",
+    "passages.xlsx",
     "run.json",
 ];
 
@@ -34,6 +37,9 @@ pub struct RunRecord {
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
     pub input: InputRecord,
+    /// What was analysed: whole texts or passages, and why.
+    #[serde(default)]
+    pub unit: UnitRecord,
     pub rows: RowCounts,
     pub model: ModelInfo,
     pub embeddings: EmbeddingsRecord,
@@ -45,6 +51,23 @@ pub struct RunRecord {
     pub clustering: ClusteringRecord,
     pub versions: Versions,
     pub timings: Timings,
+}
+
+/// The unit of analysis.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UnitRecord {
+    /// `text` or `passage`.
+    pub unit: String,
+    pub reason: String,
+    /// Passages cut from the texts (passage mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passages: Option<usize>,
+    /// The rule that lists the categories a document raises (passage mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pillars_rule: Option<String>,
+    /// Documents (input rows) by status, in passage mode (`rows` then counts passages).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub documents_by_status: BTreeMap<String, usize>,
 }
 
 /// Where the testimonies came from and how they were read.

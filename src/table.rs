@@ -65,7 +65,16 @@ pub fn read_parquet_as_text(path: &Path) -> Result<Vec<TextColumn>> {
                     .iter()
                     .map(|v| v.filter(|s| !s.is_empty()).map(str::to_string))
                     .collect(),
-                // Nested values (lists, structs) have no cast to text: render them.
+                // Lists of labels (`pillars`) read back as a CSV holds them.
+                Err(_) if matches!(col.dtype(), DataType::List(inner) if **inner == DataType::String) => {
+                    let frame = DataFrame::new(col.len(), vec![col.clone()])?;
+                    lists_joined(&frame, LABEL_JOIN)?.columns()[0]
+                        .str()?
+                        .iter()
+                        .map(|v| v.filter(|s| !s.is_empty()).map(str::to_string))
+                        .collect()
+                }
+                // Other nested values (lists, structs) have no cast to text: render them.
                 Err(_) => (0..col.len())
                     .map(|i| match col.get(i) {
                         Ok(AnyValue::Null) => None,
@@ -269,6 +278,8 @@ pub struct ThemeRow {
     pub pillar: String,
     pub pillar_score: f32,
     pub pillar_purity: f32,
+    /// Distinct documents its rows come from (the rows themselves in text mode).
+    pub documents: u32,
     pub keywords: Vec<String>,
     pub quotes: Vec<String>,
     pub quote_ids: Vec<String>,
@@ -305,6 +316,10 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
             Column::new(
                 "pillar_purity".into(),
                 rows.iter().map(|r| r.pillar_purity).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "documents".into(),
+                rows.iter().map(|r| r.documents).collect::<Vec<_>>(),
             ),
         ];
         cols.extend(df_lists);
@@ -384,10 +399,11 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
         floats("size")?,
         floats("share")?,
     );
-    let (pillars, scores, purity) = (
+    let (pillars, scores, purity, documents) = (
         strings("pillar")?,
         floats("pillar_score")?,
         floats("pillar_purity")?,
+        floats("documents")?,
     );
     let (keywords, quotes, quote_ids) = (lists("keywords")?, lists("quotes")?, lists("quote_ids")?);
     Ok((0..df.height())
@@ -399,6 +415,7 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
             pillar: pillars[i].clone(),
             pillar_score: scores[i] as f32,
             pillar_purity: purity[i] as f32,
+            documents: documents[i] as u32,
             keywords: keywords[i].clone(),
             quotes: quotes[i].clone(),
             quote_ids: quote_ids[i].clone(),
@@ -428,13 +445,33 @@ pub struct AssignmentTable<'a> {
     pub category_scores: Vec<(String, Vec<Option<f32>>)>,
     pub status: Vec<String>,
     pub passthrough: &'a [TextColumn],
+    /// In passage mode, where each row comes from: the table is then `passages.*`.
+    pub passages: Option<PassageColumns<'a>>,
 }
 
-/// Writes `assignments.parquet` and `assignments.csv`.
+/// Where each passage lies in its document (character offsets, end exclusive).
+pub struct PassageColumns<'a> {
+    pub documents: Vec<&'a str>,
+    pub rank: Vec<u32>,
+    pub start: Vec<u32>,
+    pub end: Vec<u32>,
+    pub text: &'a [String],
+}
+
+/// Writes `assignments.*` (one row per input row), or `passages.*` in passage mode.
 pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -> Result<()> {
     let n = table.ids.len();
-    let mut cols = vec![
-        Column::new("id".into(), table.ids),
+    let mut cols = match &table.passages {
+        None => vec![Column::new("id".into(), table.ids)],
+        Some(p) => vec![
+            Column::new("id".into(), &p.documents),
+            Column::new("passage".into(), &p.rank),
+            Column::new("start".into(), &p.start),
+            Column::new("end".into(), &p.end),
+            Column::new("text".into(), p.text),
+        ],
+    };
+    cols.extend([
         Column::new("theme_id".into(), &table.theme_id),
         Column::new("theme_similarity".into(), &table.theme_similarity),
         Column::new("weakly_attached".into(), &table.weakly_attached),
@@ -444,7 +481,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         Column::new("pillar_fit".into(), &table.pillar_fit),
         Column::new("taxonomy_relevance".into(), &table.taxonomy_relevance),
         Column::new("pillars_secondary".into(), &table.pillars_secondary),
-    ];
+    ]);
     for (id, values) in &table.category_scores {
         cols.push(Column::new(format!("score_{id}").into(), values));
     }
@@ -452,7 +489,14 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     cols.push(Column::new("language".into(), &table.language));
     cols.push(Column::new("map_x".into(), &table.map_x));
     cols.push(Column::new("map_y".into(), &table.map_y));
-    for col in table.passthrough {
+    push_passthrough(&mut cols, table.passthrough);
+    let stem = if table.passages.is_some() { "passages" } else { "assignments" };
+    write_table(dir, stem, DataFrame::new(n, cols)?, style)
+}
+
+/// The input's other columns, renamed `input_<name>` where they would shadow one of ours.
+fn push_passthrough(cols: &mut Vec<Column>, passthrough: &[TextColumn]) {
+    for col in passthrough {
         let name = if cols.iter().any(|c| c.name().as_str() == col.name) {
             format!("input_{}", col.name)
         } else {
@@ -460,14 +504,85 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         };
         cols.push(Column::new(name.into(), &col.values));
     }
-    let mut df = DataFrame::new(n, cols)?;
-    write_parquet(&dir.join("assignments.parquet"), &mut df)?;
-    if n < xlsx::MAX_ROWS {
-        write_xlsx(&dir.join("assignments.xlsx"), "assignments", &df)?;
-    } else {
-        log::warn!("{n} rows do not fit an Excel sheet: no assignments.xlsx (the Parquet and CSV files hold them)");
+}
+
+/// One row per document in passage mode: what its passages say, category by category.
+pub struct DocumentTable<'a> {
+    pub ids: &'a [String],
+    pub passages: Vec<u32>,
+    /// The main category (most passages), `none`, or nothing for a document without passages.
+    pub pillar: Vec<Option<String>>,
+    /// Every category the document raises.
+    pub pillars: Vec<Vec<String>>,
+    /// `share_<category id>` (and `share_none`): share of the document's passages.
+    pub shares: Vec<(String, Vec<Option<f32>>)>,
+    /// The theme most of its passages belong to.
+    pub theme_id: Vec<Option<u32>>,
+    pub status: Vec<String>,
+    pub passthrough: &'a [TextColumn],
+}
+
+/// Writes `assignments.*` in passage mode (`pillars` a list in Parquet, `p1|p3` in CSV).
+pub fn write_documents(dir: &Path, table: &DocumentTable, style: CsvStyle) -> Result<()> {
+    let n = table.ids.len();
+    let pillars: Vec<Series> = table
+        .pillars
+        .iter()
+        .map(|p| Series::new("".into(), p))
+        .collect();
+    let mut cols = vec![
+        Column::new("id".into(), table.ids),
+        Column::new("passages".into(), &table.passages),
+        Column::new("pillar".into(), &table.pillar),
+        Column::new("pillars".into(), pillars),
+    ];
+    for (id, values) in &table.shares {
+        cols.push(Column::new(format!("share_{id}").into(), values));
     }
-    write_csv(&dir.join("assignments.csv"), &mut df, style)
+    cols.push(Column::new("theme_id".into(), &table.theme_id));
+    cols.push(Column::new("status".into(), &table.status));
+    push_passthrough(&mut cols, table.passthrough);
+    write_table(dir, "assignments", DataFrame::new(n, cols)?, style)
+}
+
+/// Writes `<stem>.parquet`, `<stem>.xlsx` (when it fits a sheet) and `<stem>.csv`, where lists
+/// of labels are joined with `|`.
+fn write_table(dir: &Path, stem: &str, mut df: DataFrame, style: CsvStyle) -> Result<()> {
+    let n = df.height();
+    write_parquet(&dir.join(format!("{stem}.parquet")), &mut df)?;
+    if n < xlsx::MAX_ROWS {
+        write_xlsx(&dir.join(format!("{stem}.xlsx")), stem, &df)?;
+    } else {
+        log::warn!("{n} rows do not fit an Excel sheet: no {stem}.xlsx (the Parquet and CSV files hold them)");
+    }
+    let mut flat = lists_joined(&df, LABEL_JOIN)?;
+    write_csv(&dir.join(format!("{stem}.csv")), &mut flat, style)
+}
+
+/// How a list of labels is written in one CSV cell (and read back by `evaluate`).
+pub const LABEL_JOIN: &str = "|";
+
+/// The frame with each list-of-text column joined into one text per row.
+fn lists_joined(df: &DataFrame, separator: &str) -> Result<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|column| {
+            if !matches!(column.dtype(), DataType::List(inner) if **inner == DataType::String) {
+                return Ok(column.clone());
+            }
+            let lists = column.list()?;
+            let values: Vec<Option<String>> = (0..lists.len())
+                .map(|i| {
+                    let item = lists.get_as_series(i)?;
+                    let parts: Vec<&str> = item.str().ok()?.iter().flatten().collect();
+                    Some(parts.join(separator))
+                })
+                .collect();
+            Ok(Column::new(column.name().clone(), values))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DataFrame::new(df.height(), columns)?)
 }
 
 /// The frame as a one-sheet workbook, written atomically.

@@ -17,9 +17,15 @@ use super::{at_least, between, CacheArgs, ColumnArgs, ModelArgs};
   verbatim run --input export.xlsx --out out --excel --gold etiquetage.csv
   verbatim run --input reponses.parquet --text-column reponse --taxonomy piliers.toml --out out")]
 pub struct RunArgs {
-    /// Testimonies: CSV (any of , ; tab), Parquet or JSON Lines.
+    /// Testimonies: a table (CSV with any of , ; tab, Excel or OpenDocument sheet, Parquet, JSON
+    /// Lines), or a folder or quoted glob of documents (.txt .md .html .docx .odt .pdf .xlsx .ods),
+    /// one contribution each.
     #[arg(long)]
     input: PathBuf,
+    /// Unit of analysis: whole texts, passages of about 40–120 words cut at sentence ends, or auto
+    /// (passages when the median text exceeds 120 words or the input is a folder of documents).
+    #[arg(long, value_enum, default_value_t = pipeline::UnitChoice::default())]
+    unit: pipeline::UnitChoice,
     /// Output directory (created; existing outputs are replaced atomically).
     #[arg(long)]
     out: PathBuf,
@@ -98,6 +104,7 @@ impl RunArgs {
     fn config(&self) -> Result<RunConfig> {
         Ok(RunConfig {
             read: self.columns.read_options(),
+            unit: self.unit,
             taxonomy: self.taxonomy.clone(),
             model: self.model.request(),
             vectors: VectorOptions {
@@ -165,12 +172,20 @@ pub fn run(args: RunArgs) -> Result<()> {
         verbatim::evaluate::files::check_gold(e, &categories)?;
     }
     let summary = pipeline::run(&config)?;
-    log::info!(
-        "{} rows → {} themes; wrote {}/themes.{{parquet,csv,xlsx}}, assignments.{{parquet,csv,xlsx}}, run.json",
-        summary.rows,
-        summary.themes,
-        summary.out.display()
-    );
+    match summary.passages {
+        None => log::info!(
+            "{} rows → {} themes; wrote {}/themes.{{parquet,csv,xlsx}}, assignments.{{parquet,csv,xlsx}}, run.json",
+            summary.rows,
+            summary.themes,
+            summary.out.display()
+        ),
+        Some(passages) => log::info!(
+            "{} documents, {passages} passages → {} themes; wrote {}/themes.{{parquet,csv,xlsx}}, passages.{{…}}, assignments.{{…}} (one row per document), run.json",
+            summary.rows,
+            summary.themes,
+            summary.out.display()
+        ),
+    }
     if let Some(e) = &evaluation {
         let evaluation = verbatim::evaluate::files::evaluate(e)?;
         log::info!(

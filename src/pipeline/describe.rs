@@ -114,6 +114,11 @@ impl Theme<'_, '_> {
             .iter()
             .filter(|d| d.is_some_and(|d| labels[d] == self.theme))
             .count();
+        let mut documents: Vec<usize> = (0..self.prepared.distinct_of.len())
+            .filter(|&r| self.prepared.distinct_of[r].is_some_and(|d| labels[d] == self.theme))
+            .map(|r| self.prepared.document[r])
+            .collect();
+        documents.dedup(); // rows are in document order
         let (pillar, pillar_score) = self.category(&members);
         let best = &self.categories.best;
         let purity = members.iter().filter(|&&d| best[d].0 == pillar).count() as f32
@@ -128,6 +133,7 @@ impl Theme<'_, '_> {
             pillar: self.prepared.taxonomy.categories[pillar].id.clone(),
             pillar_score,
             pillar_purity: purity,
+            documents: documents.len() as u32,
             keywords: keywords
                 .iter()
                 .map(|k| publisher.publish(k.text.clone()))

@@ -3,11 +3,13 @@
 //! (the taxonomy mapping) → describe (keywords, titles, quotes) → write the tables and the record.
 //! Data flows one way.
 
+mod aggregate;
 mod categories;
 mod describe;
 mod embedding;
 mod prepare;
 mod themes;
+pub mod units;
 mod write;
 
 use std::path::PathBuf;
@@ -23,11 +25,13 @@ use crate::model::ModelRequest;
 use crate::record::{RunRecord, Timings};
 use crate::table::CsvStyle;
 
+pub use aggregate::PillarsRule;
 pub use categories::Categories;
 pub use describe::Described;
 pub use embedding::Embedded;
 pub use prepare::{row_statuses, Prepared, RowStatus};
 pub use themes::Themes;
+pub use units::UnitChoice;
 
 /// Everything `verbatim run` needs, nested by stage; each stage's defaults live in its own
 /// `Default`, which the command line reads too.
@@ -36,6 +40,11 @@ pub struct RunConfig {
     pub input: PathBuf,
     pub out: PathBuf,
     pub read: ReadOptions,
+    /// Whole texts or passages (`--unit`).
+    pub unit: UnitChoice,
+    pub passages: crate::passages::PassageOptions,
+    /// Which categories a document raises, in passage mode.
+    pub pillars: PillarsRule,
     /// Categories as TOML; `None` for the four Ségur pillars.
     pub taxonomy: Option<PathBuf>,
     pub model: ModelRequest,
@@ -98,6 +107,9 @@ impl RunConfig {
             input,
             out,
             read: ReadOptions::default(),
+            unit: UnitChoice::default(),
+            passages: Default::default(),
+            pillars: PillarsRule::default(),
             taxonomy: None,
             model: ModelRequest::default(),
             vectors: VectorOptions::default(),
@@ -114,6 +126,8 @@ impl RunConfig {
 /// A short summary for the command line.
 pub struct RunSummary {
     pub rows: usize,
+    /// Passages analysed, in passage mode.
+    pub passages: Option<usize>,
     pub themes: usize,
     pub out: PathBuf,
 }
@@ -122,9 +136,13 @@ pub use crate::record::OUTPUT_FILES;
 
 pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut t = Timings::default();
-    let corpus = timed(&mut t.ingest_s, "reading", || prepare::read(config))?;
+    let input = timed(&mut t.ingest_s, "reading", || prepare::read(config))?;
+    let units = timed(&mut t.ingest_s, "cutting passages", || {
+        units::choose(&input, config.unit, &config.passages)
+    });
+    log::info!("unit of analysis: {} ({})", units.unit_name(), units.reason);
     let prepared = timed(&mut t.ingest_s, "sorting rows", || {
-        prepare::prepare(&corpus, config)
+        prepare::prepare(units.corpus(&input), units.documents(&input), config)
     })?;
     let model = timed(&mut t.model_load_s, "loading the model", || {
         crate::model::load(&config.model)
@@ -150,23 +168,26 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let described = timed(&mut t.describe_s, "keywords, titles, quotes", || {
         describe::describe(&prepared, &embedded, &themes, &categories, config)
     });
-    let assigned = timed(&mut t.write_s, "writing the tables", || {
-        write::tables(&prepared, &themes, &categories, &described, config)
-    })?;
-    let stages = write::Stages {
+    let mut stages = write::Stages {
+        input: &input,
+        units: &units,
         prepared: &prepared,
         model: &model,
         embedded: &embedded,
         themes: &themes,
         categories: &categories,
         described: &described,
-        assigned,
+        assigned: 0,
     };
+    stages.assigned = timed(&mut t.write_s, "writing the tables", || {
+        write::tables(&stages, config)
+    })?;
     let mut record = write::record(stages, config, t);
     record.seal(&config.out, RunRecord::sealed())?;
     record.write(&config.out)?;
     Ok(RunSummary {
-        rows: corpus.len(),
+        rows: input.len(),
+        passages: units.passages.as_ref().map(|p| p.corpus.len()),
         themes: themes.clustering.themes(),
         out: config.out.clone(),
     })

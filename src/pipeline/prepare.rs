@@ -20,6 +20,8 @@ pub enum RowStatus {
     DuplicateOf(usize),
     /// No letter at all (only digits, emoji or punctuation): nothing to understand.
     NoWords,
+    /// A document that could not be read (the reason: `no_text_layer`, `corrupt_file`…).
+    Rejected(String),
 }
 
 /// The input, its rows sorted, and the texts the model will read.
@@ -27,6 +29,8 @@ pub struct Prepared<'c> {
     pub corpus: &'c Corpus,
     pub taxonomy: Taxonomy,
     pub statuses: Vec<RowStatus>,
+    /// Document (input row) of each row: the row itself, or the document a passage comes from.
+    pub document: Vec<usize>,
     /// Input row of each distinct text (the unit of every later stage, numbered `d`).
     pub distinct: Vec<usize>,
     /// Distinct text of each input row; exact duplicates point to their first occurrence's.
@@ -51,18 +55,26 @@ impl Prepared<'_> {
     }
 }
 
-/// Reads the input file and says what was detected.
+/// Reads the input file (or folder of documents) and says what was detected.
 pub fn read(config: &RunConfig) -> Result<Corpus> {
-    let corpus = ingest::read(&config.input, &config.read)?;
+    let corpus = if crate::documents::is_documents(&config.input) {
+        crate::documents::read(&config.input, &config.read)?
+    } else {
+        ingest::read(&config.input, &config.read)?
+    };
     log::info!("{}: {} rows", config.input.display(), corpus.len());
     ingest::log_notes(&config.input, &corpus.notes);
     Ok(corpus)
 }
 
 /// Loads the taxonomy and sorts the rows; an input without a single text is an error.
-pub fn prepare<'c>(corpus: &'c Corpus, config: &RunConfig) -> Result<Prepared<'c>> {
+pub fn prepare<'c>(
+    corpus: &'c Corpus,
+    document: Vec<usize>,
+    config: &RunConfig,
+) -> Result<Prepared<'c>> {
     let taxonomy = Taxonomy::load(config.taxonomy.as_ref())?;
-    let statuses = row_statuses(&corpus.texts);
+    let statuses = row_statuses(&corpus.texts, &corpus.rejected);
     let distinct: Vec<usize> = (0..corpus.len())
         .filter(|&i| statuses[i] == RowStatus::Ok)
         .collect();
@@ -99,19 +111,24 @@ pub fn prepare<'c>(corpus: &'c Corpus, config: &RunConfig) -> Result<Prepared<'c
         corpus,
         taxonomy,
         statuses,
+        document,
         distinct,
         distinct_of,
         texts,
     })
 }
 
-/// Classifies rows: empty texts, texts without a letter, and exact duplicates of an earlier row.
-pub fn row_statuses(texts: &[String]) -> Vec<RowStatus> {
+/// Classifies rows: unreadable documents, empty texts, texts without a letter, and exact
+/// duplicates of an earlier row.
+pub fn row_statuses(texts: &[String], rejected: &[Option<String>]) -> Vec<RowStatus> {
     let mut first: HashMap<String, usize> = HashMap::new();
     texts
         .iter()
         .enumerate()
         .map(|(i, t)| {
+            if let Some(reason) = rejected.get(i).cloned().flatten() {
+                return RowStatus::Rejected(reason);
+            }
             let key = analysis_text(t)
                 .split_whitespace()
                 .collect::<Vec<_>>()
@@ -147,8 +164,11 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        let rejected = [None, None, None, None, None, None, Some("no_text_layer".into())];
+        let mut texts = texts;
+        texts.push(String::new());
         assert_eq!(
-            row_statuses(&texts),
+            row_statuses(&texts, &rejected),
             [
                 RowStatus::Ok,
                 RowStatus::Empty,
@@ -156,6 +176,7 @@ mod tests {
                 RowStatus::Empty,
                 RowStatus::Ok,
                 RowStatus::NoWords,
+                RowStatus::Rejected("no_text_layer".into()),
             ]
         );
     }
@@ -171,7 +192,7 @@ mod tests {
         .unwrap();
         let config = RunConfig::new(input.clone(), dir.path().join("out"));
         let corpus = ingest::read(&input, &config.read).unwrap();
-        let p = prepare(&corpus, &config).unwrap();
+        let p = prepare(&corpus, vec![0, 1, 2, 3], &config).unwrap();
         assert_eq!(p.distinct, [0, 3]);
         assert_eq!(p.distinct_of, [Some(0), None, Some(0), Some(1)]);
         assert_eq!(p.texts(), ["Trop de paperasse", "Autre"]);

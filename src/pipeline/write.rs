@@ -2,29 +2,46 @@
 
 use anyhow::{Context, Result};
 
+use super::aggregate;
+use super::units::{Passages, Units};
 use super::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, Themes};
+use crate::ingest::Corpus;
 use crate::model::LoadedModel;
 use crate::record::{
     ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters, PrivacyRecord, RowCounts,
-    RunRecord, SilhouetteRecord, Timings, Versions,
+    RunRecord, SilhouetteRecord, Timings, UnitRecord, Versions,
 };
-use crate::table::{self, AssignmentTable};
+use crate::table::{self, AssignmentTable, PassageColumns};
 
-/// Writes themes and assignments (Parquet and CSV); returns the number of rows assigned a theme.
-pub fn tables(
-    prepared: &Prepared,
-    themes: &Themes,
-    categories: &Categories,
-    described: &Described,
-    config: &RunConfig,
-) -> Result<usize> {
-    let table = assignments(prepared, themes, categories, described);
+/// Writes themes and assignments (and passages in passage mode); returns the number of rows
+/// assigned a theme.
+pub fn tables(s: &Stages, config: &RunConfig) -> Result<usize> {
+    let mut table = assignments(s.prepared, s.themes, s.categories, s.described);
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
     clear_earlier_outputs(&config.out)?;
-    table::write_themes(&config.out, &described.theme_rows, config.output.csv)?;
-    table::write_assignments(&config.out, &table, config.output.csv)?;
-    Ok(prepared.assigned())
+    let csv = config.output.csv;
+    table::write_themes(&config.out, &s.described.theme_rows, csv)?;
+    if let Some(passages) = &s.units.passages {
+        table.passages = Some(passage_columns(s.input, passages));
+        let counts = aggregate::count(s.prepared, s.themes, s.categories, passages);
+        let rule = &config.pillars;
+        let documents = aggregate::documents(s.input, s.prepared, &counts, passages, rule);
+        table::write_documents(&config.out, &documents, csv)?;
+    }
+    table::write_assignments(&config.out, &table, csv)?;
+    Ok(s.prepared.assigned())
+}
+
+/// Each passage's document, rank, offsets and text.
+fn passage_columns<'a>(input: &'a Corpus, p: &'a Passages) -> PassageColumns<'a> {
+    PassageColumns {
+        documents: p.document.iter().map(|&d| input.ids[d].as_str()).collect(),
+        rank: p.rank.clone(),
+        start: p.spans.iter().map(|s| s.start as u32).collect(),
+        end: p.spans.iter().map(|s| s.end as u32).collect(),
+        text: &p.corpus.texts,
+    }
 }
 
 /// The files an evaluation and a report write beside a run's own ([`super::OUTPUT_FILES`]).
@@ -119,6 +136,7 @@ fn assignments<'a>(
             .collect(),
         status: statuses(prepared, themes),
         passthrough: &prepared.corpus.passthrough,
+        passages: None,
     }
 }
 
@@ -137,12 +155,15 @@ fn statuses(prepared: &Prepared, themes: &Themes) -> Vec<String> {
             RowStatus::Empty => "empty".to_string(),
             RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", ids[*j]),
             RowStatus::NoWords => "rejected:no_words".to_string(),
+            RowStatus::Rejected(reason) => format!("rejected:{reason}"),
         })
         .collect()
 }
 
-/// Every stage's output, for the record.
+/// Every stage's output, for the tables and the record.
 pub struct Stages<'a, 'c> {
+    pub input: &'a Corpus,
+    pub units: &'a Units,
     pub prepared: &'a Prepared<'c>,
     pub model: &'a LoadedModel,
     pub embedded: &'a Embedded,
@@ -156,7 +177,7 @@ pub struct Stages<'a, 'c> {
 pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord {
     timings.finished_at = crate::record::utc_now();
     timings.peak_memory_mib = crate::record::peak_rss_mib();
-    let corpus = s.prepared.corpus;
+    let corpus = s.input;
     let clustering = &s.themes.clustering;
     RunRecord {
         run_id: crate::record::new_run_id(&config.out),
@@ -171,6 +192,7 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
             text_column: corpus.text_column.clone(),
             id_column: corpus.id_column.clone(),
         },
+        unit: unit_record(&s, config),
         rows: row_counts(&s),
         model: s.model.info.clone(),
         embeddings: s.embedded.record.clone(),
@@ -197,12 +219,36 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
     }
 }
 
+fn unit_record(s: &Stages, config: &RunConfig) -> UnitRecord {
+    let mut record = UnitRecord {
+        unit: s.units.unit_name().into(),
+        reason: s.units.reason.clone(),
+        ..UnitRecord::default()
+    };
+    if let Some(p) = &s.units.passages {
+        let rule = &config.pillars;
+        record.passages = Some(p.corpus.len());
+        record.pillars_rule = Some(format!(
+            "the main category (most passages), and every other with at least {} passages or {:.0}% of the document's passages",
+            rule.min_passages,
+            rule.min_share * 100.0
+        ));
+        let counts = aggregate::count(s.prepared, s.themes, s.categories, p);
+        let table = aggregate::documents(s.input, s.prepared, &counts, p, rule);
+        for status in table.status {
+            *record.documents_by_status.entry(status).or_default() += 1;
+        }
+    }
+    record
+}
+
 fn row_counts(s: &Stages) -> RowCounts {
     let p = s.prepared;
     let (empty, no_words) = (
         p.count(|r| *r == RowStatus::Empty),
         p.count(|r| *r == RowStatus::NoWords),
     );
+    let unreadable = p.count(|r| matches!(r, RowStatus::Rejected(_)));
     let mut counts = RowCounts {
         read: p.corpus.len(),
         embedded: p.distinct.len(),
@@ -214,12 +260,17 @@ fn row_counts(s: &Stages) -> RowCounts {
             .count(),
         duplicates: p.count(|r| matches!(r, RowStatus::DuplicateOf(_))),
         near_duplicates: s.themes.near.iter().filter(|o| o.is_some()).count(),
-        rejected: empty + no_words,
+        rejected: empty + no_words + unreadable,
         ..RowCounts::default()
     };
     for (reason, n) in [("empty", empty), ("no_words", no_words)] {
         if n > 0 {
             counts.rejected_by_reason.insert(reason.to_string(), n);
+        }
+    }
+    for status in &p.statuses {
+        if let RowStatus::Rejected(reason) = status {
+            *counts.rejected_by_reason.entry(reason.clone()).or_default() += 1;
         }
     }
     for d in p.distinct_of.iter().flatten() {
