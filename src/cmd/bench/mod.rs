@@ -3,6 +3,7 @@
 
 mod machine;
 mod measure;
+mod passages;
 mod peak;
 mod peers;
 mod scale;
@@ -52,6 +53,22 @@ pub struct BenchArgs {
     /// Where the peers' virtual environments live (created with pip when missing).
     #[arg(long, default_value_os_t = default_peer_envs())]
     peer_envs: PathBuf,
+    /// Instead of timing the embedder, measure the unit of analysis (text and passage mode) on
+    /// contributions assembled from --input's labelled answers and on --long-input's long texts;
+    /// the runs' files go to this directory.
+    #[arg(long, requires = "taxonomy")]
+    passages: Option<PathBuf>,
+    /// Taxonomy of --input (with --passages).
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
+    /// A labelled table of long texts, and its taxonomy (with --passages).
+    #[arg(long, requires = "long_taxonomy")]
+    long_input: Option<PathBuf>,
+    #[arg(long)]
+    long_taxonomy: Option<PathBuf>,
+    /// Contributions assembled from --input (with --passages).
+    #[arg(long, default_value_t = 300)]
+    contributions: usize,
 }
 
 fn default_peer_envs() -> PathBuf {
@@ -62,6 +79,13 @@ fn default_peer_envs() -> PathBuf {
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let (Some(dir), Some(taxonomy)) = (&args.passages, &args.taxonomy) {
+        let mut sets = vec![(args.input.clone(), taxonomy.clone())];
+        if let (Some(long), Some(t)) = (&args.long_input, &args.long_taxonomy) {
+            sets.push((long.clone(), t.clone()));
+        }
+        return passages::run(dir, &sets, args.contributions, 42);
+    }
     let corpus = ingest::read(
         &args.input,
         &ingest::ReadOptions {

@@ -1,0 +1,351 @@
+//! `verbatim bench --passages DIR`: the unit of analysis measured. Long contributions are
+//! assembled from real labelled answers (3–20 answers to 1–3 questions each, the answers of a
+//! question together, joined as paragraphs, then the same flattened into one line), and the long
+//! parliamentary questions are read as they are; each set is run in text mode and in passage
+//! mode. Printed: document-level micro-F1 and exact-set accuracy of the categories raised,
+//! passage-level macro-F1, the time of each run, and the `pillars` rule swept over its constants.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use verbatim::ingest::{self, Corpus, ReadOptions};
+use verbatim::pipeline::{self, PillarsRule, RunConfig, UnitChoice};
+use verbatim::rng::Rng;
+
+/// One labelled set of documents.
+struct Set {
+    name: String,
+    taxonomy: PathBuf,
+    /// `id,text` CSV written for the runs.
+    input: PathBuf,
+    ids: Vec<String>,
+    texts: Vec<String>,
+    /// Gold categories of each document, and of each character range (start, end, label).
+    gold: Vec<BTreeSet<String>>,
+    parts: Vec<Vec<(usize, usize, String)>>,
+}
+
+/// What one run gave, read back from its tables.
+struct Outcome {
+    seconds: f64,
+    /// Predicted categories of each document (text mode: category and secondary category).
+    sets: Vec<BTreeSet<String>>,
+    /// Main category of each document.
+    main: Vec<String>,
+    /// Passage mode: each passage's document, offsets and category.
+    passages: Vec<(usize, usize, usize, String)>,
+}
+
+pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)], contributions: usize, seed: u64) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut all = Vec::new();
+    for (i, (input, taxonomy)) in sets.iter().enumerate() {
+        let corpus = ingest::read(input, &ReadOptions::default())?;
+        let label = label_column(&corpus, input, taxonomy)?;
+        if i == 0 {
+            for (flat, name) in [(false, "assembled"), (true, "assembled, flattened")] {
+                let set = assemble(&corpus, &label, contributions, seed, flat, name, taxonomy);
+                all.push(set);
+            }
+        } else {
+            all.push(as_documents(&corpus, &label, taxonomy));
+        }
+    }
+    println!("set                     mode     docs  micro-F1  exact-set  passage macro-F1  seconds");
+    for set in &mut all {
+        set.input = dir.join(format!("{}.csv", set.name.replace([' ', ','], "_")));
+        write_input(set)?;
+        let text = run_mode(set, dir, UnitChoice::Text)?;
+        let passage = run_mode(set, dir, UnitChoice::Passage)?;
+        // Passage-level scores of both modes are taken on the same passages (passage mode's cut).
+        for (mode, outcome) in [("text", &text), ("passage", &passage)] {
+            print_row(set, mode, outcome, &passage.passages);
+        }
+        println!(
+            "{:<23} passage mode took {:.2}× the time of text mode",
+            "",
+            passage.seconds / text.seconds
+        );
+        sweep(set, &passage);
+    }
+    Ok(())
+}
+
+/// The gold column (`label`), as category ids (a label may be a category's name).
+fn label_column(corpus: &Corpus, input: &Path, taxonomy: &Path) -> Result<Vec<String>> {
+    let column = corpus
+        .passthrough
+        .iter()
+        .find(|c| c.name == "label")
+        .with_context(|| format!("{} has no label column", input.display()))?;
+    let categories = verbatim::taxonomy::Taxonomy::load(Some(&taxonomy.to_path_buf()))?.categories;
+    let fold = verbatim::text::fold;
+    let id = |label: &str| -> String {
+        categories
+            .iter()
+            .find(|c| fold(&c.id) == fold(label) || fold(&c.name) == fold(label))
+            .map_or_else(|| label.to_string(), |c| c.id.clone())
+    };
+    Ok(column.values.iter().map(|v| id(v.as_deref().unwrap_or_default())).collect())
+}
+
+/// Contributions made of real answers: 1–3 questions, 3–20 answers, each question's answers
+/// together; paragraphs joined by a blank line, or by a space when `flat`.
+fn assemble(
+    corpus: &Corpus,
+    labels: &[String],
+    n: usize,
+    seed: u64,
+    flat: bool,
+    name: &str,
+    taxonomy: &Path,
+) -> Set {
+    let mut rng = Rng::new(seed);
+    let mut names: Vec<&String> = labels.iter().collect::<BTreeSet<_>>().into_iter().collect();
+    names.retain(|l| !l.is_empty());
+    let mut pools: Vec<Vec<usize>> = names
+        .iter()
+        .map(|l| (0..labels.len()).filter(|&i| &labels[i] == *l).collect())
+        .collect();
+    for pool in &mut pools {
+        shuffle(pool, &mut rng);
+    }
+    let mut next = vec![0usize; names.len()];
+    let mut set = empty_set(name, taxonomy);
+    for c in 0..n {
+        let questions = pick_distinct(names.len(), 1 + rng.below(3), &mut rng);
+        let answers = (3 + rng.below(18)).max(questions.len());
+        let mut per_question = vec![1usize; questions.len()];
+        for _ in questions.len()..answers {
+            per_question[rng.below(questions.len())] += 1;
+        }
+        let (mut text, mut parts) = (String::new(), Vec::new());
+        for (&q, &count) in questions.iter().zip(&per_question) {
+            for _ in 0..count {
+                let row = pools[q][next[q] % pools[q].len()];
+                next[q] += 1;
+                let answer = corpus.texts[row].split_whitespace().collect::<Vec<_>>().join(" ");
+                if !text.is_empty() {
+                    text.push_str(if flat { " " } else { "\n\n" });
+                }
+                let start = text.chars().count();
+                text.push_str(&answer);
+                parts.push((start, text.chars().count(), names[q].clone()));
+            }
+        }
+        set.ids.push(format!("c{c:04}"));
+        set.gold.push(questions.iter().map(|&q| names[q].clone()).collect());
+        set.texts.push(text);
+        set.parts.push(parts);
+    }
+    set
+}
+
+fn empty_set(name: &str, taxonomy: &Path) -> Set {
+    Set {
+        name: name.to_string(),
+        taxonomy: taxonomy.to_path_buf(),
+        input: PathBuf::new(),
+        ids: Vec::new(),
+        texts: Vec::new(),
+        gold: Vec::new(),
+        parts: Vec::new(),
+    }
+}
+
+fn shuffle(v: &mut [usize], rng: &mut Rng) {
+    for i in (1..v.len()).rev() {
+        v.swap(i, rng.below(i + 1));
+    }
+}
+
+/// `k` distinct indices below `n`, sorted.
+fn pick_distinct(n: usize, k: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..n).collect();
+    shuffle(&mut all, rng);
+    let mut picked = all[..k.min(n)].to_vec();
+    picked.sort_unstable();
+    picked
+}
+
+/// A labelled table of long texts, one document each, every passage labelled as its document.
+fn as_documents(corpus: &Corpus, labels: &[String], taxonomy: &Path) -> Set {
+    let mut set = empty_set("parliamentary questions", taxonomy);
+    for (i, text) in corpus.texts.iter().enumerate() {
+        set.ids.push(corpus.ids[i].clone());
+        set.texts.push(text.clone());
+        set.gold.push([labels[i].clone()].into());
+        set.parts.push(vec![(0, text.chars().count(), labels[i].clone())]);
+    }
+    set
+}
+
+fn write_input(set: &Set) -> Result<()> {
+    let mut w = csv::Writer::from_path(&set.input)?;
+    w.write_record(["id", "text"])?;
+    for (id, text) in set.ids.iter().zip(&set.texts) {
+        w.write_record([id, text])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Runs the pipeline on a set in one mode (no embedding cache: both modes embed), and reads the
+/// categories back from its tables.
+fn run_mode(set: &Set, dir: &Path, unit: UnitChoice) -> Result<Outcome> {
+    let out = dir.join(format!("{}-{unit:?}", set.name.replace([' ', ','], "_")));
+    let mut config = RunConfig::new(set.input.clone(), out.clone());
+    config.taxonomy = Some(set.taxonomy.clone());
+    config.unit = unit;
+    config.vectors.use_cache = false;
+    config.vectors.progress = false;
+    let clock = Instant::now();
+    pipeline::run(&config)?;
+    let seconds = clock.elapsed().as_secs_f64();
+    let table = read(&out.join("assignments.parquet"), Some("id"))?;
+    let column = |name: &str| table.passthrough.iter().find(|c| c.name == name);
+    let list = match unit {
+        UnitChoice::Passage => vec![column("pillars")],
+        _ => vec![column("pillars_secondary")],
+    };
+    let sets = (0..table.len())
+        .map(|r| {
+            let mut set: BTreeSet<String> = split(&table.texts[r]);
+            for c in list.iter().flatten() {
+                set.extend(split(c.values[r].as_deref().unwrap_or("")));
+            }
+            set.remove("none");
+            set
+        })
+        .collect();
+    let passages = match unit {
+        UnitChoice::Passage => passage_labels(&out.join("passages.parquet"), &table.ids)?,
+        _ => Vec::new(),
+    };
+    Ok(Outcome {
+        seconds,
+        sets,
+        main: table.texts.clone(),
+        passages,
+    })
+}
+
+fn split(cell: &str) -> BTreeSet<String> {
+    cell.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+fn read(path: &Path, id: Option<&str>) -> Result<Corpus> {
+    let options = ReadOptions {
+        text_column: Some("pillar".into()),
+        id_column: id.map(str::to_string),
+        sheet: None,
+    };
+    ingest::read(path, &options)
+}
+
+/// Each passage's document (index), offsets and category.
+fn passage_labels(path: &Path, ids: &[String]) -> Result<Vec<(usize, usize, usize, String)>> {
+    let columns = verbatim::table::read_parquet_as_text(path)?;
+    let col = |name: &str| -> Result<&Vec<Option<String>>> {
+        let c = columns.iter().find(|c| c.name == name);
+        Ok(&c.with_context(|| format!("{} has no {name}", path.display()))?.values)
+    };
+    let (docs, starts, ends, labels) = (col("id")?, col("start")?, col("end")?, col("pillar")?);
+    let index: std::collections::HashMap<&str, usize> =
+        ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((0..docs.len())
+        .filter_map(|r| {
+            let doc = *index.get(docs[r].as_deref()?)?;
+            let label = labels[r].clone()?;
+            Some((doc, number(&starts[r]), number(&ends[r]), label))
+        })
+        .collect())
+}
+
+/// Document-level micro-F1 and exact-set accuracy.
+fn set_scores(gold: &[BTreeSet<String>], predicted: &[BTreeSet<String>]) -> (f64, f64) {
+    let (mut tp, mut fp, mut fn_, mut exact) = (0usize, 0usize, 0usize, 0usize);
+    for (g, p) in gold.iter().zip(predicted) {
+        let hit = g.intersection(p).count();
+        tp += hit;
+        fp += p.len() - hit;
+        fn_ += g.len() - hit;
+        exact += usize::from(g == p);
+    }
+    let f1 = 2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64;
+    (f1, exact as f64 / gold.len().max(1) as f64)
+}
+
+/// Passage-level macro-F1: gold is the label of the part holding the passage's middle; text mode
+/// gives every passage its document's category.
+fn passage_macro_f1(set: &Set, mode: &str, outcome: &Outcome, cut: &[(usize, usize, usize, String)]) -> f64 {
+    let mut gold = Vec::new();
+    let mut predicted = Vec::new();
+    for (doc, start, end, label) in cut {
+        let middle = (start + end) / 2;
+        let Some(part) = set.parts[*doc].iter().find(|p| p.0 <= middle && middle < p.1) else {
+            continue;
+        };
+        gold.push(part.2.clone());
+        predicted.push(if mode == "text" { outcome.main[*doc].clone() } else { label.clone() });
+    }
+    let g: Vec<&str> = gold.iter().map(String::as_str).collect();
+    let p: Vec<&str> = predicted.iter().map(String::as_str).collect();
+    verbatim::evaluate::macro_f1(&g, &p)
+}
+
+fn print_row(set: &Set, mode: &str, outcome: &Outcome, cut: &[(usize, usize, usize, String)]) {
+    let (f1, exact) = set_scores(&set.gold, &outcome.sets);
+    let passage = passage_macro_f1(set, mode, outcome, cut);
+    println!(
+        "{:<23} {mode:<8} {:>4}  {f1:>8.3}  {exact:>9.3}  {passage:>16.3}  {:>7.1}",
+        set.name,
+        set.ids.len(),
+        outcome.seconds
+    );
+}
+
+/// The `pillars` rule swept over its two constants, on passage mode's passages.
+fn sweep(set: &Set, outcome: &Outcome) {
+    let names: BTreeSet<&String> = outcome.passages.iter().map(|p| &p.3).collect();
+    let names: Vec<&String> = names.into_iter().filter(|n| *n != "none").collect();
+    let mut counts = vec![vec![0usize; names.len()]; set.ids.len()];
+    let mut labelled = vec![0usize; set.ids.len()];
+    for (doc, _, _, label) in &outcome.passages {
+        labelled[*doc] += 1;
+        if let Some(k) = names.iter().position(|n| *n == label) {
+            counts[*doc][k] += 1;
+        }
+    }
+    println!("{:<23} pillars rule: min passages, min share → micro-F1 / exact-set", "");
+    let default = PillarsRule::default();
+    for min_passages in [1, 2, 3, usize::MAX] {
+        let mut line = String::new();
+        for min_share in [0.15f32, 0.25, 0.34, 0.5, 1.01] {
+            let predicted: Vec<BTreeSet<String>> = (0..set.ids.len())
+                .map(|d| {
+                    let main = outcome.main[d].clone();
+                    let mut s: BTreeSet<String> = (0..names.len())
+                        .filter(|&k| {
+                            let c = counts[d][k];
+                            c > 0 && (c >= min_passages || c as f32 >= min_share * labelled[d] as f32)
+                        })
+                        .map(|k| names[k].clone())
+                        .collect();
+                    s.insert(main);
+                    s.remove("none");
+                    s
+                })
+                .collect();
+            let (f1, exact) = set_scores(&set.gold, &predicted);
+            let mark = if min_passages == default.min_passages && min_share == default.min_share { "*" } else { " " };
+            line.push_str(&format!("  {min_share:.2}:{f1:.3}/{exact:.3}{mark}"));
+        }
+        let label = if min_passages == usize::MAX { "share only".to_string() } else { format!("≥{min_passages} passages") };
+        println!("{:<23}   {label:<12}{line}", "");
+    }
+}
+
