@@ -751,6 +751,7 @@ mod tests {
         let opts = ReadOptions {
             text_column: Some("txte".into()),
             id_column: None,
+            sheet: None,
         };
         let err = read(&p, &opts).unwrap_err().to_string();
         assert!(

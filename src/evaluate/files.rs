@@ -418,7 +418,10 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     let score_columns: Vec<String> = predictions
         .columns
         .iter()
-        .filter_map(|c| c.name.strip_prefix("score_").map(str::to_string))
+        .filter_map(|c| {
+            let share = c.name.strip_prefix("share_").filter(|id| *id != "none");
+            c.name.strip_prefix("score_").or(share).map(str::to_string)
+        })
         .collect();
     let categories = categories(run.as_ref(), &score_columns);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
@@ -560,8 +563,9 @@ fn curve(predictions: &Predictions, ids: &[&str], single: &[(usize, &str)]) -> O
     })
 }
 
-/// Multi-label scores when some row has several gold labels: predicted set = category plus
-/// secondary category.
+/// Multi-label scores when some row has several gold labels: predicted set = the `pillars` list
+/// of a passage-mode run (every category a document raises), else category plus secondary
+/// category.
 fn multi(
     predictions: &Predictions,
     pairs: &[(usize, Vec<String>)],
@@ -569,6 +573,21 @@ fn multi(
 ) -> Option<MultiLabel> {
     if !pairs.iter().any(|(_, l)| l.len() > 1) {
         return None;
+    }
+    if let Some(pillars) = predictions.column("pillars") {
+        let predicted_sets: Vec<Vec<String>> = pairs
+            .iter()
+            .map(|(r, _)| {
+                let cell = pillars[*r].as_deref().unwrap_or("");
+                cell.split(crate::table::LABEL_JOIN)
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && *l != "none")
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect();
+        let gold_sets: Vec<Vec<String>> = pairs.iter().map(|(_, l)| l.clone()).collect();
+        return Some(multi_label(&gold_sets, &predicted_sets, labels));
     }
     let secondary = predictions.column("pillars_secondary");
     let predicted_sets: Vec<Vec<String>> = pairs

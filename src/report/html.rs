@@ -92,14 +92,17 @@ fn glance(h: &mut String, r: &Report) {
 /// One category: its themes with keywords and quotes.
 fn category(h: &mut String, r: &Report, c: &CategorySection) {
     let w = r.words;
+    let counted = match c.raised {
+        Some(raised) => format!("{} {} ; {} {raised} {}", c.rows, w.documents, w.raised_by, w.documents),
+        None => format!("{} {}", c.rows, w.testimonies),
+    };
     let _ = write!(
         h,
-        "<h3><span class=\"chip\" style=\"background:{}\"></span>{} — {} <span class=\"small\">({} {})</span></h3>",
+        "<h3><span class=\"chip\" style=\"background:{}\"></span>{} — {} <span class=\"small\">({})</span></h3>",
         c.colour,
         escape(&c.id),
         escape(&c.name),
-        c.rows,
-        w.testimonies
+        counted
     );
     if c.themes.is_empty() {
         let _ = write!(h, "<p class=\"small\">{}</p>", w.no_theme);
@@ -110,7 +113,7 @@ fn category(h: &mut String, r: &Report, c: &CategorySection) {
             "<div class=\"theme\"><h4>{} <span class=\"small\">— {} {}, {} ; {} {}</span></h4><p><b>{}</b> : {}</p>",
             escape(&th.title),
             th.size,
-            w.testimonies,
+            r.unit_words(th),
             w.pct(th.share),
             w.purity,
             w.pct(th.pillar_purity as f64),
@@ -122,7 +125,7 @@ fn category(h: &mut String, r: &Report, c: &CategorySection) {
                 h,
                 "<blockquote>« {} » <span class=\"id\">[{}]</span></blockquote>",
                 escape(q),
-                escape(qid)
+                escape(&r.origin(qid))
             );
         }
         h.push_str("</div>");

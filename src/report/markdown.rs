@@ -30,6 +30,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(m, "\n## {}\n", w.by_category);
     for c in &r.categories {
         let _ = writeln!(m, "### {} — {}\n", c.id, c.name);
+        if let Some(raised) = c.raised {
+            let _ = writeln!(m, "{} {raised} {}.\n", w.raised_by, w.documents);
+        }
         if c.themes.is_empty() {
             let _ = writeln!(m, "{}\n", w.no_theme);
         }
@@ -39,13 +42,13 @@ pub fn render(r: &Report) -> String {
                 "#### {} ({} {}, {})\n\n{} : {}\n",
                 th.title,
                 th.size,
-                w.testimonies,
+                r.unit_words(th),
                 w.pct(th.share),
                 w.keywords,
                 th.keywords.join(", ")
             );
             for (q, qid) in th.quotes.iter().zip(&th.quote_ids) {
-                let _ = writeln!(m, "> « {} » [{qid}]\n", q.replace('\n', " "));
+                let _ = writeln!(m, "> « {} » [{}]\n", q.replace('\n', " "), r.origin(qid));
             }
         }
     }

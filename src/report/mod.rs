@@ -74,6 +74,8 @@ pub struct Report {
     evaluation: Option<Evaluation>,
     /// (heading, text) of the methods section.
     methods: Vec<(&'static str, String)>,
+    /// Passage mode: where each quoted passage lies, by `document#passage`.
+    positions: Option<HashMap<String, (String, String)>>,
 }
 
 struct CategorySection {
@@ -85,6 +87,8 @@ struct CategorySection {
     colour: &'static str,
     /// Its themes, largest first.
     themes: Vec<ThemeRow>,
+    /// Passage mode: documents that raise the category (its `pillars` list names it).
+    raised: Option<usize>,
 }
 
 struct MapView {
@@ -134,13 +138,25 @@ impl Report {
                 .map(|c| &c.values)
         };
         let palette = Palette::of(&run);
-        let categories = category_sections(&run, &themes, column("pillar"), lang.words(), &palette);
+        let mut categories =
+            category_sections(&run, &themes, column("pillar"), lang.words(), &palette);
+        let passages = match run.unit.unit.as_str() {
+            "passage" => {
+                run.check_output(dir, "passages.parquet")?;
+                Some(table::read_parquet_as_text(&dir.join("passages.parquet"))?)
+            }
+            _ => None,
+        };
+        if let Some(pillars) = column("pillars") {
+            count_raised(&mut categories, pillars);
+        }
         Ok(Self {
             words: lang.words(),
             lang,
             glance: glance(&run, themes.len(), lang.words()),
             rejected: rejected(&run, lang.words()),
-            map: map_view(&assignments, &categories, &palette),
+            map: map_view(passages.as_deref().unwrap_or(&assignments), &categories, &palette),
+            positions: passages.as_deref().map(positions),
             sizes: themes
                 .iter()
                 .map(|th| {
@@ -236,9 +252,69 @@ fn category_sections(
                 name,
                 rows,
                 themes: own,
+                raised: None,
             }
         })
         .collect()
+}
+
+/// Documents per category whose `pillars` list names it (`p1|p3` cells).
+fn count_raised(categories: &mut [CategorySection], pillars: &[Option<String>]) {
+    for c in categories.iter_mut().filter(|c| c.id != "none") {
+        let n = pillars
+            .iter()
+            .flatten()
+            .filter(|cell| cell.split(table::LABEL_JOIN).any(|l| l == c.id))
+            .count();
+        c.raised = Some(n);
+    }
+}
+
+/// `document#passage` → (start, end) from the passages table.
+fn positions(passages: &[TextColumn]) -> HashMap<String, (String, String)> {
+    let column = |name: &str| passages.iter().find(|c| c.name == name).map(|c| &c.values);
+    let (Some(ids), Some(ranks), Some(starts), Some(ends)) =
+        (column("id"), column("passage"), column("start"), column("end"))
+    else {
+        return HashMap::new();
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    (0..ids.len())
+        .map(|i| {
+            let key = format!("{}#{}", text(&ids[i]), text(&ranks[i]));
+            (key, (text(&starts[i]), text(&ends[i])))
+        })
+        .collect()
+}
+
+impl Report {
+    /// "12 testimonies", or in passage mode "12 passages, 5 contributions".
+    fn unit_words(&self, th: &ThemeRow) -> String {
+        let w = self.words;
+        match self.positions {
+            Some(_) => format!("{}, {} {}", w.passages, th.documents, w.documents),
+            None => w.testimonies.to_string(),
+        }
+    }
+
+    /// How a quote's origin is shown: its id, or in passage mode its document, passage and
+    /// characters ("lettre.txt · passage 2 · caractères 140–280").
+    fn origin(&self, quote_id: &str) -> String {
+        let w = self.words;
+        let Some(positions) = &self.positions else {
+            return quote_id.to_string();
+        };
+        let Some((doc, rank)) = quote_id.rsplit_once('#') else {
+            return quote_id.to_string();
+        };
+        match positions.get(quote_id) {
+            Some((start, end)) => format!(
+                "{doc} · {} {rank} · {} {start}–{end}",
+                w.passage, w.characters
+            ),
+            None => format!("{doc} · {} {rank}", w.passage),
+        }
+    }
 }
 
 /// The map's points (every `step`-th testimony beyond [`MAP_POINTS`]) and its legend.

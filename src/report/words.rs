@@ -36,6 +36,12 @@ pub struct Words {
     pub version: &'static str,
     pub mapping: &'static str,
     pub none_reason: &'static str,
+    /// Passage mode: documents, passages, and how many documents raise a category.
+    pub documents: &'static str,
+    pub passages: &'static str,
+    pub raised_by: &'static str,
+    pub passage: &'static str,
+    pub characters: &'static str,
     /// Decimal separator of the language (French writes 23,3 %).
     pub decimal: char,
 }
@@ -75,6 +81,11 @@ pub const FR: Words = Words {
     version: "Version",
     mapping: "Rattachement aux catégories",
     none_reason: "vide",
+    documents: "contributions",
+    passages: "passages",
+    raised_by: "abordé par",
+    passage: "passage",
+    characters: "caractères",
     decimal: ',',
 };
 
@@ -113,6 +124,11 @@ pub const EN: Words = Words {
     version: "Version",
     mapping: "Mapping onto the categories",
     none_reason: "empty",
+    documents: "contributions",
+    passages: "passages",
+    raised_by: "raised by",
+    passage: "passage",
+    characters: "characters",
     decimal: '.',
 };
 

@@ -322,7 +322,7 @@ fn sweep(set: &Set, outcome: &Outcome) {
     }
     println!("{:<23} pillars rule: min passages, min share → micro-F1 / exact-set", "");
     let default = PillarsRule::default();
-    for min_passages in [1, 2, 3, usize::MAX] {
+    for (min_passages, both) in [(1, false), (2, false), (3, false), (usize::MAX, false), (2, true)] {
         let mut line = String::new();
         for min_share in [0.15f32, 0.25, 0.34, 0.5, 1.01] {
             let predicted: Vec<BTreeSet<String>> = (0..set.ids.len())
@@ -331,7 +331,8 @@ fn sweep(set: &Set, outcome: &Outcome) {
                     let mut s: BTreeSet<String> = (0..names.len())
                         .filter(|&k| {
                             let c = counts[d][k];
-                            c > 0 && (c >= min_passages || c as f32 >= min_share * labelled[d] as f32)
+                            let (many, large) = (c >= min_passages, c as f32 >= min_share * labelled[d] as f32);
+                            c > 0 && if both { many && large } else { many || large }
                         })
                         .map(|k| names[k].clone())
                         .collect();
@@ -341,10 +342,15 @@ fn sweep(set: &Set, outcome: &Outcome) {
                 })
                 .collect();
             let (f1, exact) = set_scores(&set.gold, &predicted);
-            let mark = if min_passages == default.min_passages && min_share == default.min_share { "*" } else { " " };
+            let default = !both && min_passages == default.min_passages && min_share == default.min_share;
+            let mark = if default { "*" } else { " " };
             line.push_str(&format!("  {min_share:.2}:{f1:.3}/{exact:.3}{mark}"));
         }
-        let label = if min_passages == usize::MAX { "share only".to_string() } else { format!("≥{min_passages} passages") };
+        let label = match (min_passages, both) {
+            (usize::MAX, _) => "share only".to_string(),
+            (m, true) => format!("≥{m} and share"),
+            (m, false) => format!("≥{m} or share"),
+        };
         println!("{:<23}   {label:<12}{line}", "");
     }
 }
