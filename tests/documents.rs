@@ -228,3 +228,46 @@ fn a_spreadsheet_is_read_as_a_table() {
     assert_eq!(strings(&assignments, "id"), ["0", "1", "2", "3"]);
     assert_eq!(read_json(&out.join("run.json"))["input"]["format"], "spreadsheet");
 }
+
+#[test]
+fn documents_and_passages_are_evaluated_against_their_own_gold() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    write_folder(&docs);
+    let out = dir.path().join("out");
+    run_ok(&docs, &out, &["--no-cache"]);
+    let gold = dir.path().join("gold.csv");
+    std::fs::write(
+        &gold,
+        "id,piliers\nlettre.txt,p1|p2\nsyndicat.docx,p1|p3|p4\nassociation.odt,p4|p2\ntableau.xlsx,p1\n",
+    )
+    .unwrap();
+    let predictions = out.join("assignments.parquet");
+    let e = common::verbatim(&["evaluate"], &[("--predictions", &predictions), ("--gold", &gold)]);
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let evaluation = read_json(&out.join("evaluation.json"));
+    assert_eq!(evaluation["rows"]["evaluated"], 4);
+    assert_eq!(evaluation["rows"]["multi_label"], 3);
+    let micro = evaluation["multi_label"]["micro_f1"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&micro));
+
+    let passages = read_parquet(&out.join("passages.parquet"));
+    let ids = strings(&passages, "id");
+    let ranks = strings(&passages, "passage");
+    let predicted = strings(&passages, "pillar");
+    let mut csv = String::from("id,passage,label\n");
+    for i in 0..ids.len() {
+        csv.push_str(&format!("{},{},{}\n", ids[i], ranks[i], predicted[i]));
+    }
+    let passage_gold = dir.path().join("passages_gold.csv");
+    std::fs::write(&passage_gold, csv).unwrap();
+    let e = common::verbatim(
+        &["evaluate", "--gold-unit", "passage"],
+        &[("--predictions", &predictions), ("--gold", &passage_gold)],
+    );
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let evaluation = read_json(&out.join("evaluation.json"));
+    assert_eq!(evaluation["rows"]["evaluated"], ids.len());
+    assert_eq!(evaluation["accuracy"], 1.0, "the gold is the predictions themselves");
+}

@@ -32,7 +32,9 @@ fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
     let stderr = run_ok(&input, dir.path(), &[]);
     assert!(stderr.contains("text column: temoignage"), "{stderr}");
     for f in verbatim::pipeline::OUTPUT_FILES {
-        assert!(dir.path().join(f).exists(), "{f} missing");
+        // Short testimonies are analysed whole: no passages table.
+        let expected = !f.starts_with("passages.");
+        assert_eq!(dir.path().join(f).exists(), expected, "{f}");
     }
     let corpus = verbatim::ingest::read(&input, &Default::default()).unwrap();
     let text_of: HashMap<&str, &str> = corpus
@@ -153,13 +155,7 @@ fn same_input_and_seed_give_identical_bytes_whatever_the_threads_and_cache() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     run_ok(&input, &a, &["--seed", "7", "--threads", "2"]);
     run_ok(&input, &b, &["--seed", "7", "--threads", "1", "--no-cache"]);
-    for f in verbatim::record::RunRecord::sealed() {
-        let (x, y) = (
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-        );
-        assert!(x == y, "{f} differs between the two runs");
-    }
+    assert_same_tables(&a, &b);
     let strip = |p: PathBuf| {
         let mut v: serde_json::Value = read_json(&p);
         v.as_object_mut().unwrap().remove("timings");
@@ -211,4 +207,45 @@ fn one_row_in_one_row_out_and_empty_or_duplicate_rows_are_kept() {
     assert_eq!(run_json["rows"]["read"], 4);
     assert_eq!(run_json["rows"]["rejected_by_reason"]["empty"], 1);
     assert_eq!(run_json["rows"]["duplicates"], 1);
+}
+
+/// Every table of two runs, byte for byte (a table one run did not write, the other did not either).
+fn assert_same_tables(a: &std::path::Path, b: &std::path::Path) {
+    for f in verbatim::record::RunRecord::sealed() {
+        if !a.join(f).exists() {
+            assert!(!b.join(f).exists(), "{f} written by one run only");
+            continue;
+        }
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs between the two runs");
+    }
+}
+
+/// Passage mode is as deterministic: long parliamentary questions (or the sample, cut anyway).
+#[test]
+fn passage_mode_gives_identical_bytes_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = match common::shared() {
+        Some(shared) => {
+            let source = shared.join("data/an_questions_gouvernement_l16.csv");
+            let mut reader = csv::Reader::from_path(source).unwrap();
+            let path = dir.path().join("questions.csv");
+            let mut writer = csv::Writer::from_path(&path).unwrap();
+            writer.write_record(reader.headers().unwrap()).unwrap();
+            for record in reader.records().take(40) {
+                writer.write_record(&record.unwrap()).unwrap();
+            }
+            writer.flush().unwrap();
+            path
+        }
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/temoignages.csv"),
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run_ok(&input, &a, &["--unit", "passage", "--threads", "2"]);
+    run_ok(&input, &b, &["--unit", "passage", "--threads", "1", "--no-cache"]);
+    assert!(a.join("passages.parquet").exists());
+    assert_same_tables(&a, &b);
 }

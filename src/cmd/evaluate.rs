@@ -35,6 +35,11 @@ pub struct EvaluateArgs {
     /// Write the CSV tables for a French Excel: `;`, a UTF-8 BOM and decimal commas.
     #[arg(long)]
     excel: bool,
+    /// What the gold tags: documents (input rows; several categories in a cell as p1|p3, scored
+    /// against the `pillars` list in passage mode) or passages (columns id and passage, scored
+    /// against passages.*).
+    #[arg(long, value_enum, default_value_t = files::GoldUnit::default())]
+    gold_unit: files::GoldUnit,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = verbatim::cluster::ClusterOptions::default().seed)]
     seed: u64,
@@ -56,6 +61,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         exclude_unknown: args.exclude_unknown,
         out: out.clone(),
         seed: args.seed,
+        gold_unit: args.gold_unit,
         csv: if args.excel {
             verbatim::table::CsvStyle::excel()
         } else {

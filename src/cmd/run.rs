@@ -161,6 +161,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         out: config.out.clone(),
         seed: config.cluster.seed,
         csv: config.output.csv,
+        gold_unit: Default::default(),
     });
     if let Some(e) = &evaluation {
         let taxonomy = verbatim::taxonomy::Taxonomy::load(config.taxonomy.as_ref())?;

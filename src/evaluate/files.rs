@@ -34,6 +34,19 @@ pub struct EvaluateConfig {
     pub seed: u64,
     /// How the two CSV tables are written (`--excel`: `;`, BOM, decimal comma).
     pub csv: CsvStyle,
+    /// What the gold tags: input rows (documents), or passages (`id` and `passage` columns).
+    pub gold_unit: GoldUnit,
+}
+
+/// The unit a manual tagging is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GoldUnit {
+    /// One tag per input row (document); several categories in a cell as `p1|p3`.
+    #[default]
+    Document,
+    /// One tag per passage: columns `id` (the document's) and `passage` (its rank), scored against
+    /// `passages.*` of a passage-mode run.
+    Passage,
 }
 
 /// Label column names a tagging file usually has, compared without case or accents.
@@ -86,6 +99,41 @@ impl Predictions {
     }
 }
 
+/// A passage-mode run's `passages.*` beside its `assignments.*` (same extension).
+fn passages_beside(predictions: &Path) -> PathBuf {
+    let name = predictions.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match name.strip_prefix("assignments") {
+        Some(rest) => predictions.with_file_name(format!("passages{rest}")),
+        None => predictions.to_path_buf(),
+    }
+}
+
+/// `<document id>#<passage>`: how a passage is named in quote ids and matched with passage gold.
+fn passage_key(id: &str, passage: &str) -> String {
+    format!("{id}#{passage}")
+}
+
+/// The passages table, each row keyed `id#passage`.
+fn read_passage_predictions(path: &Path) -> Result<Predictions> {
+    let table = ingest::read_table(path)?;
+    let take = |name: &str| -> Result<Vec<String>> {
+        let column = table.columns.iter().find(|c| c.name == name).with_context(|| {
+            format!("{} has no column {name}: is it the passages table of a passage-mode run?", path.display())
+        })?;
+        Ok(column.values.iter().map(|v| v.clone().unwrap_or_default()).collect())
+    };
+    let (ids, ranks, pillar) = (take("id")?, take("passage")?, take("pillar")?);
+    Ok(Predictions {
+        ids: ids.iter().zip(&ranks).map(|(i, r)| passage_key(i, r)).collect(),
+        pillar,
+        columns: table
+            .columns
+            .into_iter()
+            .filter(|c| !["id", "passage", "pillar"].contains(&c.name.as_str()))
+            .collect(),
+    })
+}
+
 fn read_predictions(path: &Path) -> Result<Predictions> {
     let corpus = ingest::read(
         path,
@@ -105,7 +153,12 @@ fn read_predictions(path: &Path) -> Result<Predictions> {
 
 fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, String)> {
     let table = ingest::read_table(&config.gold)?;
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let passage_column = match config.gold_unit {
+        GoldUnit::Document => None,
+        GoldUnit::Passage => Some(ingest::find_column(&config.gold, &names, "passage", "passage")?),
+    };
+    names.retain(|n| Some(*n) != passage_column.as_deref());
     let id_column = match &config.id_column {
         Some(c) => ingest::find_column(&config.gold, &names, c, "id")?,
         None => names
@@ -138,6 +191,15 @@ fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, Strin
             }
         }
     };
+    if let Some(passage) = passage_column {
+        let column = |name: &str| {
+            let c = table.columns.iter().find(|c| c.name == name).expect("found above");
+            c.values.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>()
+        };
+        let (ids, ranks) = (column(&id_column), column(&passage));
+        let keys = ids.iter().zip(&ranks).map(|(i, r)| passage_key(i, r)).collect();
+        return Ok((keys, column(&label_column), label_column));
+    }
     let corpus = ingest::read(
         &config.gold,
         &ReadOptions {
@@ -411,10 +473,17 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
         .exists()
         .then(|| RunRecord::read(dir).ok())
         .flatten();
-    if let (Some(run), Some(name)) = (&run, config.predictions.file_name()) {
+    let path = match config.gold_unit {
+        GoldUnit::Document => config.predictions.clone(),
+        GoldUnit::Passage => passages_beside(&config.predictions),
+    };
+    if let (Some(run), Some(name)) = (&run, path.file_name()) {
         run.check_output(dir, &name.to_string_lossy())?;
     }
-    let predictions = read_predictions(&config.predictions)?;
+    let predictions = match config.gold_unit {
+        GoldUnit::Document => read_predictions(&path)?,
+        GoldUnit::Passage => read_passage_predictions(&path)?,
+    };
     let score_columns: Vec<String> = predictions
         .columns
         .iter()
@@ -690,6 +759,27 @@ fn write_csv(
 }
 
 /// The readable summary: headline figures with intervals, per-category table, confusion matrix.
+/// The rows tagged with several categories, scored as sets (the `pillars` list in passage mode).
+fn multi_label_markdown(m: &MultiLabel) -> String {
+    let mut md = format!(
+        "\n## Rows tagged with several categories ({} rows), scored as sets\n\n| figure | value |\n|---|---|\n",
+        m.rows
+    );
+    for (name, value) in [
+        ("micro-F1", m.micro_f1),
+        ("macro-F1", m.macro_f1),
+        ("exact-set accuracy", m.exact_set),
+        ("Hamming loss", m.hamming_loss),
+        ("mean Jaccard", m.jaccard),
+    ] {
+        let _ = writeln!(md, "| {name} | {value:.3} |");
+    }
+    for (label, f1) in &m.per_label_f1 {
+        let _ = writeln!(md, "| F1 of {label} | {f1:.3} |");
+    }
+    md
+}
+
 fn markdown(e: &Evaluation) -> String {
     let mut md = String::new();
     let ci = |c: &Interval| format!("[{:.3}, {:.3}]", c.low, c.high);
@@ -721,6 +811,9 @@ fn markdown(e: &Evaluation) -> String {
             md,
             "| themes: ARI / NMI / V-measure | {ari:.3} / {nmi:.3} / {v:.3} | |"
         );
+    }
+    if let Some(m) = &e.multi_label {
+        md.push_str(&multi_label_markdown(m));
     }
     let _ = writeln!(md, "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|");
     for c in &e.per_category {

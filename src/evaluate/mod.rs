@@ -293,13 +293,31 @@ pub fn bootstrap(
     })
 }
 
-/// Multi-label scores: per-label F1, Hamming loss and mean Jaccard index.
+/// Multi-label scores: per-label F1, micro and macro F1, exact-set accuracy, Hamming loss and
+/// mean Jaccard index.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultiLabel {
     pub rows: usize,
+    /// F1 of the (row, label) decisions pooled over every label.
+    #[serde(default)]
+    pub micro_f1: f64,
+    /// Mean of the per-label F1 over the labels that occur in the gold or the predictions.
+    #[serde(default)]
+    pub macro_f1: f64,
+    /// Share of rows whose predicted set is exactly the gold set.
+    #[serde(default)]
+    pub exact_set: f64,
     pub hamming_loss: f64,
     pub jaccard: f64,
     pub per_label_f1: Vec<(String, f64)>,
+}
+
+fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
+    if tp == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
+    }
 }
 
 pub fn multi_label(
@@ -309,52 +327,41 @@ pub fn multi_label(
 ) -> MultiLabel {
     let n = gold.len();
     let k = labels.len().max(1);
-    let mut wrong = 0usize;
-    let mut jaccard = 0.0;
+    let (mut jaccard, mut exact) = (0.0, 0usize);
+    // Per label: true positives, false positives, false negatives.
+    let mut counts = vec![(0usize, 0usize, 0usize); labels.len()];
     for (g, p) in gold.iter().zip(predicted) {
         let inter = g.iter().filter(|l| p.contains(l)).count();
         let union = g.len() + p.iter().filter(|l| !g.contains(l)).count();
-        jaccard += if union == 0 {
-            1.0
-        } else {
-            inter as f64 / union as f64
-        };
-        wrong += labels
-            .iter()
-            .filter(|l| g.contains(l) != p.contains(l))
-            .count();
+        jaccard += if union == 0 { 1.0 } else { inter as f64 / union as f64 };
+        exact += usize::from(inter == g.len() && inter == p.len());
+        for (l, c) in labels.iter().zip(counts.iter_mut()) {
+            match (g.contains(l), p.contains(l)) {
+                (true, true) => c.0 += 1,
+                (false, true) => c.1 += 1,
+                (true, false) => c.2 += 1,
+                (false, false) => {}
+            }
+        }
     }
-    let per_label_f1 = labels
+    let per_label_f1: Vec<(String, f64)> = labels
         .iter()
-        .map(|l| {
-            let tp = gold
-                .iter()
-                .zip(predicted)
-                .filter(|(g, p)| g.contains(l) && p.contains(l))
-                .count() as f64;
-            let fp = gold
-                .iter()
-                .zip(predicted)
-                .filter(|(g, p)| !g.contains(l) && p.contains(l))
-                .count() as f64;
-            let fn_ = gold
-                .iter()
-                .zip(predicted)
-                .filter(|(g, p)| g.contains(l) && !p.contains(l))
-                .count() as f64;
-            (
-                l.clone(),
-                if tp == 0.0 {
-                    0.0
-                } else {
-                    2.0 * tp / (2.0 * tp + fp + fn_)
-                },
-            )
-        })
+        .zip(&counts)
+        .map(|(l, &(tp, fp, fn_))| (l.clone(), f1(tp, fp, fn_)))
         .collect();
+    let occurring: Vec<f64> = per_label_f1
+        .iter()
+        .zip(&counts)
+        .filter(|(_, &(tp, fp, fn_))| tp + fp + fn_ > 0)
+        .map(|((_, f), _)| *f)
+        .collect();
+    let total = counts.iter().fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
     MultiLabel {
         rows: n,
-        hamming_loss: wrong as f64 / (n * k).max(1) as f64,
+        micro_f1: f1(total.0, total.1, total.2),
+        macro_f1: occurring.iter().sum::<f64>() / occurring.len().max(1) as f64,
+        exact_set: exact as f64 / n.max(1) as f64,
+        hamming_loss: (total.1 + total.2) as f64 / (n * k).max(1) as f64,
         jaccard: jaccard / n.max(1) as f64,
         per_label_f1,
     }
@@ -536,6 +543,12 @@ mod tests {
         assert!((m.jaccard - 0.5).abs() < 1e-12);
         assert_eq!(m.per_label_f1[0], ("p1".to_string(), 1.0));
         assert_eq!(m.per_label_f1[2].1, 0.0);
+        // Pooled: tp 2 (p1, p2), fp 1 (p4), fn 1 (p3) → 4/6; macro (1 + 1 + 0 + 0) / 4.
+        assert!((m.micro_f1 - 4.0 / 6.0).abs() < 1e-12);
+        assert!((m.macro_f1 - 0.5).abs() < 1e-12);
+        assert_eq!(m.exact_set, 0.0);
+        let same = multi_label(&gold, &gold, &strings(&["p1", "p2", "p3", "p4"]));
+        assert_eq!((same.exact_set, same.micro_f1, same.macro_f1), (1.0, 1.0, 1.0));
     }
 
     #[test]
