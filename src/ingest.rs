@@ -175,7 +175,11 @@ pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Table> {
         InputFormat::Jsonl => (parse_jsonl(path, &bytes)?, None, None),
         InputFormat::Spreadsheet => {
             let what = path.display().to_string();
-            (crate::documents::sheet::columns(&bytes, sheet, &what)?, None, None)
+            (
+                crate::documents::sheet::columns(&bytes, sheet, &what)?,
+                None,
+                None,
+            )
         }
         InputFormat::Documents => bail!("{} is a folder of documents, not a table", path.display()),
     };

@@ -436,7 +436,8 @@ mod tests {
 
     #[test]
     fn every_passage_is_a_slice_of_its_text() {
-        let text = "Été 2020. Les équipes « épuisées » ! Œuvre… Réforme? Non.\r\n\r\nÀ suivre : n° 4.";
+        let text =
+            "Été 2020. Les équipes « épuisées » ! Œuvre… Réforme? Non.\r\n\r\nÀ suivre : n° 4.";
         for s in cut(text, &PassageOptions::default()) {
             let p = slice_chars(text, s.start, s.end);
             assert!(!p.is_empty() && text.contains(p));

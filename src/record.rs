@@ -200,7 +200,22 @@ pub struct MappingRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClusteringRecord {
     pub method: String,
+    /// `within categories` (each category's testimonies clustered apart) or `across categories`.
+    #[serde(default)]
+    pub scope: String,
     pub micro_clusters: usize,
+    pub themes: usize,
+    pub silhouette_by_themes: Vec<SilhouetteRecord>,
+    /// Within categories: each category's clustering.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_category: Vec<CategoryClusteringRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoryClusteringRecord {
+    /// Category id, or `none`.
+    pub category: String,
+    pub texts: usize,
     pub themes: usize,
     pub silhouette_by_themes: Vec<SilhouetteRecord>,
 }

@@ -490,7 +490,11 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     cols.push(Column::new("map_x".into(), &table.map_x));
     cols.push(Column::new("map_y".into(), &table.map_y));
     push_passthrough(&mut cols, table.passthrough);
-    let stem = if table.passages.is_some() { "passages" } else { "assignments" };
+    let stem = if table.passages.is_some() {
+        "passages"
+    } else {
+        "assignments"
+    };
     write_table(dir, stem, DataFrame::new(n, cols)?, style)
 }
 

@@ -30,11 +30,16 @@ fn docx(path: &Path, paragraphs: &[&str]) {
         .iter()
         .map(|p| format!("<w:p><w:r><w:t>{p}</w:t></w:r></w:p>"))
         .collect();
-    let document = format!(r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#);
+    let document = format!(
+        r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
     let core = r#"<?xml version="1.0"?><cp:coreProperties xmlns:cp="cp" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Contribution du syndicat</dc:title></cp:coreProperties>"#;
     zip(
         path,
-        &[("word/document.xml", document), ("docProps/core.xml", core.into())],
+        &[
+            ("word/document.xml", document),
+            ("docProps/core.xml", core.into()),
+        ],
     );
 }
 
@@ -43,10 +48,15 @@ fn odt(path: &Path, paragraphs: &[&str]) {
         .iter()
         .map(|p| format!("<text:p>{p}</text:p>"))
         .collect();
-    let content = format!(r#"<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>{body}</office:text></office:body></office:document-content>"#);
+    let content = format!(
+        r#"<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>{body}</office:text></office:body></office:document-content>"#
+    );
     zip(
         path,
-        &[("mimetype", "application/vnd.oasis.opendocument.text".into()), ("content.xml", content)],
+        &[
+            ("mimetype", "application/vnd.oasis.opendocument.text".into()),
+            ("content.xml", content),
+        ],
     );
 }
 
@@ -61,7 +71,10 @@ fn pdf(path: &Path, lines: &[&str]) {
         "Encoding" => "WinAnsiEncoding",
     });
     let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
-    let mut operations = vec![Operation::new("BT", vec![]), Operation::new("Tf", vec!["F1".into(), 11.into()])];
+    let mut operations = vec![
+        Operation::new("BT", vec![]),
+        Operation::new("Tf", vec!["F1".into(), 11.into()]),
+    ];
     operations.push(Operation::new("Td", vec![50.into(), 780.into()]));
     for line in lines {
         operations.push(Operation::new("Tj", vec![Object::string_literal(*line)]));
@@ -103,14 +116,29 @@ fn xlsx(path: &Path, answers: &[&str]) {
 }
 
 fn write_folder(dir: &Path) {
-    std::fs::write(dir.join("lettre.txt"), format!("{SALAIRES}\n\n{INVESTIR}\n")).unwrap();
-    docx(&dir.join("syndicat.docx"), &[SALAIRES, SIMPLIFIER, TERRITOIRE]);
+    std::fs::write(
+        dir.join("lettre.txt"),
+        format!("{SALAIRES}\n\n{INVESTIR}\n"),
+    )
+    .unwrap();
+    docx(
+        &dir.join("syndicat.docx"),
+        &[SALAIRES, SIMPLIFIER, TERRITOIRE],
+    );
     odt(&dir.join("association.odt"), &[TERRITOIRE, INVESTIR]);
-    let ascii = |s: &str| s.replace(['é', 'è', 'ê'], "e").replace('ô', "o").replace('à', "a");
+    let ascii = |s: &str| {
+        s.replace(['é', 'è', 'ê'], "e")
+            .replace('ô', "o")
+            .replace('à', "a")
+    };
     let (a, b) = (ascii(SIMPLIFIER), ascii(INVESTIR));
     pdf(&dir.join("hopital.pdf"), &[&a, "", &b]);
     pdf(&dir.join("scan.pdf"), &[]);
-    std::fs::write(dir.join("abime.docx"), b"PK\x03\x04 this is not a zip archive").unwrap();
+    std::fs::write(
+        dir.join("abime.docx"),
+        b"PK\x03\x04 this is not a zip archive",
+    )
+    .unwrap();
     xlsx(&dir.join("tableau.xlsx"), &[SALAIRES, TERRITOIRE]);
     std::fs::write(dir.join("notes.xyz"), "du texte d'un type inconnu").unwrap();
 }
@@ -137,7 +165,11 @@ fn a_folder_of_documents_gives_one_row_each_and_traceable_passages() {
         ("syndicat.docx", "ok"),
         ("tableau.xlsx", "ok"),
     ];
-    let got: Vec<(&str, &str)> = ids.iter().map(String::as_str).zip(status.iter().map(String::as_str)).collect();
+    let got: Vec<(&str, &str)> = ids
+        .iter()
+        .map(String::as_str)
+        .zip(status.iter().map(String::as_str))
+        .collect();
     assert_eq!(got, expected);
     let passages_per_doc = strings(&assignments, "passages");
     assert_eq!(passages_per_doc, ["0", "2", "2", "2", "0", "0", "3", "2"]);
@@ -146,10 +178,22 @@ fn a_folder_of_documents_gives_one_row_each_and_traceable_passages() {
     assert_eq!(strings(&assignments, "pages")[2], "1");
     let run = read_json(&out.join("run.json"));
     assert_eq!(run["unit"]["unit"], "passage");
-    assert_eq!(run["unit"]["documents_by_status"]["rejected:no_text_layer"], 1);
+    assert_eq!(
+        run["unit"]["documents_by_status"]["rejected:no_text_layer"],
+        1
+    );
 
     check_offsets(&docs, &out);
     check_quotes(&out, &ids);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("abordé par"),
+        "documents raising each category"
+    );
+    assert!(
+        report.contains(" · passage "),
+        "each quote's document and passage"
+    );
 }
 
 /// `text[start..end]` (in characters) of each passage's document is the passage.
@@ -166,7 +210,12 @@ fn check_offsets(docs: &Path, out: &Path) {
         let (s, e): (usize, usize) = (starts[i].parse().unwrap(), ends[i].parse().unwrap());
         assert_eq!(chars[s..e].iter().collect::<String>(), texts[i]);
     }
-    let docx_texts: Vec<&String> = ids.iter().zip(&texts).filter(|(d, _)| *d == "syndicat.docx").map(|(_, t)| t).collect();
+    let docx_texts: Vec<&String> = ids
+        .iter()
+        .zip(&texts)
+        .filter(|(d, _)| *d == "syndicat.docx")
+        .map(|(_, t)| t)
+        .collect();
     assert_eq!(docx_texts, [SALAIRES, SIMPLIFIER, TERRITOIRE]);
 }
 
@@ -190,9 +239,16 @@ fn check_quotes(out: &Path, documents: &[String]) {
             let (id, quote) = (id.unwrap(), quote.unwrap());
             let (doc, _) = id.rsplit_once('#').expect("document#passage");
             assert!(documents.iter().any(|d| d == doc), "{id}");
-            let row = keys.iter().position(|k| k == id).expect("a passage of that id");
+            let row = keys
+                .iter()
+                .position(|k| k == id)
+                .expect("a passage of that id");
             let head: String = quote.chars().take(30).collect();
-            assert!(texts[row].starts_with(&head), "{id}: {quote:?} vs {:?}", texts[row]);
+            assert!(
+                texts[row].starts_with(&head),
+                "{id}: {quote:?} vs {:?}",
+                texts[row]
+            );
             seen += 1;
         }
     }
@@ -226,7 +282,10 @@ fn a_spreadsheet_is_read_as_a_table() {
     run_ok(&input, &out, &["--no-cache", "--id-column", "numero"]);
     let assignments = read_parquet(&out.join("assignments.parquet"));
     assert_eq!(strings(&assignments, "id"), ["0", "1", "2", "3"]);
-    assert_eq!(read_json(&out.join("run.json"))["input"]["format"], "spreadsheet");
+    assert_eq!(
+        read_json(&out.join("run.json"))["input"]["format"],
+        "spreadsheet"
+    );
 }
 
 #[test]
@@ -244,7 +303,10 @@ fn documents_and_passages_are_evaluated_against_their_own_gold() {
     )
     .unwrap();
     let predictions = out.join("assignments.parquet");
-    let e = common::verbatim(&["evaluate"], &[("--predictions", &predictions), ("--gold", &gold)]);
+    let e = common::verbatim(
+        &["evaluate"],
+        &[("--predictions", &predictions), ("--gold", &gold)],
+    );
     assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
     let evaluation = read_json(&out.join("evaluation.json"));
     assert_eq!(evaluation["rows"]["evaluated"], 4);
@@ -269,5 +331,8 @@ fn documents_and_passages_are_evaluated_against_their_own_gold() {
     assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
     let evaluation = read_json(&out.join("evaluation.json"));
     assert_eq!(evaluation["rows"]["evaluated"], ids.len());
-    assert_eq!(evaluation["accuracy"], 1.0, "the gold is the predictions themselves");
+    assert_eq!(
+        evaluation["accuracy"], 1.0,
+        "the gold is the predictions themselves"
+    );
 }

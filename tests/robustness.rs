@@ -200,8 +200,16 @@ fn one_two_and_three_testimonies_and_a_one_category_taxonomy() {
         let body = format!("texte\n{}\n", texts[..n].join("\n"));
         let (statuses, run_json) = statuses(d, &format!("n{n}.csv"), body.as_bytes(), &[]);
         assert_eq!(statuses.len(), n);
-        // Fewer than 3 testimonies cannot be compared: one theme holds them.
-        assert_eq!(run_json["clustering"]["themes"], 1, "{n} testimonies");
+        // Fewer than 3 testimonies of a category cannot be compared: one theme holds them, so
+        // there are as many themes as categories among them.
+        let assignments = read_parquet(&d.join(format!("out_n{n}.csv/assignments.parquet")));
+        let pillars: std::collections::BTreeSet<String> =
+            strings(&assignments, "pillar").into_iter().collect();
+        assert_eq!(
+            run_json["clustering"]["themes"],
+            pillars.len(),
+            "{n} testimonies"
+        );
         // Nor standardised: the raw cosine to the categories, said so, never uniform scores.
         let mapping = &run_json["mapping"];
         assert_eq!(mapping["fallback"].is_string(), n < 3, "{n}: {mapping}");

@@ -58,18 +58,25 @@ fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
     let analyzer_stop = [
         "les", "des", "une", "pour", "dans", "avec", "sont", "nous", "pas", "qui", "que",
     ];
-    for (keywords, (quotes, ids)) in list_strings(&themes, "keywords").iter().zip(
-        list_strings(&themes, "quotes")
-            .iter()
-            .zip(list_strings(&themes, "quote_ids").iter()),
-    ) {
+    for (t, (keywords, (quotes, ids))) in list_strings(&themes, "keywords")
+        .iter()
+        .zip(
+            list_strings(&themes, "quotes")
+                .iter()
+                .zip(list_strings(&themes, "quote_ids").iter()),
+        )
+        .enumerate()
+    {
         assert!(!keywords.is_empty());
         for k in keywords {
-            for w in k.split([' ', '\'']) {
+            // A phrase may hold a function word inside ("dette des hôpitaux"), never at an end.
+            let words: Vec<&str> = k.split([' ', '\'']).collect();
+            for w in [words[0], words[words.len() - 1]] {
                 assert!(!analyzer_stop.contains(&w), "stop word in keyword {k:?}");
             }
         }
-        assert_eq!(quotes.len(), 5);
+        // Five quotes, or every testimony of a small theme.
+        assert_eq!(quotes.len(), 5.min(sizes[t] as usize), "theme {t}");
         for (q, id) in quotes.iter().zip(ids) {
             let source = text_of[id.as_str()];
             let kept = q.strip_suffix(" …").unwrap_or(q);
@@ -245,7 +252,11 @@ fn passage_mode_gives_identical_bytes_whatever_the_threads() {
     };
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     run_ok(&input, &a, &["--unit", "passage", "--threads", "2"]);
-    run_ok(&input, &b, &["--unit", "passage", "--threads", "1", "--no-cache"]);
+    run_ok(
+        &input,
+        &b,
+        &["--unit", "passage", "--threads", "1", "--no-cache"],
+    );
     assert!(a.join("passages.parquet").exists());
     assert_same_tables(&a, &b);
 }

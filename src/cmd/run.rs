@@ -89,6 +89,11 @@ pub struct RunArgs {
     /// and keywords; by default they become placeholders such as [NOM].
     #[arg(long)]
     no_pseudonymise: bool,
+    /// Form themes across the whole corpus rather than within each category (where every
+    /// testimony of a theme has the theme's category); a theme then goes under the category most
+    /// of its testimonies have.
+    #[arg(long)]
+    themes_across_categories: bool,
     /// Map with the peers' baseline (raw cosine to the descriptions) instead of the label-free method.
     #[arg(long)]
     zero_shot: bool,
@@ -128,6 +133,11 @@ impl RunArgs {
                 none_threshold: self.none_threshold as f32,
                 folds: self.folds,
                 ..MapOptions::default()
+            },
+            theme_scope: if self.themes_across_categories {
+                pipeline::ThemeScope::AcrossCategories
+            } else {
+                pipeline::ThemeScope::WithinCategories
             },
             labels: self.labels.clone(),
             describe: DescribeOptions {

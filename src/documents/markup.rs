@@ -19,7 +19,10 @@ pub fn plain(bytes: &[u8]) -> Extracted {
 
 fn decode(bytes: &[u8]) -> String {
     let (text, _) = crate::ingest::decode(bytes);
-    text.replace("\r\n", "\n").replace('\r', "\n").trim().to_string()
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_string()
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -64,8 +67,11 @@ pub fn html(bytes: &[u8]) -> Extracted {
         .captures(&source)
         .map(|c| inline(&c[2]))
         .filter(|t| !t.is_empty());
-    let body = regex(&DROP, r"(?is)<(script|style|head|template)[^>]*>.*?</(script|style|head|template)>|<!--.*?-->")
-        .replace_all(&source, " ");
+    let body = regex(
+        &DROP,
+        r"(?is)<(script|style|head|template)[^>]*>.*?</(script|style|head|template)>|<!--.*?-->",
+    )
+    .replace_all(&source, " ");
     let blocks = regex(
         &BLOCK,
         r"(?i)</?(p|div|h[1-6]|li|ul|ol|tr|table|blockquote|section|article|header|footer|pre|dd|dt)\b[^>]*>",
@@ -179,7 +185,9 @@ mod tests {
 
     #[test]
     fn markdown_keeps_the_words() {
-        let e = markdown("# Contribution\n\nIl faut **plus** de [lits](http://x).\n```\ncode\n```\n".as_bytes());
+        let e = markdown(
+            "# Contribution\n\nIl faut **plus** de [lits](http://x).\n```\ncode\n```\n".as_bytes(),
+        );
         assert_eq!(e.title.as_deref(), Some("Contribution"));
         assert_eq!(e.text, "Contribution\n\nIl faut plus de lits.\ncode");
     }

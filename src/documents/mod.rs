@@ -55,7 +55,11 @@ pub fn read(input: &Path, options: &ReadOptions) -> Result<Corpus> {
     }
     let readable = documents
         .iter()
-        .filter(|d| d.read.as_ref().is_ok_and(|e| e.text.chars().any(char::is_alphabetic)))
+        .filter(|d| {
+            d.read
+                .as_ref()
+                .is_ok_and(|e| e.text.chars().any(char::is_alphabetic))
+        })
         .count();
     if readable == 0 {
         bail!(
@@ -126,7 +130,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 fn hidden(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     name.starts_with('.') || name.starts_with("~$")
 }
 
@@ -207,11 +214,15 @@ fn corpus(input: &Path, sha256: String, documents: Vec<Document>) -> Corpus {
     };
     let passthrough = vec![
         column("file_name", &|d| {
-            Path::new(&d.id).file_name().map(|n| n.to_string_lossy().into_owned())
+            Path::new(&d.id)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
         }),
         column("format", &|d| Some(d.format.clone())),
         column("bytes", &|d| Some(d.bytes.to_string())),
-        column("pages", &|d| d.read.as_ref().ok()?.pages.map(|p| p.to_string())),
+        column("pages", &|d| {
+            d.read.as_ref().ok()?.pages.map(|p| p.to_string())
+        }),
         column("title", &|d| d.read.as_ref().ok()?.title.clone()),
     ];
     Corpus {
@@ -267,11 +278,18 @@ mod tests {
     fn documents_keep_their_relative_path_and_metadata() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sous")).unwrap();
-        std::fs::write(dir.path().join("sous/b.md"), "# Titre\n\nTexte *important*.").unwrap();
+        std::fs::write(
+            dir.path().join("sous/b.md"),
+            "# Titre\n\nTexte *important*.",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("a.txt"), "Premier.\r\n\r\nSecond.").unwrap();
         let c = read(dir.path(), &ReadOptions::default()).unwrap();
         assert_eq!(c.ids, ["a.txt", "sous/b.md"]);
-        assert_eq!(c.texts, ["Premier.\n\nSecond.", "Titre\n\nTexte important."]);
+        assert_eq!(
+            c.texts,
+            ["Premier.\n\nSecond.", "Titre\n\nTexte important."]
+        );
         assert_eq!(c.passthrough[0].values[1].as_deref(), Some("b.md"));
         assert_eq!(c.passthrough[4].values[1].as_deref(), Some("Titre"));
         assert_eq!(c.rejected, [None, None]);

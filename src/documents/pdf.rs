@@ -16,8 +16,7 @@ pub fn pdf(bytes: &[u8]) -> Result<Extracted, String> {
     let pages = doc.get_pages().len();
     let title = title(&doc);
     // pdf-extract panics on some malformed fonts; a document is rejected, never the run.
-    let extracted =
-        std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
+    let extracted = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
     let page_texts = match extracted {
         Ok(Ok(texts)) => texts,
         _ if encrypted => return Err("encrypted".into()),
@@ -25,7 +24,12 @@ pub fn pdf(bytes: &[u8]) -> Result<Extracted, String> {
     };
     let text = join_pages(&page_texts);
     if !text.chars().any(char::is_alphanumeric) {
-        return Err(if encrypted { "encrypted" } else { "no_text_layer" }.into());
+        return Err(if encrypted {
+            "encrypted"
+        } else {
+            "no_text_layer"
+        }
+        .into());
     }
     Ok(Extracted {
         text,
@@ -130,7 +134,11 @@ mod tests {
 
     #[test]
     fn running_headers_footers_and_page_numbers_are_removed() {
-        let bodies = ["Les salaires d'abord.\nIl faut agir", "Puis les lits.\nEt vite", "Enfin le temps.\nPour soigner"];
+        let bodies = [
+            "Les salaires d'abord.\nIl faut agir",
+            "Puis les lits.\nEt vite",
+            "Enfin le temps.\nPour soigner",
+        ];
         let pages: Vec<String> = (1..=3)
             .map(|p| {
                 format!(

@@ -20,9 +20,7 @@ pub fn columns(bytes: &[u8], sheet: Option<&str>, what: &str) -> Result<Vec<Text
         Some(wanted) => names
             .iter()
             .find(|n| n.as_str() == wanted)
-            .with_context(|| {
-                format!("{what} has no sheet {wanted:?}: its sheets are {names:?}")
-            })?
+            .with_context(|| format!("{what} has no sheet {wanted:?}: its sheets are {names:?}"))?
             .clone(),
         None => names
             .first()

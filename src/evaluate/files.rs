@@ -101,7 +101,10 @@ impl Predictions {
 
 /// A passage-mode run's `passages.*` beside its `assignments.*` (same extension).
 fn passages_beside(predictions: &Path) -> PathBuf {
-    let name = predictions.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = predictions
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match name.strip_prefix("assignments") {
         Some(rest) => predictions.with_file_name(format!("passages{rest}")),
         None => predictions.to_path_buf(),
@@ -117,14 +120,29 @@ fn passage_key(id: &str, passage: &str) -> String {
 fn read_passage_predictions(path: &Path) -> Result<Predictions> {
     let table = ingest::read_table(path)?;
     let take = |name: &str| -> Result<Vec<String>> {
-        let column = table.columns.iter().find(|c| c.name == name).with_context(|| {
-            format!("{} has no column {name}: is it the passages table of a passage-mode run?", path.display())
-        })?;
-        Ok(column.values.iter().map(|v| v.clone().unwrap_or_default()).collect())
+        let column = table
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .with_context(|| {
+                format!(
+                    "{} has no column {name}: is it the passages table of a passage-mode run?",
+                    path.display()
+                )
+            })?;
+        Ok(column
+            .values
+            .iter()
+            .map(|v| v.clone().unwrap_or_default())
+            .collect())
     };
     let (ids, ranks, pillar) = (take("id")?, take("passage")?, take("pillar")?);
     Ok(Predictions {
-        ids: ids.iter().zip(&ranks).map(|(i, r)| passage_key(i, r)).collect(),
+        ids: ids
+            .iter()
+            .zip(&ranks)
+            .map(|(i, r)| passage_key(i, r))
+            .collect(),
         pillar,
         columns: table
             .columns
@@ -156,7 +174,12 @@ fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, Strin
     let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     let passage_column = match config.gold_unit {
         GoldUnit::Document => None,
-        GoldUnit::Passage => Some(ingest::find_column(&config.gold, &names, "passage", "passage")?),
+        GoldUnit::Passage => Some(ingest::find_column(
+            &config.gold,
+            &names,
+            "passage",
+            "passage",
+        )?),
     };
     names.retain(|n| Some(*n) != passage_column.as_deref());
     let id_column = match &config.id_column {
@@ -193,11 +216,22 @@ fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, Strin
     };
     if let Some(passage) = passage_column {
         let column = |name: &str| {
-            let c = table.columns.iter().find(|c| c.name == name).expect("found above");
-            c.values.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>()
+            let c = table
+                .columns
+                .iter()
+                .find(|c| c.name == name)
+                .expect("found above");
+            c.values
+                .iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
         };
         let (ids, ranks) = (column(&id_column), column(&passage));
-        let keys = ids.iter().zip(&ranks).map(|(i, r)| passage_key(i, r)).collect();
+        let keys = ids
+            .iter()
+            .zip(&ranks)
+            .map(|(i, r)| passage_key(i, r))
+            .collect();
         return Ok((keys, column(&label_column), label_column));
     }
     let corpus = ingest::read(
@@ -305,9 +339,24 @@ pub struct Evaluation {
     pub nmi: Option<f64>,
     pub v_measure: Option<f64>,
     pub themes: Option<Partition>,
+    /// How far each theme's category holds for its testimonies' gold labels.
+    #[serde(default)]
+    pub theme_categories: Option<ThemeCategories>,
     pub multi_label: Option<MultiLabel>,
     pub per_category: Vec<PerCategory>,
     pub confusion: Confusion,
+}
+
+/// Gold labels against the category of each testimony's theme (themes.parquet beside the
+/// predictions): what a reader of a theme under a category is told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ThemeCategories {
+    /// Share of the tagged rows whose gold label is their theme's category.
+    pub rows: f64,
+    /// Across themes with at least 5 tagged rows, outside `none`: the median and the lowest share.
+    pub median_theme: f64,
+    pub lowest_theme: f64,
+    pub themes: usize,
 }
 
 /// File name of the evaluation inside the output directory.
@@ -499,7 +548,16 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
     check_matched(&matched, config, &label_column, &ids)?;
     let (evaluation, cls) = figures(&predictions, &matched, &ids, config);
+    let themes_path = dir.join("themes.parquet");
+    let theme_pillars = match (&run, themes_path.exists()) {
+        (Some(run), true) => {
+            run.check_output(dir, "themes.parquet")?;
+            Some(crate::table::read_themes(&themes_path)?)
+        }
+        _ => None,
+    };
     let evaluation = Evaluation {
+        theme_categories: theme_pillars.and_then(|t| theme_categories(&predictions, &matched, &t)),
         run_id: run.map(|r| r.run_id),
         gold_column: label_column,
         rows: EvaluatedRows {
@@ -568,6 +626,7 @@ fn figures(
         nmi: themes.as_ref().map(|t| t.nmi),
         v_measure: themes.as_ref().map(|t| t.v_measure),
         themes,
+        theme_categories: None,
         multi_label: multi(predictions, pairs, &labels),
         per_category: cls.per_category.clone(),
         confusion: Confusion {
@@ -674,6 +733,49 @@ fn multi(
         .collect();
     let gold_sets: Vec<Vec<String>> = pairs.iter().map(|(_, l)| l.clone()).collect();
     Some(multi_label(&gold_sets, &predicted_sets, labels))
+}
+
+/// Single gold labels against the category of the row's theme.
+fn theme_categories(
+    predictions: &Predictions,
+    matched: &Matched,
+    themes: &[crate::table::ThemeRow],
+) -> Option<ThemeCategories> {
+    let column = predictions.column("theme_id")?;
+    let pillar: HashMap<String, &str> = themes
+        .iter()
+        .map(|t| (t.theme_id.to_string(), t.pillar.as_str()))
+        .collect();
+    let mut per_theme: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (r, gold) in &matched.pairs {
+        let Some(theme) = column[*r].as_deref() else {
+            continue;
+        };
+        let (Some(p), [g]) = (pillar.get(theme), gold.as_slice()) else {
+            continue;
+        };
+        let e = per_theme.entry(theme).or_default();
+        e.0 += usize::from(*p == g);
+        e.1 += 1;
+    }
+    let (agree, total) = per_theme
+        .values()
+        .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+    // Themes outside the taxonomy (`none`) disagree with any gold category by definition: they
+    // count in the rows' share, not in the per-theme figures.
+    let mut shares: Vec<f64> = per_theme
+        .iter()
+        .filter(|(theme, v)| v.1 >= 5 && pillar.get(**theme) != Some(&"none"))
+        .map(|(_, v)| v)
+        .map(|v| v.0 as f64 / v.1 as f64)
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    (total > 0).then(|| ThemeCategories {
+        rows: agree as f64 / total as f64,
+        median_theme: shares.get(shares.len() / 2).copied().unwrap_or(f64::NAN),
+        lowest_theme: shares.first().copied().unwrap_or(f64::NAN),
+        themes: shares.len(),
+    })
 }
 
 /// Themes against the single gold labels.
@@ -810,6 +912,13 @@ fn markdown(e: &Evaluation) -> String {
         let _ = writeln!(
             md,
             "| themes: ARI / NMI / V-measure | {ari:.3} / {nmi:.3} / {v:.3} | |"
+        );
+    }
+    if let Some(t) = &e.theme_categories {
+        let _ = writeln!(
+            md,
+            "\nGold label = the category of the row's theme: {:.3} of the rows; per theme (the {} outside `none` with at least 5 tagged rows) median {:.3}, lowest {:.3}.",
+            t.rows, t.themes, t.median_theme, t.lowest_theme
         );
     }
     if let Some(m) = &e.multi_label {

@@ -333,7 +333,11 @@ pub fn multi_label(
     for (g, p) in gold.iter().zip(predicted) {
         let inter = g.iter().filter(|l| p.contains(l)).count();
         let union = g.len() + p.iter().filter(|l| !g.contains(l)).count();
-        jaccard += if union == 0 { 1.0 } else { inter as f64 / union as f64 };
+        jaccard += if union == 0 {
+            1.0
+        } else {
+            inter as f64 / union as f64
+        };
         exact += usize::from(inter == g.len() && inter == p.len());
         for (l, c) in labels.iter().zip(counts.iter_mut()) {
             match (g.contains(l), p.contains(l)) {
@@ -355,7 +359,9 @@ pub fn multi_label(
         .filter(|(_, &(tp, fp, fn_))| tp + fp + fn_ > 0)
         .map(|((_, f), _)| *f)
         .collect();
-    let total = counts.iter().fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+    let total = counts
+        .iter()
+        .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
     MultiLabel {
         rows: n,
         micro_f1: f1(total.0, total.1, total.2),
@@ -548,7 +554,10 @@ mod tests {
         assert!((m.macro_f1 - 0.5).abs() < 1e-12);
         assert_eq!(m.exact_set, 0.0);
         let same = multi_label(&gold, &gold, &strings(&["p1", "p2", "p3", "p4"]));
-        assert_eq!((same.exact_set, same.micro_f1, same.macro_f1), (1.0, 1.0, 1.0));
+        assert_eq!(
+            (same.exact_set, same.micro_f1, same.macro_f1),
+            (1.0, 1.0, 1.0)
+        );
     }
 
     #[test]

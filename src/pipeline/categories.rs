@@ -42,6 +42,17 @@ impl Categories {
     pub fn scores(&self, d: usize) -> &[f32] {
         self.mapping.row(d)
     }
+
+    /// A near-duplicate (the same testimony with small edits) takes its original's category, so
+    /// that it can join its original's theme without mixing categories.
+    pub fn follow_originals(&mut self, near: &[Option<usize>]) {
+        for (d, original) in near.iter().enumerate() {
+            if let Some(o) = *original {
+                self.best[d] = self.best[o];
+                self.outside[d] = self.outside[o];
+            }
+        }
+    }
 }
 
 pub fn map(

@@ -120,8 +120,13 @@ impl Theme<'_, '_> {
             .collect();
         documents.dedup(); // rows are in document order
         let (pillar, pillar_score) = self.category(&members);
-        let best = &self.categories.best;
-        let purity = members.iter().filter(|&&d| best[d].0 == pillar).count() as f32
+        let (best, outside) = (&self.categories.best, &self.categories.outside);
+        let none = self.categories.count();
+        let slot = |d: usize| if outside[d] { none } else { best[d].0 };
+        let purity = match &self.themes.category {
+            Some(_) => members.iter().filter(|&&d| slot(d) == pillar).count(),
+            None => members.iter().filter(|&&d| best[d].0 == pillar).count(),
+        } as f32
             / members.len().max(1) as f32;
         let corpus = self.prepared.corpus;
         let picked = self.quotes(&members);
@@ -130,7 +135,10 @@ impl Theme<'_, '_> {
             title,
             size: size as u32,
             share: size as f64 / self.prepared.assigned() as f64,
-            pillar: self.prepared.taxonomy.categories[pillar].id.clone(),
+            pillar: match self.prepared.taxonomy.categories.get(pillar) {
+                Some(c) => c.id.clone(),
+                None => "none".to_string(),
+            },
             pillar_score,
             pillar_purity: purity,
             documents: documents.len() as u32,
@@ -152,7 +160,8 @@ impl Theme<'_, '_> {
         }
     }
 
-    /// The theme's category: the best mean score over its testimonies.
+    /// The theme's category (the number of categories for `none`) and its mean score over the
+    /// theme's testimonies: the category it was formed in, or across categories the best mean.
     fn category(&self, members: &[usize]) -> (usize, f32) {
         let categories = self.categories.count();
         let mut mean = vec![0f32; categories];
@@ -161,7 +170,18 @@ impl Theme<'_, '_> {
                 *m += s / members.len() as f32;
             }
         }
-        map::best(&mean, categories)[0]
+        match &self.themes.category {
+            Some(slots) => {
+                let slot = slots[self.theme];
+                (
+                    slot,
+                    mean.get(slot)
+                        .copied()
+                        .unwrap_or_else(|| map::best(&mean, categories)[0].1),
+                )
+            }
+            None => map::best(&mean, categories)[0],
+        }
     }
 
     /// Central and diverse quotes; never a near-duplicate, weakly attached testimonies only when

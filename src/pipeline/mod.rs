@@ -1,6 +1,7 @@
 //! `verbatim run`, one function per stage, each taking the previous stages' typed values:
-//! read and prepare → load the model → embed → themes (near-duplicates, clustering) → categories
-//! (the taxonomy mapping) → describe (keywords, titles, quotes) → write the tables and the record.
+//! read and prepare → passages (long texts) → load the model → embed → categories (the taxonomy
+//! mapping) → themes (near-duplicates, clustering within each category) → describe (keywords,
+//! titles, quotes) → write the tables and the record.
 //! Data flows one way.
 
 mod aggregate;
@@ -30,7 +31,7 @@ pub use categories::Categories;
 pub use describe::Described;
 pub use embedding::Embedded;
 pub use prepare::{row_statuses, Prepared, RowStatus};
-pub use themes::Themes;
+pub use themes::{ThemeScope, Themes};
 pub use units::UnitChoice;
 
 /// Everything `verbatim run` needs, nested by stage; each stage's defaults live in its own
@@ -51,6 +52,8 @@ pub struct RunConfig {
     pub vectors: VectorOptions,
     pub near_duplicates: NearDuplicateOptions,
     pub cluster: ClusterOptions,
+    /// Themes within each category (default) or across the corpus.
+    pub theme_scope: ThemeScope,
     pub map: MapOptions,
     /// Manually tagged testimonies (id, category) for few-shot mapping.
     pub labels: Option<PathBuf>,
@@ -115,6 +118,7 @@ impl RunConfig {
             vectors: VectorOptions::default(),
             near_duplicates: NearDuplicateOptions::default(),
             cluster: ClusterOptions::default(),
+            theme_scope: ThemeScope::WithinCategories,
             map: MapOptions::default(),
             labels: None,
             describe: DescribeOptions::default(),
@@ -154,17 +158,19 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let embedded = timed_without_spinner(&mut t.embed_s, "embedding", || {
         embedding::embed(&prepared, &mut embedder, &model, &config.vectors)
     })?;
+    let mut categories = timed(&mut t.map_s, "categories", || {
+        categories::map(&prepared, &embedded, &mut embedder, config)
+    })?;
     let themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
         themes::find(
             &prepared,
             &embedded,
+            &mut categories,
             &config.near_duplicates,
             &config.cluster,
+            config.theme_scope,
         )
     });
-    let categories = timed(&mut t.map_s, "categories", || {
-        categories::map(&prepared, &embedded, &mut embedder, config)
-    })?;
     let described = timed(&mut t.describe_s, "keywords, titles, quotes", || {
         describe::describe(&prepared, &embedded, &themes, &categories, config)
     });

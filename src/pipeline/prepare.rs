@@ -164,7 +164,15 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let rejected = [None, None, None, None, None, None, Some("no_text_layer".into())];
+        let rejected = [
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some("no_text_layer".into()),
+        ];
         let mut texts = texts;
         texts.push(String::new());
         assert_eq!(

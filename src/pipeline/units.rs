@@ -73,7 +73,11 @@ pub fn choose(input: &Corpus, choice: UnitChoice, options: &PassageOptions) -> U
             median > AUTO_PASSAGE_WORDS,
             format!(
                 "median text length {median} words ({} {AUTO_PASSAGE_WORDS})",
-                if median > AUTO_PASSAGE_WORDS { ">" } else { "≤" }
+                if median > AUTO_PASSAGE_WORDS {
+                    ">"
+                } else {
+                    "≤"
+                }
             ),
         ),
     };
@@ -166,9 +170,16 @@ mod tests {
         let c = corpus(&["Été : « délais ».\n\nDeuxième paragraphe, évident."]);
         let p = cut(&c, &PassageOptions::default());
         for (i, s) in p.spans.iter().enumerate() {
-            let chars: String = c.texts[0].chars().skip(s.start).take(s.end - s.start).collect();
+            let chars: String = c.texts[0]
+                .chars()
+                .skip(s.start)
+                .take(s.end - s.start)
+                .collect();
             assert_eq!(chars, p.corpus.texts[i]);
         }
-        assert_eq!(p.corpus.texts, ["Été : « délais ».", "Deuxième paragraphe, évident."]);
+        assert_eq!(
+            p.corpus.texts,
+            ["Été : « délais ».", "Deuxième paragraphe, évident."]
+        );
     }
 }

@@ -8,8 +8,8 @@ use super::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, The
 use crate::ingest::Corpus;
 use crate::model::LoadedModel;
 use crate::record::{
-    ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters, PrivacyRecord, RowCounts,
-    RunRecord, SilhouetteRecord, Timings, UnitRecord, Versions,
+    CategoryClusteringRecord, ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters,
+    PrivacyRecord, RowCounts, RunRecord, SilhouetteRecord, Timings, UnitRecord, Versions,
 };
 use crate::table::{self, AssignmentTable, PassageColumns};
 
@@ -206,6 +206,12 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
         mapping: mapping_record(&s, config),
         clustering: ClusteringRecord {
             method: "spherical k-means micro-clusters, Ward agglomeration, silhouette-chosen cut, Lloyd polish".into(),
+            scope: match s.themes.category {
+                Some(_) => "within categories",
+                None => "across categories",
+            }
+            .into(),
+            per_category: per_category(&s),
             micro_clusters: clustering.micro_clusters,
             themes: clustering.themes(),
             silhouette_by_themes: clustering
@@ -217,6 +223,24 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
         versions: Versions::default(),
         timings,
     }
+}
+
+fn per_category(s: &Stages) -> Vec<CategoryClusteringRecord> {
+    let cats = &s.prepared.taxonomy.categories;
+    s.themes
+        .per_category
+        .iter()
+        .map(|c| CategoryClusteringRecord {
+            category: cats.get(c.category).map_or("none".into(), |k| k.id.clone()),
+            texts: c.texts,
+            themes: c.themes,
+            silhouette_by_themes: c
+                .silhouette_by_themes
+                .iter()
+                .map(|&(themes, silhouette)| SilhouetteRecord { themes, silhouette })
+                .collect(),
+        })
+        .collect()
 }
 
 fn unit_record(s: &Stages, config: &RunConfig) -> UnitRecord {

@@ -93,7 +93,10 @@ fn glance(h: &mut String, r: &Report) {
 fn category(h: &mut String, r: &Report, c: &CategorySection) {
     let w = r.words;
     let counted = match c.raised {
-        Some(raised) => format!("{} {} ; {} {raised} {}", c.rows, w.documents, w.raised_by, w.documents),
+        Some(raised) => format!(
+            "{} {} ; {} {raised} {}",
+            c.rows, w.documents, w.raised_by, w.documents
+        ),
         None => format!("{} {}", c.rows, w.testimonies),
     };
     let _ = write!(

@@ -155,7 +155,11 @@ impl Report {
             lang,
             glance: glance(&run, themes.len(), lang.words()),
             rejected: rejected(&run, lang.words()),
-            map: map_view(passages.as_deref().unwrap_or(&assignments), &categories, &palette),
+            map: map_view(
+                passages.as_deref().unwrap_or(&assignments),
+                &categories,
+                &palette,
+            ),
             positions: passages.as_deref().map(positions),
             sizes: themes
                 .iter()
@@ -273,9 +277,12 @@ fn count_raised(categories: &mut [CategorySection], pillars: &[Option<String>]) 
 /// `document#passage` → (start, end) from the passages table.
 fn positions(passages: &[TextColumn]) -> HashMap<String, (String, String)> {
     let column = |name: &str| passages.iter().find(|c| c.name == name).map(|c| &c.values);
-    let (Some(ids), Some(ranks), Some(starts), Some(ends)) =
-        (column("id"), column("passage"), column("start"), column("end"))
-    else {
+    let (Some(ids), Some(ranks), Some(starts), Some(ends)) = (
+        column("id"),
+        column("passage"),
+        column("start"),
+        column("end"),
+    ) else {
         return HashMap::new();
     };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();

@@ -69,6 +69,10 @@ pub struct BenchArgs {
     /// Contributions assembled from --input (with --passages).
     #[arg(long, default_value_t = 300)]
     contributions: usize,
+    /// With --passages: only time passage mode on this many contributions of about 2,000
+    /// characters (flattened real answers).
+    #[arg(long, requires = "passages")]
+    passages_scale: Option<usize>,
 }
 
 fn default_peer_envs() -> PathBuf {
@@ -83,6 +87,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let mut sets = vec![(args.input.clone(), taxonomy.clone())];
         if let (Some(long), Some(t)) = (&args.long_input, &args.long_taxonomy) {
             sets.push((long.clone(), t.clone()));
+        }
+        if let Some(n) = args.passages_scale {
+            return passages::scale(dir, &args.input, taxonomy, n, 42);
         }
         return passages::run(dir, &sets, args.contributions, 42);
     }

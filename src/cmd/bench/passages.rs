@@ -46,14 +46,18 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)], contributions: usize, seed: 
         let label = label_column(&corpus, input, taxonomy)?;
         if i == 0 {
             for (flat, name) in [(false, "assembled"), (true, "assembled, flattened")] {
-                let set = assemble(&corpus, &label, contributions, seed, flat, name, taxonomy);
+                let shape = Shape {
+                    flat,
+                    answers: (3, 20),
+                };
+                let set = assemble(&corpus, &label, contributions, seed, shape, name, taxonomy);
                 all.push(set);
             }
         } else {
             all.push(as_documents(&corpus, &label, taxonomy));
         }
     }
-    println!("set                     mode     docs  micro-F1  exact-set  passage macro-F1  seconds");
+    println!("set                     mode     docs  micro-F1  exact-set  main in gold  passage macro-F1  seconds");
     for set in &mut all {
         set.input = dir.join(format!("{}.csv", set.name.replace([' ', ','], "_")));
         write_input(set)?;
@@ -73,6 +77,32 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)], contributions: usize, seed: 
     Ok(())
 }
 
+/// Passage mode at scale: `n` flattened contributions of 10–26 real answers (about 2,000
+/// characters), one run without the embedding cache; prints the size and the time.
+pub fn scale(dir: &Path, input: &Path, taxonomy: &Path, n: usize, seed: u64) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let corpus = ingest::read(input, &ReadOptions::default())?;
+    let label = label_column(&corpus, input, taxonomy)?;
+    let shape = Shape {
+        flat: true,
+        answers: (10, 26),
+    };
+    let mut set = assemble(&corpus, &label, n, seed, shape, "scale", taxonomy);
+    set.input = dir.join(format!("contributions-{n}.csv"));
+    write_input(&set)?;
+    let chars: usize = set.texts.iter().map(|t| t.chars().count()).sum();
+    let outcome = run_mode(&set, dir, UnitChoice::Passage)?;
+    println!(
+        "{n} contributions, {:.0} characters on average, {} passages: {:.1} s ({:.1} min) in passage mode on {} threads",
+        chars as f64 / n as f64,
+        outcome.passages.len(),
+        outcome.seconds,
+        outcome.seconds / 60.0,
+        rayon::current_num_threads()
+    );
+    Ok(())
+}
+
 /// The gold column (`label`), as category ids (a label may be a category's name).
 fn label_column(corpus: &Corpus, input: &Path, taxonomy: &Path) -> Result<Vec<String>> {
     let column = corpus
@@ -88,20 +118,34 @@ fn label_column(corpus: &Corpus, input: &Path, taxonomy: &Path) -> Result<Vec<St
             .find(|c| fold(&c.id) == fold(label) || fold(&c.name) == fold(label))
             .map_or_else(|| label.to_string(), |c| c.id.clone())
     };
-    Ok(column.values.iter().map(|v| id(v.as_deref().unwrap_or_default())).collect())
+    Ok(column
+        .values
+        .iter()
+        .map(|v| id(v.as_deref().unwrap_or_default()))
+        .collect())
 }
 
-/// Contributions made of real answers: 1–3 questions, 3–20 answers, each question's answers
-/// together; paragraphs joined by a blank line, or by a space when `flat`.
+/// How contributions are assembled.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Paragraphs joined by a space rather than a blank line.
+    flat: bool,
+    /// Fewest and most answers.
+    answers: (usize, usize),
+}
+
+/// Contributions made of real answers: 1–3 questions, `shape.answers` answers, each question's
+/// answers together.
 fn assemble(
     corpus: &Corpus,
     labels: &[String],
     n: usize,
     seed: u64,
-    flat: bool,
+    shape: Shape,
     name: &str,
     taxonomy: &Path,
 ) -> Set {
+    let flat = shape.flat;
     let mut rng = Rng::new(seed);
     let mut names: Vec<&String> = labels.iter().collect::<BTreeSet<_>>().into_iter().collect();
     names.retain(|l| !l.is_empty());
@@ -116,7 +160,8 @@ fn assemble(
     let mut set = empty_set(name, taxonomy);
     for c in 0..n {
         let questions = pick_distinct(names.len(), 1 + rng.below(3), &mut rng);
-        let answers = (3 + rng.below(18)).max(questions.len());
+        let (fewest, most) = shape.answers;
+        let answers = (fewest + rng.below(most - fewest + 1)).max(questions.len());
         let mut per_question = vec![1usize; questions.len()];
         for _ in questions.len()..answers {
             per_question[rng.below(questions.len())] += 1;
@@ -126,7 +171,10 @@ fn assemble(
             for _ in 0..count {
                 let row = pools[q][next[q] % pools[q].len()];
                 next[q] += 1;
-                let answer = corpus.texts[row].split_whitespace().collect::<Vec<_>>().join(" ");
+                let answer = corpus.texts[row]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if !text.is_empty() {
                     text.push_str(if flat { " " } else { "\n\n" });
                 }
@@ -136,7 +184,8 @@ fn assemble(
             }
         }
         set.ids.push(format!("c{c:04}"));
-        set.gold.push(questions.iter().map(|&q| names[q].clone()).collect());
+        set.gold
+            .push(questions.iter().map(|&q| names[q].clone()).collect());
         set.texts.push(text);
         set.parts.push(parts);
     }
@@ -177,7 +226,8 @@ fn as_documents(corpus: &Corpus, labels: &[String], taxonomy: &Path) -> Set {
         set.ids.push(corpus.ids[i].clone());
         set.texts.push(text.clone());
         set.gold.push([labels[i].clone()].into());
-        set.parts.push(vec![(0, text.chars().count(), labels[i].clone())]);
+        set.parts
+            .push(vec![(0, text.chars().count(), labels[i].clone())]);
     }
     set
 }
@@ -233,7 +283,11 @@ fn run_mode(set: &Set, dir: &Path, unit: UnitChoice) -> Result<Outcome> {
 }
 
 fn split(cell: &str) -> BTreeSet<String> {
-    cell.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    cell.split('|')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn read(path: &Path, id: Option<&str>) -> Result<Corpus> {
@@ -250,11 +304,16 @@ fn passage_labels(path: &Path, ids: &[String]) -> Result<Vec<(usize, usize, usiz
     let columns = verbatim::table::read_parquet_as_text(path)?;
     let col = |name: &str| -> Result<&Vec<Option<String>>> {
         let c = columns.iter().find(|c| c.name == name);
-        Ok(&c.with_context(|| format!("{} has no {name}", path.display()))?.values)
+        Ok(&c
+            .with_context(|| format!("{} has no {name}", path.display()))?
+            .values)
     };
     let (docs, starts, ends, labels) = (col("id")?, col("start")?, col("end")?, col("pillar")?);
-    let index: std::collections::HashMap<&str, usize> =
-        ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let index: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
     Ok((0..docs.len())
         .filter_map(|r| {
@@ -281,16 +340,28 @@ fn set_scores(gold: &[BTreeSet<String>], predicted: &[BTreeSet<String>]) -> (f64
 
 /// Passage-level macro-F1: gold is the label of the part holding the passage's middle; text mode
 /// gives every passage its document's category.
-fn passage_macro_f1(set: &Set, mode: &str, outcome: &Outcome, cut: &[(usize, usize, usize, String)]) -> f64 {
+fn passage_macro_f1(
+    set: &Set,
+    mode: &str,
+    outcome: &Outcome,
+    cut: &[(usize, usize, usize, String)],
+) -> f64 {
     let mut gold = Vec::new();
     let mut predicted = Vec::new();
     for (doc, start, end, label) in cut {
         let middle = (start + end) / 2;
-        let Some(part) = set.parts[*doc].iter().find(|p| p.0 <= middle && middle < p.1) else {
+        let Some(part) = set.parts[*doc]
+            .iter()
+            .find(|p| p.0 <= middle && middle < p.1)
+        else {
             continue;
         };
         gold.push(part.2.clone());
-        predicted.push(if mode == "text" { outcome.main[*doc].clone() } else { label.clone() });
+        predicted.push(if mode == "text" {
+            outcome.main[*doc].clone()
+        } else {
+            label.clone()
+        });
     }
     let g: Vec<&str> = gold.iter().map(String::as_str).collect();
     let p: Vec<&str> = predicted.iter().map(String::as_str).collect();
@@ -300,8 +371,16 @@ fn passage_macro_f1(set: &Set, mode: &str, outcome: &Outcome, cut: &[(usize, usi
 fn print_row(set: &Set, mode: &str, outcome: &Outcome, cut: &[(usize, usize, usize, String)]) {
     let (f1, exact) = set_scores(&set.gold, &outcome.sets);
     let passage = passage_macro_f1(set, mode, outcome, cut);
+    // The document's main category (`pillar`) is one of its gold categories.
+    let main = set
+        .gold
+        .iter()
+        .zip(&outcome.main)
+        .filter(|(g, m)| g.contains(*m))
+        .count() as f64
+        / set.gold.len().max(1) as f64;
     println!(
-        "{:<23} {mode:<8} {:>4}  {f1:>8.3}  {exact:>9.3}  {passage:>16.3}  {:>7.1}",
+        "{:<23} {mode:<8} {:>4}  {f1:>8.3}  {exact:>9.3}  {main:>12.3}  {passage:>16.3}  {:>7.1}",
         set.name,
         set.ids.len(),
         outcome.seconds
@@ -320,9 +399,18 @@ fn sweep(set: &Set, outcome: &Outcome) {
             counts[*doc][k] += 1;
         }
     }
-    println!("{:<23} pillars rule: min passages, min share → micro-F1 / exact-set", "");
+    println!(
+        "{:<23} pillars rule: min passages, min share → micro-F1 / exact-set",
+        ""
+    );
     let default = PillarsRule::default();
-    for (min_passages, both) in [(1, false), (2, false), (3, false), (usize::MAX, false), (2, true)] {
+    for (min_passages, both) in [
+        (1, false),
+        (2, false),
+        (3, false),
+        (usize::MAX, false),
+        (2, true),
+    ] {
         let mut line = String::new();
         for min_share in [0.15f32, 0.25, 0.34, 0.5, 1.01] {
             let predicted: Vec<BTreeSet<String>> = (0..set.ids.len())
@@ -331,7 +419,10 @@ fn sweep(set: &Set, outcome: &Outcome) {
                     let mut s: BTreeSet<String> = (0..names.len())
                         .filter(|&k| {
                             let c = counts[d][k];
-                            let (many, large) = (c >= min_passages, c as f32 >= min_share * labelled[d] as f32);
+                            let (many, large) = (
+                                c >= min_passages,
+                                c as f32 >= min_share * labelled[d] as f32,
+                            );
                             c > 0 && if both { many && large } else { many || large }
                         })
                         .map(|k| names[k].clone())
@@ -342,7 +433,8 @@ fn sweep(set: &Set, outcome: &Outcome) {
                 })
                 .collect();
             let (f1, exact) = set_scores(&set.gold, &predicted);
-            let default = !both && min_passages == default.min_passages && min_share == default.min_share;
+            let default =
+                !both && min_passages == default.min_passages && min_share == default.min_share;
             let mark = if default { "*" } else { " " };
             line.push_str(&format!("  {min_share:.2}:{f1:.3}/{exact:.3}{mark}"));
         }
@@ -354,4 +446,3 @@ fn sweep(set: &Set, outcome: &Outcome) {
         println!("{:<23}   {label:<12}{line}", "");
     }
 }
-
