@@ -133,7 +133,9 @@ fn sentence_ends(body: &str) -> Vec<usize> {
     while i < chars.len() {
         let (at, c) = chars[i];
         i += 1;
-        if !matches!(c, '.' | '!' | '?' | '…') && !(c == '\n' && bullet_follows(&chars, i)) {
+        let candidate =
+            matches!(c, '.' | '!' | '?' | '…') || (c == '\n' && bullet_follows(&chars, i));
+        if !candidate {
             continue;
         }
         // Runs of punctuation ("?!", "...") and closing quotes or brackets, French spacing

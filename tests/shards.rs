@@ -81,7 +81,10 @@ fn shards_equal_one_run_and_feed_run_embeddings() {
         assert!((90..180).contains(&n), "shard {k} has {n} rows of 400");
     }
     // Row for row, bit for bit: a vector does not depend on which rows share its batch.
-    assert_eq!(rows_of(&parts_in(&parts)), rows_of(&[whole.clone()]));
+    assert_eq!(
+        rows_of(&parts_in(&parts)),
+        rows_of(std::slice::from_ref(&whole))
+    );
 
     let local = dir.path().join("local");
     ok(verbatim(
@@ -185,7 +188,10 @@ fn the_shipped_recipes_produce_the_parts() {
             .unwrap();
         ok(out);
     }
-    assert_eq!(rows_of(&parts_in(&slurm_parts)), rows_of(&[whole.clone()]));
+    assert_eq!(
+        rows_of(&parts_in(&slurm_parts)),
+        rows_of(std::slice::from_ref(&whole))
+    );
 
     // The Job's container command, with its env values and the shared volume moved to a temp dir.
     let job = std::fs::read_to_string(recipes.join("k8s-embed-job.yaml")).unwrap();

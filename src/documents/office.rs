@@ -83,10 +83,8 @@ fn body_text(xml: &str, v: &Vocabulary) -> Result<String, quick_xml::Error> {
     let mut depth_in_text = 0usize;
     loop {
         match reader.read_event()? {
-            Event::Start(e) => {
-                if v.text.contains(&local(e.local_name().as_ref())) {
-                    depth_in_text += 1;
-                }
+            Event::Start(e) if v.text.contains(&local(e.local_name().as_ref())) => {
+                depth_in_text += 1;
             }
             Event::Empty(e) => {
                 let local_name = e.local_name();
