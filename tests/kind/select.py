@@ -1,0 +1,42 @@
+"""Draws the sentences of tests/kind/tagged.csv: 150 from each development set, at random with a fixed
+seed, each named by its row id and character offsets (never copied). Run from the repository root:
+python3 tests/kind/select.py ../shared/data > /tmp/sentences.txt (prints them, to be tagged by hand)."""
+import csv
+import random
+import re
+import sys
+
+SETS = [("granddebat", "granddebat_demarches_6questions.csv"), ("an", "an_questions_gouvernement_l16.csv")]
+# A sentence: up to . ! ? … followed by a space and a capital (or the end of the text).
+END = re.compile(r"[.!?…]+[»\")]*(?=\s+[A-ZÀ-ÖØ-Ý«\"]|\s*$)")
+
+
+def sentences(text):
+    start = 0
+    for m in END.finditer(text):
+        yield start, m.end()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def main(data):
+    rng = random.Random(20261130)
+    for name, file in SETS:
+        rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
+        pool = []
+        for row in rows:
+            text = row["text"]
+            for a, b in sentences(text):
+                while a < b and text[a].isspace():
+                    a += 1
+                words = len(text[a:b].split())
+                if 4 <= words <= 60:
+                    pool.append((row["id"], a, b))
+        for row_id, a, b in sorted(rng.sample(pool, 150), key=lambda p: (p[0], p[1])):
+            text = next(r["text"] for r in rows if r["id"] == row_id)
+            print(f"{name},{row_id},{a},{b}\t{text[a:b]!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
