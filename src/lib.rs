@@ -16,6 +16,7 @@ pub mod documents;
 pub mod embed;
 pub mod evaluate;
 pub mod ingest;
+pub mod kind;
 pub mod linalg;
 pub mod map;
 pub mod model;

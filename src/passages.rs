@@ -54,6 +54,16 @@ pub fn cut(text: &str, options: &PassageOptions) -> Vec<Span> {
         .collect()
 }
 
+/// Byte ranges of every sentence of a text, paragraph by paragraph (no sentence is cut for
+/// length here).
+pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+    paragraphs(text)
+        .into_iter()
+        .flat_map(|p| sentences(text, p, usize::MAX))
+        .map(|s| (s.start, s.end))
+        .collect()
+}
+
 /// Words in a text (runs of characters between spaces that hold a letter or a digit).
 pub fn word_count(text: &str) -> usize {
     text.split_whitespace()

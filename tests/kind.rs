@@ -1,0 +1,73 @@
+//! `kind` (proposition, experience, constat) against 300 sentences of the development sets tagged
+//! by hand before the rules were written (tests/kind/tagged.csv): precision and recall per kind.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::dev_set;
+use verbatim::kind::{sentence_kind, Kind};
+
+const KINDS: [Kind; 3] = [Kind::Proposition, Kind::Experience, Kind::Constat];
+
+/// Every row's text of both development sets, by (dataset, id).
+fn texts(data: &std::path::Path) -> HashMap<(String, String), String> {
+    let mut texts = HashMap::new();
+    for (name, file) in [
+        ("granddebat", "granddebat_demarches_6questions.csv"),
+        ("an", "an_questions_gouvernement_l16.csv"),
+    ] {
+        let mut reader = csv::Reader::from_path(data.join(file)).unwrap();
+        for record in reader.records() {
+            let record = record.unwrap();
+            texts.insert(
+                (name.to_string(), record[0].to_string()),
+                record[1].to_string(),
+            );
+        }
+    }
+    texts
+}
+
+#[test]
+fn proposals_are_found_with_the_precision_a_writer_can_use() {
+    let Some(dev) = dev_set() else { return };
+    let texts = texts(dev.parent().unwrap());
+    let tagged = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kind/tagged.csv"),
+    )
+    .unwrap();
+    // (gold, predicted) → count
+    let mut counts: HashMap<(Kind, Kind), usize> = HashMap::new();
+    let mut rows = 0;
+    for line in tagged.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let text = &texts[&(f[0].to_string(), f[1].to_string())];
+        let (start, end): (usize, usize) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        let sentence: String = text.chars().skip(start).take(end - start).collect();
+        let gold = Kind::parse(f[4]).expect("a kind");
+        *counts.entry((gold, sentence_kind(&sentence))).or_default() += 1;
+        rows += 1;
+    }
+    assert_eq!(rows, 300);
+    let count = |f: &dyn Fn(Kind, Kind) -> bool| -> f64 {
+        counts
+            .iter()
+            .filter(|((g, p), _)| f(*g, *p))
+            .map(|(_, n)| *n as f64)
+            .sum()
+    };
+    for k in KINDS {
+        let hit = count(&|g, p| g == k && p == k);
+        let precision = hit / count(&|_, p| p == k);
+        let recall = hit / count(&|g, _| g == k);
+        println!(
+            "{}: precision {precision:.3}, recall {recall:.3}",
+            k.as_str()
+        );
+        if k == Kind::Proposition {
+            assert!(precision >= 0.85, "proposition precision {precision:.3}");
+            assert!(recall >= 0.8, "proposition recall {recall:.3}");
+        }
+    }
+}
