@@ -11,7 +11,7 @@ use crate::model::ModelInfo;
 use crate::taxonomy::Category;
 
 /// The output files a run writes, for tests and the report; run.json last (it seals the others).
-pub const OUTPUT_FILES: [&str; 10] = [
+pub const OUTPUT_FILES: [&str; 13] = [
     "themes.parquet",
     "themes.csv",
     "themes.xlsx",
@@ -21,6 +21,9 @@ pub const OUTPUT_FILES: [&str; 10] = [
     "passages.parquet",
     "passages.csv",
     "passages.xlsx",
+    "proposals.parquet",
+    "proposals.csv",
+    "proposals.xlsx",
     "run.json",
 ];
 

@@ -283,6 +283,12 @@ pub struct ThemeRow {
     pub keywords: Vec<String>,
     pub quotes: Vec<String>,
     pub quote_ids: Vec<String>,
+    /// Up to `--quotes` testimonies (or passages) of the theme that propose a change.
+    pub proposals: Vec<String>,
+    pub proposal_ids: Vec<String>,
+    /// Up to `--quotes` that report what their writer lived or did.
+    pub experiences: Vec<String>,
+    pub experience_ids: Vec<String>,
 }
 
 /// Writes `themes.parquet` (lists as lists) and `themes.csv` (lists joined with " | ").
@@ -341,10 +347,14 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
         )
     };
     type Field<'f> = (&'f str, &'f dyn Fn(&ThemeRow) -> &Vec<String>);
-    let fields: [Field; 3] = [
+    let fields: [Field; 7] = [
         ("keywords", &|r| &r.keywords),
         ("quotes", &|r| &r.quotes),
         ("quote_ids", &|r| &r.quote_ids),
+        ("proposals", &|r| &r.proposals),
+        ("proposal_ids", &|r| &r.proposal_ids),
+        ("experiences", &|r| &r.experiences),
+        ("experience_ids", &|r| &r.experience_ids),
     ];
     let mut parquet = scalar(fields.iter().map(|(n, g)| list(n, *g)).collect())?;
     write_parquet(&dir.join("themes.parquet"), &mut parquet)?;
@@ -406,6 +416,8 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
         floats("documents")?,
     );
     let (keywords, quotes, quote_ids) = (lists("keywords")?, lists("quotes")?, lists("quote_ids")?);
+    let (proposals, proposal_ids) = (lists("proposals")?, lists("proposal_ids")?);
+    let (experiences, experience_ids) = (lists("experiences")?, lists("experience_ids")?);
     Ok((0..df.height())
         .map(|i| ThemeRow {
             theme_id: ids[i] as u32,
@@ -419,6 +431,10 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
             keywords: keywords[i].clone(),
             quotes: quotes[i].clone(),
             quote_ids: quote_ids[i].clone(),
+            proposals: proposals[i].clone(),
+            proposal_ids: proposal_ids[i].clone(),
+            experiences: experiences[i].clone(),
+            experience_ids: experience_ids[i].clone(),
         })
         .collect())
 }
@@ -441,6 +457,8 @@ pub struct AssignmentTable<'a> {
     /// Position on the first two principal axes of the embeddings (the report's map).
     pub map_x: Vec<Option<f32>>,
     pub map_y: Vec<Option<f32>>,
+    /// proposition, experience or constat.
+    pub kind: Vec<Option<String>>,
     /// `score_<category id>` columns.
     pub category_scores: Vec<(String, Vec<Option<f32>>)>,
     pub status: Vec<String>,
@@ -486,6 +504,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         cols.push(Column::new(format!("score_{id}").into(), values));
     }
     cols.push(Column::new("status".into(), &table.status));
+    cols.push(Column::new("kind".into(), &table.kind));
     cols.push(Column::new("language".into(), &table.language));
     cols.push(Column::new("map_x".into(), &table.map_x));
     cols.push(Column::new("map_y".into(), &table.map_y));
@@ -508,6 +527,34 @@ fn push_passthrough(cols: &mut Vec<Column>, passthrough: &[TextColumn]) {
         };
         cols.push(Column::new(name.into(), &col.values));
     }
+}
+
+/// Every proposal: `id` (and `passage` in passage mode), its theme and category, its text.
+pub struct ProposalTable {
+    pub ids: Vec<String>,
+    pub passages: Option<Vec<u32>>,
+    pub theme_id: Vec<u32>,
+    pub pillar: Vec<String>,
+    pub text: Vec<String>,
+}
+
+/// Writes `proposals.parquet`, `.csv` and `.xlsx`.
+pub fn write_proposals(dir: &Path, table: &ProposalTable, style: CsvStyle) -> Result<()> {
+    let mut cols = vec![Column::new("id".into(), &table.ids)];
+    if let Some(p) = &table.passages {
+        cols.push(Column::new("passage".into(), p));
+    }
+    cols.extend([
+        Column::new("theme_id".into(), &table.theme_id),
+        Column::new("pillar".into(), &table.pillar),
+        Column::new("text".into(), &table.text),
+    ]);
+    write_table(
+        dir,
+        "proposals",
+        DataFrame::new(table.ids.len(), cols)?,
+        style,
+    )
 }
 
 /// One row per document in passage mode: what its passages say, category by category.

@@ -31,7 +31,10 @@ fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
     assert!(html.starts_with("<!DOCTYPE html><html lang=\"fr\">"));
     for section in [
         "Le corpus en bref",
-        "Thèmes par catégorie",
+        "Chapitre 1 · p1",
+        "Propositions",
+        "Citations",
+        "Annexe : toutes les propositions",
         "Carte des témoignages",
         "Taille des thèmes",
         "Accord avec l'étiquetage manuel",
@@ -43,10 +46,29 @@ fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
         html.contains("<svg") && html.contains("<circle"),
         "charts are inline SVG"
     );
-    // Self-contained: nothing is fetched (the SVG namespace is an identifier, not a request).
-    for needle in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+    // One chapter per category (the four pillars, then `none` on the sample), and the annex.
+    let prefix = "<section class=\"chapter\" id=\"chapter-";
+    let chapters: Vec<&str> = html
+        .split(prefix)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert_eq!(chapters, ["p1", "p2", "p3", "p4", "none"]);
+    assert!(html.contains("<section class=\"annex\" id=\"annex\">"));
+    // Self-contained: nothing is fetched (the SVG namespace is an identifier, not a request); the
+    // one inline script (filter and search) is hidden behind `hidden` until it runs.
+    for needle in [
+        "<script src",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(",
+        "fetch(",
+    ] {
         assert!(!html.contains(needle), "the report refers to {needle}");
     }
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(html.contains("<div id=\"tools\" class=\"tools\" hidden>"));
     assert!(
         html.contains(verbatim::model::DEFAULT_MODEL_SHA256),
         "methods name the model checksum"
@@ -77,7 +99,8 @@ fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
     assert!(
         html.contains("lang=\"en\"")
             && html.contains("The corpus at a glance")
-            && html.contains("Themes by category")
+            && html.contains("Chapter 1 · p1")
+            && html.contains("Annex: every proposal")
     );
 
     let missing = Command::new(binary())

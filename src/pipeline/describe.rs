@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::{Categories, Embedded, Prepared, RunConfig, Themes};
 use crate::describe::{self, FrenchAnalyzer, Keyword, KeywordOptions};
+use crate::kind::{text_kind, Kind};
 use crate::map;
 use crate::privacy::Pseudonymiser;
 use crate::table::ThemeRow;
@@ -14,6 +15,11 @@ use crate::text::detect_language;
 
 pub struct Described {
     pub theme_rows: Vec<ThemeRow>,
+    /// What each distinct text does: propose, report an experience, or describe.
+    pub kinds: Vec<Kind>,
+    /// Every distinct text that proposes a change (no near-duplicate), published, by theme then
+    /// input order: (distinct text, text).
+    pub proposals: Vec<(usize, String)>,
     /// Guessed language of each distinct text.
     pub languages: Vec<&'static str>,
     /// Quotes and keywords in which personal data was replaced.
@@ -74,6 +80,7 @@ pub fn describe(
         pseudonymiser,
         replaced: 0,
     };
+    let kinds: Vec<Kind> = texts.par_iter().map(|t| text_kind(t)).collect();
     let theme_rows = (0..k)
         .map(|theme| {
             let row = Theme {
@@ -83,15 +90,37 @@ pub fn describe(
                 categories,
                 config,
                 theme,
+                kinds: &kinds,
             };
             row.describe(titles[theme].clone(), &keywords[theme], &mut publisher)
         })
         .collect();
+    let proposals = all_proposals(&texts, &kinds, themes, &mut publisher);
     Described {
         theme_rows,
+        kinds,
+        proposals,
         languages: texts.iter().map(|t| detect_language(t)).collect(),
         pseudonymised: publisher.replaced,
     }
+}
+
+/// Every proposal (no near-duplicate), published whole, by theme then input order.
+fn all_proposals(
+    texts: &[&str],
+    kinds: &[Kind],
+    themes: &Themes,
+    publisher: &mut Publisher,
+) -> Vec<(usize, String)> {
+    let labels = &themes.clustering.labels;
+    let mut picked: Vec<usize> = (0..texts.len())
+        .filter(|&d| kinds[d] == Kind::Proposition && themes.near[d].is_none())
+        .collect();
+    picked.sort_by_key(|&d| (labels[d], d));
+    picked
+        .into_iter()
+        .map(|d| (d, publisher.publish(texts[d].to_string())))
+        .collect()
 }
 
 /// One theme and everything needed to describe it.
@@ -102,6 +131,7 @@ struct Theme<'a, 'c> {
     categories: &'a Categories,
     config: &'a RunConfig,
     theme: usize,
+    kinds: &'a [Kind],
 }
 
 impl Theme<'_, '_> {
@@ -130,6 +160,10 @@ impl Theme<'_, '_> {
             / members.len().max(1) as f32;
         let corpus = self.prepared.corpus;
         let picked = self.quotes(&members);
+        let proposals = self.of_kind(&members, Kind::Proposition);
+        let experiences = self.of_kind(&members, Kind::Experience);
+        let quote_chars = self.config.describe.quote_chars;
+        let id = |d: usize| corpus.ids[self.prepared.distinct[d]].clone();
         ThemeRow {
             theme_id: self.theme as u32,
             title,
@@ -153,10 +187,11 @@ impl Theme<'_, '_> {
                     publisher.publish(describe::trim_quote(text, self.config.describe.quote_chars))
                 })
                 .collect(),
-            quote_ids: picked
-                .iter()
-                .map(|&d| corpus.ids[self.prepared.distinct[d]].clone())
-                .collect(),
+            quote_ids: picked.iter().map(|&d| id(d)).collect(),
+            proposals: self.published(&proposals, quote_chars, publisher),
+            proposal_ids: proposals.iter().map(|&d| id(d)).collect(),
+            experiences: self.published(&experiences, quote_chars, publisher),
+            experience_ids: experiences.iter().map(|&d| id(d)).collect(),
         }
     }
 
@@ -182,6 +217,36 @@ impl Theme<'_, '_> {
             }
             None => map::best(&mean, categories)[0],
         }
+    }
+
+    /// Texts cut to a quote's length and published.
+    fn published(&self, picked: &[usize], chars: usize, publisher: &mut Publisher) -> Vec<String> {
+        let corpus = self.prepared.corpus;
+        picked
+            .iter()
+            .map(|&d| {
+                let text = &corpus.texts[self.prepared.distinct[d]];
+                publisher.publish(describe::trim_quote(text, chars))
+            })
+            .collect()
+    }
+
+    /// Central and diverse texts of one kind (MMR, as quotes), never a near-duplicate.
+    fn of_kind(&self, members: &[usize], kind: Kind) -> Vec<usize> {
+        let pool: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&d| self.kinds[d] == kind && self.themes.near[d].is_none())
+            .collect();
+        let points = self.embedded.centred_rows();
+        let options = &self.config.describe;
+        describe::select_quotes(
+            &pool,
+            self.themes.clustering.centroid(self.theme),
+            |d| points.row(d),
+            options.quotes,
+            options.quote_diversity as f32,
+        )
     }
 
     /// Central and diverse quotes; never a near-duplicate, weakly attached testimonies only when

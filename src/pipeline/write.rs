@@ -11,7 +11,7 @@ use crate::record::{
     CategoryClusteringRecord, ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters,
     PrivacyRecord, RowCounts, RunRecord, SilhouetteRecord, Timings, UnitRecord, Versions,
 };
-use crate::table::{self, AssignmentTable, PassageColumns};
+use crate::table::{self, AssignmentTable, PassageColumns, ProposalTable};
 
 /// Writes themes and assignments (and passages in passage mode); returns the number of rows
 /// assigned a theme.
@@ -22,6 +22,7 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<usize> {
     clear_earlier_outputs(&config.out)?;
     let csv = config.output.csv;
     table::write_themes(&config.out, &s.described.theme_rows, csv)?;
+    table::write_proposals(&config.out, &proposals(s), csv)?;
     if let Some(passages) = &s.units.passages {
         table.passages = Some(passage_columns(s.input, passages));
         let counts = aggregate::count(s.prepared, s.themes, s.categories, passages);
@@ -31,6 +32,49 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<usize> {
     }
     table::write_assignments(&config.out, &table, csv)?;
     Ok(s.prepared.assigned())
+}
+
+/// Every proposal, with its document (and passage), theme and category.
+fn proposals(s: &Stages) -> ProposalTable {
+    let p = s.prepared;
+    let cats = &p.taxonomy.categories;
+    let row = |d: usize| p.distinct[d];
+    let (mut ids, mut passages) = (Vec::new(), Vec::new());
+    for &(d, _) in &s.described.proposals {
+        match &s.units.passages {
+            Some(units) => {
+                ids.push(s.input.ids[units.document[row(d)]].clone());
+                passages.push(units.rank[row(d)]);
+            }
+            None => ids.push(p.corpus.ids[row(d)].clone()),
+        }
+    }
+    let theme = |d: usize| s.themes.clustering.labels[d];
+    ProposalTable {
+        ids,
+        passages: s.units.passages.as_ref().map(|_| passages),
+        theme_id: s
+            .described
+            .proposals
+            .iter()
+            .map(|&(d, _)| theme(d) as u32)
+            .collect(),
+        pillar: s
+            .described
+            .proposals
+            .iter()
+            .map(|&(d, _)| match s.categories.outside[d] {
+                true => "none".to_string(),
+                false => cats[s.categories.best[d].0].id.clone(),
+            })
+            .collect(),
+        text: s
+            .described
+            .proposals
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect(),
+    }
 }
 
 /// Each passage's document, rank, offsets and text.
@@ -127,6 +171,10 @@ fn assignments<'a>(
             .collect(),
         map_x: per_row(&|d| themes.projection[d][0]),
         map_y: per_row(&|d| themes.projection[d][1]),
+        kind: of
+            .iter()
+            .map(|d| d.map(|d| described.kinds[d].as_str().to_string()))
+            .collect(),
         pillar_score: per_row(&|d| categories.best[d].1),
         pillar_margin: per_row(&|d| mapping.margin[d]),
         category_scores: cats

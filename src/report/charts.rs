@@ -90,6 +90,7 @@ h1{font-size:1.8em;border-bottom:2px solid #333}h2{margin-top:2em;border-bottom:
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}\
 .figures{display:flex;flex-wrap:wrap;gap:1.5em}.figure{font-size:1.6em;font-weight:bold}.small{color:#555;font-size:.9em}\
 blockquote{margin:.4em 0 .4em 1em;padding-left:.8em;border-left:4px solid #ccc}.id{color:#777;font-size:.8em}\
+.tools{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ddd}blockquote.proposal{border-left-color:#2a7}blockquote.experience{border-left-color:#a72}\
 .chip{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.4em;vertical-align:middle}\
 .theme{page-break-inside:avoid;margin-bottom:1.2em}svg.chart{max-width:100%;height:auto}\
 @media print{body{max-width:none;margin:0}h2{page-break-after:avoid}a{color:inherit}}";

@@ -17,9 +17,9 @@ pub fn render(r: &Report) -> String {
         w.title
     );
     glance(&mut h, r);
-    let _ = write!(h, "<h2>{}</h2>", w.by_category);
-    for section in &r.categories {
-        category(&mut h, r, section);
+    tools(&mut h, r);
+    for (i, section) in r.categories.iter().enumerate() {
+        category(&mut h, r, section, i + 1);
     }
     if let Some(map) = &r.map {
         let sampled = if map.step > 1 {
@@ -48,8 +48,94 @@ pub fn render(r: &Report) -> String {
     for (k, v) in &r.methods {
         let _ = write!(h, "<p class=\"small\"><b>{k}</b> : {}</p>", escape(v));
     }
-    h.push_str("</body></html>\n");
+    annex(&mut h, r);
+    let _ = write!(h, "<script>{SCRIPT}</script></body></html>\n");
     h
+}
+
+/// Filters quotes by category and searches them by word; hidden until the script shows it, so
+/// that with scripts off the page reads whole and shows no dead control. No network.
+const SCRIPT: &str = "(function(){var t=document.getElementById('tools');if(!t)return;t.hidden=false;\
+var f=document.getElementById('filter'),s=document.getElementById('search');\
+function norm(x){return x.toLowerCase().normalize('NFD').replace(/[\\u0300-\\u036f]/g,'');}\
+function apply(){var c=f.value,w=norm(s.value.trim());\
+document.querySelectorAll('.chapter').forEach(function(ch){ch.hidden=!!c&&ch.dataset.category!==c;});\
+document.querySelectorAll('blockquote').forEach(function(q){q.hidden=!!w&&norm(q.textContent).indexOf(w)<0;});}\
+f.addEventListener('change',apply);s.addEventListener('input',apply);})();";
+
+/// The filter and the search box (shown by the script only).
+fn tools(h: &mut String, r: &Report) {
+    let w = r.words;
+    let _ = write!(
+        h,
+        "<div id=\"tools\" class=\"tools\" hidden><label>{} <select id=\"filter\"><option value=\"\">{}</option>",
+        w.chapter, w.all_categories
+    );
+    for c in &r.categories {
+        let _ = write!(
+            h,
+            "<option value=\"{}\">{} — {}</option>",
+            escape(&c.id),
+            escape(&c.id),
+            escape(&c.name)
+        );
+    }
+    let _ = write!(
+        h,
+        "</select></label> <label>{} <input type=\"search\" id=\"search\"></label></div>",
+        w.search
+    );
+}
+
+/// Every proposal, by category then theme.
+fn annex(h: &mut String, r: &Report) {
+    let w = r.words;
+    let _ = write!(
+        h,
+        "<section class=\"annex\" id=\"annex\"><h2>{}</h2><p class=\"small\">{}</p>",
+        w.annex, w.annex_note
+    );
+    for c in &r.categories {
+        let theirs: Vec<_> = r.proposals.iter().filter(|p| p.pillar == c.id).collect();
+        if theirs.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<div class=\"chapter\" data-category=\"{}\"><h3>{} — {}</h3>",
+            escape(&c.id),
+            escape(&c.id),
+            escape(&c.name)
+        );
+        let mut theme = None;
+        for p in theirs {
+            if theme != Some(p.theme_id) {
+                let title = r.title_of(p.theme_id);
+                let _ = write!(h, "<h4>{} · {}</h4>", p.theme_id, escape(&title));
+                theme = Some(p.theme_id);
+            }
+            let _ = write!(
+                h,
+                "<blockquote class=\"proposal\">« {} » <span class=\"id\">[{}]</span></blockquote>",
+                escape(&p.text),
+                escape(&r.origin(&p.origin))
+            );
+        }
+        h.push_str("</div>");
+    }
+    h.push_str("</section>");
+}
+
+/// Quotes of one kind, each with its origin.
+fn quotes(h: &mut String, r: &Report, class: &str, texts: &[String], ids: &[String]) {
+    for (q, qid) in texts.iter().zip(ids) {
+        let _ = write!(
+            h,
+            "<blockquote class=\"{class}\">« {} » <span class=\"id\">[{}]</span></blockquote>",
+            escape(q),
+            escape(&r.origin(qid))
+        );
+    }
 }
 
 /// Headline figures, reasons for rejection, and the share of each category.
@@ -89,8 +175,9 @@ fn glance(h: &mut String, r: &Report) {
     );
 }
 
-/// One category: its themes with keywords and quotes.
-fn category(h: &mut String, r: &Report, c: &CategorySection) {
+/// One chapter: the category's share, its themes by size (proposals, then quotes), then the
+/// experiences and initiatives its testimonies report.
+fn category(h: &mut String, r: &Report, c: &CategorySection, number: usize) {
     let w = r.words;
     let counted = match c.raised {
         Some(raised) => format!(
@@ -101,11 +188,15 @@ fn category(h: &mut String, r: &Report, c: &CategorySection) {
     };
     let _ = write!(
         h,
-        "<h3><span class=\"chip\" style=\"background:{}\"></span>{} — {} <span class=\"small\">({})</span></h3>",
+        "<section class=\"chapter\" id=\"chapter-{}\" data-category=\"{}\"><h2><span class=\"chip\" style=\"background:{}\"></span>{} {number} · {} — {}</h2><p class=\"small\">{} ({})</p>",
+        escape(&c.id),
+        escape(&c.id),
         c.colour,
+        w.chapter,
         escape(&c.id),
         escape(&c.name),
-        counted
+        counted,
+        w.pct(c.share)
     );
     if c.themes.is_empty() {
         let _ = write!(h, "<p class=\"small\">{}</p>", w.no_theme);
@@ -113,7 +204,7 @@ fn category(h: &mut String, r: &Report, c: &CategorySection) {
     for th in &c.themes {
         let _ = write!(
             h,
-            "<div class=\"theme\"><h4>{} <span class=\"small\">— {} {}, {} ; {} {}</span></h4><p><b>{}</b> : {}</p>",
+            "<div class=\"theme\"><h3>{} <span class=\"small\">— {} {}, {} ; {} {}</span></h3><p><b>{}</b> : {}</p>",
             escape(&th.title),
             th.size,
             r.unit_words(th),
@@ -123,16 +214,21 @@ fn category(h: &mut String, r: &Report, c: &CategorySection) {
             w.keywords,
             escape(&th.keywords.join(", "))
         );
-        for (q, qid) in th.quotes.iter().zip(&th.quote_ids) {
-            let _ = write!(
-                h,
-                "<blockquote>« {} » <span class=\"id\">[{}]</span></blockquote>",
-                escape(q),
-                escape(&r.origin(qid))
-            );
+        if !th.proposals.is_empty() {
+            let _ = write!(h, "<h4>{}</h4>", w.proposals);
+            quotes(h, r, "proposal", &th.proposals, &th.proposal_ids);
         }
+        let _ = write!(h, "<h4>{}</h4>", w.quotes);
+        quotes(h, r, "quote", &th.quotes, &th.quote_ids);
         h.push_str("</div>");
     }
+    if c.themes.iter().any(|th| !th.experiences.is_empty()) {
+        let _ = write!(h, "<h3>{}</h3>", w.experiences);
+        for th in &c.themes {
+            quotes(h, r, "experience", &th.experiences, &th.experience_ids);
+        }
+    }
+    h.push_str("</section>");
 }
 
 fn evaluation(r: &Report, e: &Evaluation) -> String {

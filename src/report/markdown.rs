@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{evaluation_rows, Report};
+use super::{evaluation_rows, CategorySection, Report};
 use crate::evaluate::files::Evaluation;
 
 pub fn render(r: &Report) -> String {
@@ -27,30 +27,8 @@ pub fn render(r: &Report) -> String {
             w.pct(c.share)
         );
     }
-    let _ = writeln!(m, "\n## {}\n", w.by_category);
-    for c in &r.categories {
-        let _ = writeln!(m, "### {} — {}\n", c.id, c.name);
-        if let Some(raised) = c.raised {
-            let _ = writeln!(m, "{} {raised} {}.\n", w.raised_by, w.documents);
-        }
-        if c.themes.is_empty() {
-            let _ = writeln!(m, "{}\n", w.no_theme);
-        }
-        for th in &c.themes {
-            let _ = writeln!(
-                m,
-                "#### {} ({} {}, {})\n\n{} : {}\n",
-                th.title,
-                th.size,
-                r.unit_words(th),
-                w.pct(th.share),
-                w.keywords,
-                th.keywords.join(", ")
-            );
-            for (q, qid) in th.quotes.iter().zip(&th.quote_ids) {
-                let _ = writeln!(m, "> « {} » [{}]\n", q.replace('\n', " "), r.origin(qid));
-            }
-        }
+    for (i, c) in r.categories.iter().enumerate() {
+        chapter(&mut m, r, c, i + 1);
     }
     let _ = writeln!(m, "## {}\n\n| | {} |\n|---|---|", w.sizes, w.testimonies);
     for (label, size, _) in &r.sizes {
@@ -63,8 +41,86 @@ pub fn render(r: &Report) -> String {
     for (k, v) in &r.methods {
         let _ = writeln!(m, "- **{k}**: {v}");
     }
+    annex(&mut m, r);
     let _ = writeln!(m);
     m
+}
+
+/// Quotes as Markdown blockquotes, each with its origin.
+fn quotes(m: &mut String, r: &Report, texts: &[String], ids: &[String]) {
+    for (q, qid) in texts.iter().zip(ids) {
+        let _ = writeln!(m, "> « {} » [{}]\n", q.replace('\n', " "), r.origin(qid));
+    }
+}
+
+/// One chapter: share, themes by size (proposals, then quotes), experiences.
+fn chapter(m: &mut String, r: &Report, c: &CategorySection, number: usize) {
+    let w = r.words;
+    let _ = writeln!(m, "\n## {} {number} · {} — {}\n", w.chapter, c.id, c.name);
+    let unit = if c.raised.is_some() {
+        w.documents
+    } else {
+        w.testimonies
+    };
+    let _ = write!(m, "{} {unit} ({})", c.rows, w.pct(c.share));
+    if let Some(raised) = c.raised {
+        let _ = write!(m, " ; {} {raised} {}", w.raised_by, w.documents);
+    }
+    let _ = writeln!(m, ".\n");
+    if c.themes.is_empty() {
+        let _ = writeln!(m, "{}\n", w.no_theme);
+    }
+    for th in &c.themes {
+        let _ = writeln!(
+            m,
+            "### {} ({} {}, {})\n\n{} : {}\n",
+            th.title,
+            th.size,
+            r.unit_words(th),
+            w.pct(th.share),
+            w.keywords,
+            th.keywords.join(", ")
+        );
+        if !th.proposals.is_empty() {
+            let _ = writeln!(m, "#### {}\n", w.proposals);
+            quotes(m, r, &th.proposals, &th.proposal_ids);
+        }
+        let _ = writeln!(m, "#### {}\n", w.quotes);
+        quotes(m, r, &th.quotes, &th.quote_ids);
+    }
+    if c.themes.iter().any(|th| !th.experiences.is_empty()) {
+        let _ = writeln!(m, "### {}\n", w.experiences);
+        for th in &c.themes {
+            quotes(m, r, &th.experiences, &th.experience_ids);
+        }
+    }
+}
+
+/// Every proposal, by category then theme.
+fn annex(m: &mut String, r: &Report) {
+    let w = r.words;
+    let _ = writeln!(m, "\n## {}\n\n{}\n", w.annex, w.annex_note);
+    for c in &r.categories {
+        let theirs: Vec<_> = r.proposals.iter().filter(|p| p.pillar == c.id).collect();
+        if theirs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(m, "### {} — {}\n", c.id, c.name);
+        let mut theme = None;
+        for p in theirs {
+            if theme != Some(p.theme_id) {
+                let _ = writeln!(m, "#### {} · {}\n", p.theme_id, r.title_of(p.theme_id));
+                theme = Some(p.theme_id);
+            }
+            let _ = writeln!(
+                m,
+                "- « {} » [{}]",
+                p.text.replace('\n', " "),
+                r.origin(&p.origin)
+            );
+        }
+        let _ = writeln!(m);
+    }
 }
 
 fn evaluation(r: &Report, e: &Evaluation) -> String {

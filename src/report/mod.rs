@@ -76,6 +76,17 @@ pub struct Report {
     methods: Vec<(&'static str, String)>,
     /// Passage mode: where each quoted passage lies, by `document#passage`.
     positions: Option<HashMap<String, (String, String)>>,
+    /// Every proposal (proposals.parquet): category, theme, origin, text; by category and theme.
+    proposals: Vec<Proposal>,
+}
+
+/// One proposal of the annex.
+struct Proposal {
+    pillar: String,
+    theme_id: u32,
+    /// `id`, or `id#passage` in passage mode.
+    origin: String,
+    text: String,
 }
 
 struct CategorySection {
@@ -150,6 +161,8 @@ impl Report {
         if let Some(pillars) = column("pillars") {
             count_raised(&mut categories, pillars);
         }
+        run.check_output(dir, "proposals.parquet")?;
+        let proposals = read_proposals(&dir.join("proposals.parquet"))?;
         Ok(Self {
             words: lang.words(),
             lang,
@@ -161,6 +174,7 @@ impl Report {
                 &palette,
             ),
             positions: passages.as_deref().map(positions),
+            proposals,
             sizes: themes
                 .iter()
                 .map(|th| {
@@ -262,6 +276,33 @@ fn category_sections(
         .collect()
 }
 
+/// The proposals table, as the annex lists it.
+fn read_proposals(path: &Path) -> Result<Vec<Proposal>> {
+    let columns = table::read_parquet_as_text(path)?;
+    let column = |name: &str| columns.iter().find(|c| c.name == name).map(|c| &c.values);
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (Some(ids), Some(themes), Some(pillars), Some(texts)) = (
+        column("id"),
+        column("theme_id"),
+        column("pillar"),
+        column("text"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let passages = column("passage");
+    Ok((0..ids.len())
+        .map(|i| Proposal {
+            pillar: text(&pillars[i]),
+            theme_id: text(&themes[i]).parse().unwrap_or(0),
+            origin: match passages {
+                Some(p) => format!("{}#{}", text(&ids[i]), text(&p[i])),
+                None => text(&ids[i]),
+            },
+            text: text(&texts[i]),
+        })
+        .collect())
+}
+
 /// Documents per category whose `pillars` list names it (`p1|p3` cells).
 fn count_raised(categories: &mut [CategorySection], pillars: &[Option<String>]) {
     for c in categories.iter_mut().filter(|c| c.id != "none") {
@@ -295,6 +336,16 @@ fn positions(passages: &[TextColumn]) -> HashMap<String, (String, String)> {
 }
 
 impl Report {
+    /// A theme's title, by id.
+    fn title_of(&self, theme_id: u32) -> String {
+        self.categories
+            .iter()
+            .flat_map(|c| &c.themes)
+            .find(|t| t.theme_id == theme_id)
+            .map(|t| t.title.clone())
+            .unwrap_or_default()
+    }
+
     /// "12 testimonies", or in passage mode "12 passages, 5 contributions".
     fn unit_words(&self, th: &ThemeRow) -> String {
         let w = self.words;
