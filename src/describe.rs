@@ -111,7 +111,7 @@ impl FrenchAnalyzer {
         words
     }
 
-    fn is_stop(&self, word: &str) -> bool {
+    pub fn is_stop(&self, word: &str) -> bool {
         let f = fold(word);
         self.stop.contains(&f) || f.chars().count() < 3 || f.chars().all(|c| c.is_ascii_digit())
     }

@@ -31,4 +31,5 @@ pub mod rng;
 pub mod table;
 pub mod taxonomy;
 pub mod text;
+pub mod titles;
 pub mod xlsx;

@@ -260,3 +260,63 @@ fn passage_mode_gives_identical_bytes_whatever_the_threads() {
     assert!(a.join("passages.parquet").exists());
     assert_same_tables(&a, &b);
 }
+
+/// A theme's title is a phrase taken from its own texts (or, when no phrase recurs, its keywords
+/// joined), never made only of generic words, and no two themes share one.
+#[test]
+fn titles_are_phrases_of_the_themes_own_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dev_or_sample(dir.path(), 1500);
+    let out = dir.path().join("out");
+    run_ok(&input, &out, &["--no-pseudonymise"]);
+    let corpus = verbatim::ingest::read(&input, &Default::default()).unwrap();
+    let assignments = read_parquet(&out.join("assignments.parquet"));
+    let (ids, themes) = (
+        strings(&assignments, "id"),
+        strings(&assignments, "theme_id"),
+    );
+    let text_of: HashMap<&str, String> = corpus
+        .ids
+        .iter()
+        .map(String::as_str)
+        .zip(
+            corpus
+                .texts
+                .iter()
+                .map(|t| t.to_lowercase().replace('’', "'")),
+        )
+        .collect();
+    let table = read_parquet(&out.join("themes.parquet"));
+    let titles = strings(&table, "title");
+    let mut phrases = 0;
+    for (t, title) in titles.iter().enumerate() {
+        let words: Vec<&str> = title.split_whitespace().collect();
+        assert!(
+            (1..=6).contains(&words.len()) || title.contains(','),
+            "{title}"
+        );
+        assert!(
+            !["Question", "Problème", "Chose", "Personne", "Temps"].contains(&title.as_str()),
+            "{title}"
+        );
+        if title.contains(',') || title.contains(" et ") {
+            continue; // the keywords' title: no phrase recurred in this theme
+        }
+        phrases += 1;
+        let wanted = title.to_lowercase();
+        let found = ids
+            .iter()
+            .zip(&themes)
+            .any(|(id, th)| th == &t.to_string() && text_of[id.as_str()].contains(&wanted));
+        assert!(found, "title {title:?} is in no text of theme {t}");
+    }
+    assert!(
+        phrases * 2 >= titles.len(),
+        "{phrases} phrase titles of {}",
+        titles.len()
+    );
+    let mut distinct = titles.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), titles.len());
+}

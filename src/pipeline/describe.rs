@@ -64,8 +64,9 @@ pub fn describe(
         None => texts.iter().map(|t| Cow::Borrowed(*t)).collect(),
     };
     let keyword_texts: Vec<&str> = keyword_texts.iter().map(|t| t.as_ref()).collect();
+    let analyzer = FrenchAnalyzer::new();
     let keywords = describe::keywords(
-        &FrenchAnalyzer::new(),
+        &analyzer,
         &keyword_texts,
         &themes.clustering.labels,
         &themes.weights,
@@ -75,7 +76,12 @@ pub fn describe(
             ..KeywordOptions::default()
         },
     );
-    let titles = describe::distinct_titles(&keywords);
+    let titles = crate::titles::phrase_titles(
+        &keyword_texts,
+        &central_texts(themes),
+        &|w| analyzer.is_stop(w),
+        &describe::distinct_titles(&keywords),
+    );
     let mut publisher = Publisher {
         pseudonymiser,
         replaced: 0,
@@ -103,6 +109,24 @@ pub fn describe(
         languages: texts.iter().map(|t| detect_language(t)).collect(),
         pseudonymised: publisher.replaced,
     }
+}
+
+/// Each theme's texts, most central first (near-duplicates left out), at most
+/// [`crate::titles::CENTRAL_TEXTS`].
+fn central_texts(themes: &Themes) -> Vec<Vec<usize>> {
+    let c = &themes.clustering;
+    (0..c.themes())
+        .map(|t| {
+            let mut members: Vec<usize> = themes
+                .members(t)
+                .into_iter()
+                .filter(|&d| themes.near[d].is_none())
+                .collect();
+            members.sort_by(|&a, &b| c.similarity[b].total_cmp(&c.similarity[a]).then(a.cmp(&b)));
+            members.truncate(crate::titles::CENTRAL_TEXTS);
+            members
+        })
+        .collect()
 }
 
 /// Every proposal (no near-duplicate), published whole, by theme then input order.
