@@ -175,11 +175,7 @@ pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Table> {
         InputFormat::Jsonl => (parse_jsonl(path, &bytes)?, None, None),
         InputFormat::Spreadsheet => {
             let what = path.display().to_string();
-            (
-                crate::documents::sheet::columns(&bytes, sheet, &what)?,
-                None,
-                None,
-            )
+            (crate::sheet::columns(&bytes, sheet, &what)?, None, None)
         }
         InputFormat::Documents => bail!("{} is a folder of documents, not a table", path.display()),
     };
@@ -277,7 +273,7 @@ fn detect_format(path: &Path, bytes: &[u8]) -> InputFormat {
         "parquet" | "pq" => InputFormat::Parquet,
         "jsonl" | "ndjson" => InputFormat::Jsonl,
         "csv" | "tsv" | "txt" => InputFormat::Csv,
-        e if crate::documents::sheet::EXTENSIONS.contains(&e) => InputFormat::Spreadsheet,
+        e if crate::sheet::EXTENSIONS.contains(&e) => InputFormat::Spreadsheet,
         _ if bytes.starts_with(b"PAR1") => InputFormat::Parquet,
         _ if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => InputFormat::Jsonl,
         _ => InputFormat::Csv,

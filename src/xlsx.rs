@@ -11,6 +11,23 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 /// Most rows an Excel sheet holds, header included.
 pub const MAX_ROWS: usize = 1_048_576;
 
+/// Most characters an Excel cell holds.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A text as long as a cell allows: a longer one (a pasted 1 MB testimony) is cut, with a mark
+/// that says where the whole text is (the Parquet and CSV files keep it).
+pub fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    const MARK: &str = " … [cut: Excel holds 32,767 characters per cell; the whole text is in the Parquet and CSV files]";
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(_) => {
+            let keep = MAX_CELL_CHARS - MARK.chars().count();
+            let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}{MARK}", &text[..end]))
+        }
+    }
+}
+
 /// One cell of a column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -67,10 +84,10 @@ pub fn workbook(path: &Path, sheet: &str, columns: &[Column]) -> Result<Vec<u8>>
                     ws.write_boolean(row, col, *b)?;
                 }
                 Cell::Text(s) => {
-                    ws.write_string(row, col, s)?;
+                    ws.write_string(row, col, fit_cell(s))?;
                 }
                 Cell::List(items) => {
-                    ws.write_string_with_format(row, col, items.join("\n"), &wrap)?;
+                    ws.write_string_with_format(row, col, fit_cell(&items.join("\n")), &wrap)?;
                 }
             }
         }
@@ -112,6 +129,10 @@ mod tests {
         };
         assert_eq!(width(&col(vec![Cell::Number(1.0)])), 10.0);
         assert_eq!(width(&col(vec![Cell::Text("x".repeat(500))])), 60.0);
+        let huge = "é".repeat(40_000);
+        assert_eq!(fit_cell(&huge).chars().count(), MAX_CELL_CHARS);
+        assert!(fit_cell(&huge).ends_with("CSV files]"));
+        assert_eq!(fit_cell("court"), "court");
         assert_eq!(width(&col(vec![Cell::Blank])), 8.0);
     }
 }

@@ -194,3 +194,80 @@ fn unknown_labels_missing_ids_and_no_overlap_are_clear_errors() {
     assert_eq!(e["rows"]["multi_label"], 1);
     assert!(!e["multi_label"]["hamming_loss"].is_null());
 }
+
+/// Predictions from any source: a bare `id,label` table, no run.json, no score columns; labels
+/// matched without case or accents.
+#[test]
+fn a_bare_table_of_predictions_is_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let predictions = dir.path().join("predictions.csv");
+    std::fs::write(
+        &predictions,
+        "id,categorie\n1,Santé\n2,Emploi\n3,sante\n4,Emploi\n5,Ecole\n6,École\n",
+    )
+    .unwrap();
+    let gold = dir.path().join("gold.csv");
+    std::fs::write(
+        &gold,
+        "id,label\n1,santé\n2,emploi\n3,Emploi\n4,emploi\n5,école\n6,ecole\n",
+    )
+    .unwrap();
+    let out = dir.path().join("eval");
+    let e = common::verbatim(
+        &["evaluate", "--pred-column", "categorie"],
+        &[
+            ("--predictions", &predictions),
+            ("--gold", &gold),
+            ("--out", &out),
+        ],
+    );
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let evaluation = common::read_json(&out.join("evaluation.json"));
+    assert_eq!(evaluation["rows"]["evaluated"], 6);
+    // Row 3 is wrong (santé for emploi): 5 of 6.
+    assert!((evaluation["accuracy"].as_f64().unwrap() - 5.0 / 6.0).abs() < 1e-9);
+}
+
+/// Two analysts tagged overlapping samples: the agreement between them (Krippendorff's alpha,
+/// pairwise kappa) beside the tool's agreement with each.
+#[test]
+fn two_taggings_give_the_agreement_between_people_and_with_the_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let predictions = dir.path().join("predictions.csv");
+    std::fs::write(
+        &predictions,
+        "id,pillar\n1,p1\n2,p2\n3,p3\n4,p4\n5,p1\n6,p2\n7,p3\n8,p4\n",
+    )
+    .unwrap();
+    let a = dir.path().join("analyste_a.csv");
+    let b = dir.path().join("analyste_b.csv");
+    std::fs::write(&a, "id,pilier\n1,p1\n2,p2\n3,p3\n4,p4\n5,p1\n6,p2\n").unwrap();
+    std::fs::write(&b, "id,pilier\n3,p3\n4,p4\n5,p1\n6,p1\n7,p3\n8,p4\n").unwrap();
+    let out = dir.path().join("eval");
+    let e = common::verbatim(
+        &["evaluate"],
+        &[
+            ("--predictions", &predictions),
+            ("--gold", &a),
+            ("--gold", &b),
+            ("--out", &out),
+        ],
+    );
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let evaluation = common::read_json(&out.join("evaluation.json"));
+    let t = &evaluation["taggers"];
+    assert_eq!(t["units"], 4, "rows 3–6 were tagged by both");
+    // People: 3 of 4 shared rows agree. The tool agrees with A on all 6, with B on 5 of 6.
+    let pairs = t["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3);
+    assert_eq!(
+        (pairs[0]["a"].as_str(), pairs[0]["rows"].as_u64()),
+        (Some("analyste_a.csv"), Some(4))
+    );
+    assert_eq!(pairs[1]["kappa"], 1.0);
+    assert!(pairs[2]["kappa"].as_f64().unwrap() < 1.0);
+    let alpha = t["alpha"].as_f64().unwrap();
+    assert!(alpha > 0.0 && alpha < 1.0, "{alpha}");
+    let md = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
+    assert!(md.contains("Krippendorff's alpha"));
+}

@@ -14,9 +14,11 @@ pub struct EvaluateArgs {
     #[arg(long)]
     predictions: PathBuf,
     /// Manual tagging: an id column and a label column (CSV, Parquet or JSON Lines); several labels
-    /// in one cell are separated by "|".
-    #[arg(long)]
-    gold: PathBuf,
+    /// in one cell are separated by "|". Give it several times (two analysts' taggings of
+    /// overlapping rows) for the agreement between the people and the tool's with each; the
+    /// evaluation itself is against the first.
+    #[arg(long, required = true)]
+    gold: Vec<PathBuf>,
     /// Column of the gold file holding the labels (default: label, pilier, categorie… or the only one).
     #[arg(long)]
     gold_column: Option<String>,
@@ -40,6 +42,10 @@ pub struct EvaluateArgs {
     /// against passages.*).
     #[arg(long, value_enum, default_value_t = files::GoldUnit::default())]
     gold_unit: files::GoldUnit,
+    /// Column of the predictions holding the predicted label: a run's `pillar`, or any other
+    /// table's (only `id` and this column are needed).
+    #[arg(long, default_value = "pillar")]
+    pred_column: String,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = verbatim::cluster::ClusterOptions::default().seed)]
     seed: u64,
@@ -54,7 +60,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     });
     let config = EvaluateConfig {
         predictions: args.predictions,
-        gold: args.gold,
+        gold: args.gold[0].clone(),
         gold_column: args.gold_column,
         id_column: args.id_column,
         label_map: args.label_map,
@@ -62,6 +68,8 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         out: out.clone(),
         seed: args.seed,
         gold_unit: args.gold_unit,
+        other_gold: args.gold[1..].to_vec(),
+        pred_column: args.pred_column,
         csv: if args.excel {
             verbatim::table::CsvStyle::excel()
         } else {

@@ -172,6 +172,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         seed: config.cluster.seed,
         csv: config.output.csv,
         gold_unit: Default::default(),
+        pred_column: "pillar".into(),
+        other_gold: Vec::new(),
     });
     if let Some(e) = &evaluation {
         let taxonomy = verbatim::taxonomy::Taxonomy::load(config.taxonomy.as_ref())?;

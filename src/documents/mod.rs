@@ -7,7 +7,6 @@
 mod markup;
 mod office;
 mod pdf;
-pub mod sheet;
 
 use std::path::{Path, PathBuf};
 
@@ -178,7 +177,7 @@ fn extract(format: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Extracted,
         "docx" => office::docx(bytes),
         "odt" => office::odt(bytes),
         "pdf" => pdf::pdf(bytes),
-        f if sheet::EXTENSIONS.contains(&f) => sheet_text(bytes, sheet),
+        f if crate::sheet::EXTENSIONS.contains(&f) => sheet_text(bytes, sheet),
         _ => Err("unknown_format".into()),
     }
 }
@@ -186,7 +185,8 @@ fn extract(format: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Extracted,
 /// A spreadsheet in a folder of documents: its text column (guessed as for a table), one
 /// paragraph per row.
 fn sheet_text(bytes: &[u8], sheet: Option<&str>) -> Result<Extracted, String> {
-    let columns = sheet::columns(bytes, sheet, "sheet").map_err(|_| "corrupt_file".to_string())?;
+    let columns =
+        crate::sheet::columns(bytes, sheet, "sheet").map_err(|_| "corrupt_file".to_string())?;
     let (name, _) =
         crate::ingest::guess_text_column(&columns, None).ok_or("no_text_column".to_string())?;
     let column = columns.iter().find(|c| c.name == name).expect("guessed");

@@ -36,6 +36,34 @@ pub struct EvaluateConfig {
     pub csv: CsvStyle,
     /// What the gold tags: input rows (documents), or passages (`id` and `passage` columns).
     pub gold_unit: GoldUnit,
+    /// The predictions' label column (`pillar` for a run's tables).
+    pub pred_column: String,
+    /// Other people's taggings of (some of) the same rows: their agreement with each other and
+    /// with the tool is reported beside the evaluation against `gold`.
+    pub other_gold: Vec<PathBuf>,
+}
+
+/// How far the taggers agree with each other, and the tool with each of them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Taggers {
+    /// The tagging files, `gold` first.
+    pub files: Vec<String>,
+    /// Rows tagged (with one category) by at least two of them.
+    pub units: usize,
+    /// Krippendorff's alpha (nominal) over those rows, with its 95% bootstrap interval.
+    pub alpha: f64,
+    pub alpha_interval: Interval,
+    /// Cohen's kappa of each pair of taggers, then of the tool with each tagger.
+    pub pairs: Vec<PairAgreement>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    pub rows: usize,
+    pub kappa: f64,
+    pub interval: Interval,
 }
 
 /// The unit a manual tagging is at.
@@ -152,16 +180,37 @@ fn read_passage_predictions(path: &Path) -> Result<Predictions> {
     })
 }
 
-fn read_predictions(path: &Path) -> Result<Predictions> {
+/// Every label of the predictions and of the gold cells (`a|b` split), `none` words left out,
+/// one per spelling without case or accents (the first seen), sorted.
+fn labels_found(predicted: &[String], gold: &[String]) -> Vec<(String, String)> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let cells = predicted.iter().chain(gold);
+    for label in cells.flat_map(|c| c.split('|')).map(str::trim) {
+        let key = fold(label);
+        if !label.is_empty() && !NONE_WORDS.contains(&key.as_str()) {
+            seen.entry(key).or_insert_with(|| label.to_string());
+        }
+    }
+    let mut labels: Vec<(String, String)> = seen.into_values().map(|l| (l.clone(), l)).collect();
+    labels.sort();
+    labels
+}
+
+fn read_predictions(path: &Path, column: &str) -> Result<Predictions> {
     let corpus = ingest::read(
         path,
         &ReadOptions {
-            text_column: Some("pillar".into()),
+            text_column: Some(column.into()),
             id_column: Some("id".into()),
             ..ReadOptions::default()
         },
     )
-    .with_context(|| format!("{} is not the assignments table of a run", path.display()))?;
+    .with_context(|| {
+        format!(
+            "{}: expected columns id and {column} (a run's assignments, or any table of predictions: name its label column with --pred-column)",
+            path.display()
+        )
+    })?;
     Ok(Predictions {
         ids: corpus.ids,
         pillar: corpus.texts,
@@ -342,6 +391,9 @@ pub struct Evaluation {
     /// How far each theme's category holds for its testimonies' gold labels.
     #[serde(default)]
     pub theme_categories: Option<ThemeCategories>,
+    /// With several taggings (`--gold a --gold b`): agreement between the people and the tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taggers: Option<Taggers>,
     pub multi_label: Option<MultiLabel>,
     pub per_category: Vec<PerCategory>,
     pub confusion: Confusion,
@@ -529,8 +581,8 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     if let (Some(run), Some(name)) = (&run, path.file_name()) {
         run.check_output(dir, &name.to_string_lossy())?;
     }
-    let predictions = match config.gold_unit {
-        GoldUnit::Document => read_predictions(&path)?,
+    let mut predictions = match config.gold_unit {
+        GoldUnit::Document => read_predictions(&path, &config.pred_column)?,
         GoldUnit::Passage => read_passage_predictions(&path)?,
     };
     let score_columns: Vec<String> = predictions
@@ -541,9 +593,24 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
             c.name.strip_prefix("score_").or(share).map(str::to_string)
         })
         .collect();
-    let categories = categories(run.as_ref(), &score_columns);
-    let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let (gold_ids, gold_cells, label_column) = read_gold(config)?;
+    let categories = match categories(run.as_ref(), &score_columns) {
+        // Predictions from any source (only `id` and a label column): the categories are the
+        // labels found on either side, and each prediction is written as its category's id.
+        found if found.is_empty() => {
+            let found = labels_found(&predictions.pillar, &gold_cells);
+            let id_of: HashMap<String, &String> =
+                found.iter().map(|(id, _)| (fold(id), id)).collect();
+            for label in predictions.pillar.iter_mut() {
+                if let Some(id) = id_of.get(&fold(label.trim())) {
+                    *label = id.to_string();
+                }
+            }
+            found
+        }
+        found => found,
+    };
+    let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);
     let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
     check_matched(&matched, config, &label_column, &ids)?;
@@ -556,7 +623,12 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
         }
         _ => None,
     };
+    let taggers = match config.other_gold.is_empty() {
+        true => None,
+        false => Some(taggers(config, &matcher, &predictions, &ids)?),
+    };
     let evaluation = Evaluation {
+        taggers,
         theme_categories: theme_pillars.and_then(|t| theme_categories(&predictions, &matched, &t)),
         run_id: run.map(|r| r.run_id),
         gold_column: label_column,
@@ -627,6 +699,7 @@ fn figures(
         v_measure: themes.as_ref().map(|t| t.v_measure),
         themes,
         theme_categories: None,
+        taggers: None,
         multi_label: multi(predictions, pairs, &labels),
         per_category: cls.per_category.clone(),
         confusion: Confusion {
@@ -733,6 +806,126 @@ fn multi(
         .collect();
     let gold_sets: Vec<Vec<String>> = pairs.iter().map(|(_, l)| l.clone()).collect();
     Some(multi_label(&gold_sets, &predicted_sets, labels))
+}
+
+/// One tagging file's single-category rows: id → category id.
+fn single_labels(
+    config: &EvaluateConfig,
+    path: &Path,
+    matcher: &LabelMatcher,
+) -> Result<HashMap<String, String>> {
+    let one = EvaluateConfig {
+        gold: path.to_path_buf(),
+        ..config.clone()
+    };
+    let (ids, cells, _) = read_gold(&one)?;
+    Ok(ids
+        .into_iter()
+        .zip(cells)
+        .filter_map(|(id, cell)| match matcher.labels(&cell) {
+            Ok(labels) if labels.len() == 1 => Some((id, labels[0].clone())),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Krippendorff's alpha between the taggers, Cohen's kappa of each pair and of the tool with each.
+fn taggers(
+    config: &EvaluateConfig,
+    matcher: &LabelMatcher,
+    predictions: &Predictions,
+    ids: &[&str],
+) -> Result<Taggers> {
+    let files: Vec<&PathBuf> = std::iter::once(&config.gold)
+        .chain(&config.other_gold)
+        .collect();
+    let tagged: Vec<HashMap<String, String>> = files
+        .iter()
+        .map(|f| single_labels(config, f, matcher))
+        .collect::<Result<_>>()?;
+    let mut all: Vec<&String> = tagged.iter().flat_map(|t| t.keys()).collect();
+    all.sort();
+    all.dedup();
+    let units: Vec<Vec<Option<&str>>> = all
+        .iter()
+        .map(|id| {
+            tagged
+                .iter()
+                .map(|t| t.get(*id).map(String::as_str))
+                .collect()
+        })
+        .filter(|u: &Vec<Option<&str>>| u.iter().flatten().count() >= 2)
+        .collect();
+    let name = |f: &PathBuf| {
+        f.file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+    };
+    let mut labels: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    labels.push("none".into());
+    let row_of: HashMap<&str, usize> = predictions
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let tool: HashMap<String, String> = row_of
+        .iter()
+        .map(|(id, &r)| (id.to_string(), predictions.pillar[r].clone()))
+        .collect();
+    let mut pairs = Vec::new();
+    for i in 0..files.len() {
+        for j in i + 1..files.len() {
+            pairs.push(kappa_of(
+                name(files[i]),
+                name(files[j]),
+                &tagged[i],
+                &tagged[j],
+                &labels,
+                config.seed,
+            ));
+        }
+    }
+    for (i, f) in files.iter().enumerate() {
+        pairs.push(kappa_of(
+            "verbatim".into(),
+            name(f),
+            &tool,
+            &tagged[i],
+            &labels,
+            config.seed,
+        ));
+    }
+    Ok(Taggers {
+        files: files.iter().map(|f| name(f)).collect(),
+        units: units.len(),
+        alpha: super::agreement::krippendorff_alpha_nominal(&units),
+        alpha_interval: super::agreement::alpha_interval(&units, 1000, config.seed),
+        pairs,
+    })
+}
+
+/// Cohen's kappa of two labellings over the ids both have, with its bootstrap interval.
+fn kappa_of(
+    a: String,
+    b: String,
+    left: &HashMap<String, String>,
+    right: &HashMap<String, String>,
+    labels: &[String],
+    seed: u64,
+) -> PairAgreement {
+    let mut common: Vec<&String> = left.keys().filter(|id| right.contains_key(*id)).collect();
+    common.sort();
+    let x: Vec<&str> = common.iter().map(|id| left[*id].as_str()).collect();
+    let y: Vec<&str> = common.iter().map(|id| right[*id].as_str()).collect();
+    let kappa = classification(&x, &y, labels).cohen_kappa;
+    let interval = bootstrap(&x, &y, labels, 1000, seed)[2];
+    PairAgreement {
+        a,
+        b,
+        rows: common.len(),
+        kappa,
+        interval,
+    }
 }
 
 /// Single gold labels against the category of the row's theme.
@@ -882,6 +1075,26 @@ fn multi_label_markdown(m: &MultiLabel) -> String {
     md
 }
 
+/// People against people, and the tool against each of them.
+fn taggers_markdown(t: &Taggers) -> String {
+    let mut md = format!(
+        "\n## Agreement between the taggers ({})\n\nKrippendorff's alpha (nominal) over the {} rows tagged by at least two: {:.3} [{:.3}, {:.3}].\n\n| | | rows | Cohen's kappa | 95% interval |\n|---|---|---|---|---|\n",
+        t.files.join(", "),
+        t.units,
+        t.alpha,
+        t.alpha_interval.low,
+        t.alpha_interval.high
+    );
+    for p in &t.pairs {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.3} | [{:.3}, {:.3}] |",
+            p.a, p.b, p.rows, p.kappa, p.interval.low, p.interval.high
+        );
+    }
+    md
+}
+
 fn markdown(e: &Evaluation) -> String {
     let mut md = String::new();
     let ci = |c: &Interval| format!("[{:.3}, {:.3}]", c.low, c.high);
@@ -923,6 +1136,9 @@ fn markdown(e: &Evaluation) -> String {
     }
     if let Some(m) = &e.multi_label {
         md.push_str(&multi_label_markdown(m));
+    }
+    if let Some(t) = &e.taggers {
+        md.push_str(&taggers_markdown(t));
     }
     let _ = writeln!(md, "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|");
     for c in &e.per_category {

@@ -2,6 +2,7 @@
 //! cite: classification scores with bootstrap intervals, abstentions, multi-label scores, and the
 //! agreement of themes with the tags.
 
+pub mod agreement;
 pub mod files;
 
 use std::collections::HashMap;

@@ -173,6 +173,41 @@ fn glance(h: &mut String, r: &Report) {
         w.share_per_category,
         bar_chart(&bars, |v| w.pct(v))
     );
+    shares_table(h, r);
+}
+
+/// Each category's count and share, and with a manual tagging its share there (95% interval).
+fn shares_table(h: &mut String, r: &Report) {
+    let w = r.words;
+    let gold = r.categories.iter().any(|c| c.gold.is_some());
+    let _ = write!(h, "<table><tr><th></th><th>{}</th>", w.testimonies);
+    if gold {
+        let _ = write!(h, "<th>{}</th>", w.in_tagging);
+    }
+    h.push_str("</tr>");
+    for c in &r.categories {
+        let _ = write!(
+            h,
+            "<tr><td>{} — {}</td><td>{} ({})</td>",
+            escape(&c.id),
+            escape(&c.name),
+            c.rows,
+            w.pct(c.share)
+        );
+        if let Some(g) = c.gold {
+            let _ = write!(
+                h,
+                "<td>{} / {} : {} [{} ; {}]</td>",
+                g.count,
+                g.tagged,
+                w.pct(g.share),
+                w.pct(g.low),
+                w.pct(g.high)
+            );
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
 }
 
 /// One chapter: the category's share, its themes by size (proposals, then quotes), then the

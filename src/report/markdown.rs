@@ -14,13 +14,23 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         m,
-        "\n### {}\n\n| | | |\n|---|---|---|",
-        w.share_per_category
+        "\n### {}\n\n| | | {} | {} |\n|---|---|---|---|",
+        w.share_per_category, w.testimonies, w.in_tagging
     );
     for c in &r.categories {
+        let gold = c.gold.map_or(String::new(), |g| {
+            format!(
+                "{} / {} : {} [{} ; {}]",
+                g.count,
+                g.tagged,
+                w.pct(g.share),
+                w.pct(g.low),
+                w.pct(g.high)
+            )
+        });
         let _ = writeln!(
             m,
-            "| {} | {} | {} ({}) |",
+            "| {} | {} | {} ({}) | {gold} |",
             c.id,
             c.name,
             c.rows,

@@ -100,6 +100,49 @@ struct CategorySection {
     themes: Vec<ThemeRow>,
     /// Passage mode: documents that raise the category (its `pillars` list names it).
     raised: Option<usize>,
+    /// With a manual tagging: the category's share of the tagged rows and its 95% interval.
+    gold: Option<GoldShare>,
+}
+
+/// A category's share in the manual tagging (Wilson score interval, 95%).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GoldShare {
+    pub count: usize,
+    pub tagged: usize,
+    pub share: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl GoldShare {
+    /// `count` of `tagged` rows, with the Wilson interval (z = 1.96).
+    pub fn new(count: usize, tagged: usize) -> Self {
+        let (n, z) = (tagged.max(1) as f64, 1.96f64);
+        let p = count as f64 / n;
+        let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+        let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+        Self {
+            count,
+            tagged,
+            share: p,
+            low: (centre - half).max(0.0),
+            high: (centre + half).min(1.0),
+        }
+    }
+}
+
+/// Each category's share among the tagged rows (the confusion matrix's row sums).
+fn gold_shares(categories: &mut [CategorySection], e: &Evaluation) {
+    let c = &e.confusion;
+    let tagged: usize = c.rows_gold_columns_predicted.iter().flatten().sum();
+    for section in categories.iter_mut() {
+        let count = c
+            .labels
+            .iter()
+            .position(|l| *l == section.id)
+            .map_or(0, |i| c.rows_gold_columns_predicted[i].iter().sum());
+        section.gold = (tagged > 0).then(|| GoldShare::new(count, tagged));
+    }
 }
 
 struct MapView {
@@ -160,6 +203,9 @@ impl Report {
         };
         if let Some(pillars) = column("pillars") {
             count_raised(&mut categories, pillars);
+        }
+        if let Some(e) = &evaluation {
+            gold_shares(&mut categories, e);
         }
         run.check_output(dir, "proposals.parquet")?;
         let proposals = read_proposals(&dir.join("proposals.parquet"))?;
@@ -271,6 +317,7 @@ fn category_sections(
                 rows,
                 themes: own,
                 raised: None,
+                gold: None,
             }
         })
         .collect()
@@ -464,4 +511,23 @@ fn evaluation_rows(e: &Evaluation, w: &Words) -> Vec<(String, String, String)> {
             String::new(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GoldShare;
+
+    #[test]
+    fn wilson_intervals_by_hand() {
+        // 20 of 100: centre 0.2111, half-width 0.0777 → [0.1334, 0.2888] (Newcombe 1998, method 3).
+        let g = GoldShare::new(20, 100);
+        assert!(
+            (g.low - 0.1334).abs() < 5e-4 && (g.high - 0.2888).abs() < 5e-4,
+            "{g:?}"
+        );
+        // 0 of 10: [0, 0.2775].
+        let none = GoldShare::new(0, 10);
+        assert_eq!(none.low, 0.0);
+        assert!((none.high - 0.2775).abs() < 5e-4, "{none:?}");
+    }
 }

@@ -50,6 +50,7 @@ pub struct Words {
     pub search: &'static str,
     pub all_categories: &'static str,
     pub chapter: &'static str,
+    pub in_tagging: &'static str,
     /// Decimal separator of the language (French writes 23,3 %).
     pub decimal: char,
 }
@@ -101,6 +102,7 @@ pub const FR: Words = Words {
     search: "Rechercher un mot dans les citations",
     all_categories: "Toutes les catégories",
     chapter: "Chapitre",
+    in_tagging: "dans l'étiquetage manuel (intervalle à 95 %)",
     decimal: ',',
 };
 
@@ -151,6 +153,7 @@ pub const EN: Words = Words {
     search: "Search the quotes for a word",
     all_categories: "All categories",
     chapter: "Chapter",
+    in_tagging: "in the manual tagging (95% interval)",
     decimal: '.',
 };
 
