@@ -49,7 +49,7 @@ pub fn render(r: &Report) -> String {
         let _ = write!(h, "<p class=\"small\"><b>{k}</b> : {}</p>", escape(v));
     }
     annex(&mut h, r);
-    let _ = write!(h, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(h, "<script>{SCRIPT}</script></body></html>");
     h
 }
 
