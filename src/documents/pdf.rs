@@ -65,7 +65,76 @@ pub fn join_pages(pages: &[String]) -> String {
             lines.push(line);
         }
     }
+    let spaced: Vec<String> = lines.iter().map(|l| single_spaces(l)).collect();
+    let lines: Vec<&str> = spaced.iter().map(String::as_str).collect();
+    if blank_between_every_line(&lines) {
+        return rebuild_paragraphs(&lines);
+    }
     collapse_blank_runs(&lines)
+}
+
+/// Runs of spaces inside a line as one (pdf-extract widens justified text: « de  la  santé »).
+fn single_spaces(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Some PDFs come out of pdf-extract with a blank line after every line (seen on a PDF written by
+/// fpdf2): blank lines then say nothing about paragraphs. True when at least 80% of the breaks
+/// between two lines of text are blank lines.
+fn blank_between_every_line(lines: &[&str]) -> bool {
+    let (mut breaks, mut blank) = (0usize, 0usize);
+    let mut previous_text = false;
+    let mut blank_run = false;
+    for line in lines {
+        if line.trim().is_empty() {
+            blank_run = true;
+            continue;
+        }
+        if previous_text {
+            breaks += 1;
+            blank += usize::from(blank_run);
+        }
+        previous_text = true;
+        blank_run = false;
+    }
+    breaks >= 4 && blank * 10 >= breaks * 8
+}
+
+/// Paragraphs rebuilt from lines alone: a line ends its paragraph when it ends a sentence before a
+/// line that opens one (a capital, a digit, a bullet), or when it is short (under 60% of the median
+/// line: a heading, a paragraph's last line); other lines continue their paragraph.
+fn rebuild_paragraphs(lines: &[&str]) -> String {
+    let text: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut lengths: Vec<usize> = text.iter().map(|l| l.chars().count()).collect();
+    lengths.sort_unstable();
+    let median = lengths.get(lengths.len() / 2).copied().unwrap_or(0);
+    let mut out = String::new();
+    for (i, line) in text.iter().enumerate() {
+        out.push_str(line);
+        let Some(next) = text.get(i + 1) else { break };
+        let ends = line.ends_with(['.', '!', '?', ':', '»', '…', ';']);
+        let opens = next
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "•-–*«(".contains(c));
+        let short = line.chars().count() * 10 < median * 6;
+        out.push_str(if (ends && opens) || short {
+            "\n\n"
+        } else {
+            "\n"
+        });
+    }
+    out
 }
 
 /// Lines (digits masked) found near the edge of at least half the pages, with at least 2 pages.
@@ -151,6 +220,16 @@ mod tests {
         assert_eq!(
             text,
             "Les salaires d'abord.\nIl faut agir page 1.\n\nPuis les lits.\nEt vite page 2.\n\nEnfin le temps.\nPour soigner page 3."
+        );
+    }
+
+    #[test]
+    fn a_blank_line_after_every_line_is_not_a_paragraph_end() {
+        let page = "Titre court\n\nLe  Ségur  a  ouvert une concertation avec l'ensemble des\n\nacteurs du système de santé en France.\n\nL'objectif est de recenser les retours d'expériences et\n\ninitiatives locales mises en place durant la crise sanitaire.\n\n• Pilier n°1 : Transformer les métiers et revaloriser ceux\n\nqui soignent au quotidien dans tous les établissements.\n";
+        let text = join_pages(&[page.to_string()]);
+        assert_eq!(
+            text,
+            "Titre court\n\nLe Ségur a ouvert une concertation avec l'ensemble des\nacteurs du système de santé en France.\n\nL'objectif est de recenser les retours d'expériences et\ninitiatives locales mises en place durant la crise sanitaire.\n\n• Pilier n°1 : Transformer les métiers et revaloriser ceux\nqui soignent au quotidien dans tous les établissements."
         );
     }
 
