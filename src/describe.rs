@@ -92,22 +92,8 @@ impl FrenchAnalyzer {
 
     /// Lower-cased words; elisions (l', d', qu'…) split off; hyphenated words kept whole.
     fn words(text: &str) -> Vec<String> {
-        let mut words = Vec::new();
-        let mut current = String::new();
-        for c in text.chars().flat_map(char::to_lowercase) {
-            if c.is_alphanumeric() || (c == '-' && !current.is_empty()) {
-                current.push(c);
-            } else {
-                if !current.is_empty() {
-                    words.push(current.trim_end_matches('-').to_string());
-                    current.clear();
-                }
-                // An apostrophe ends the elided word ("l'", "qu'"), which is then a stop word.
-            }
-        }
-        if !current.is_empty() {
-            words.push(current.trim_end_matches('-').to_string());
-        }
+        let mut words = crate::text::words_and_breaks(text);
+        words.retain(|w| w != " ");
         words
     }
 

@@ -78,6 +78,32 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Lower-cased words, elisions split off (« l' », « qu' », the apostrophe dropped) and hyphenated
+/// words kept whole; punctuation other than an apostrophe is kept as a `" "` token, a break that
+/// a phrase cannot cross (keyword analysis drops those tokens).
+pub fn words_and_breaks(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() || (c == '-' && !current.is_empty()) {
+            current.push(c);
+            continue;
+        }
+        if !current.is_empty() {
+            words.push(current.trim_end_matches('-').to_string());
+            current.clear();
+        }
+        if !c.is_whitespace() && !matches!(c, '\'' | '’') {
+            words.push(String::from(" "));
+        }
+    }
+    if !current.is_empty() {
+        words.push(current.trim_end_matches('-').to_string());
+    }
+    words.dedup_by(|a, b| a == " " && b == " ");
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,7 +136,7 @@ pub fn phrases(
     is_stop: &dyn Fn(&str) -> bool,
     generic: &HashSet<String>,
 ) -> Vec<(String, usize)> {
-    let words = words(text);
+    let words = crate::text::words_and_breaks(text);
     let content = |w: &str| !is_stop(w) && w.chars().any(char::is_alphabetic);
     let mut out = Vec::new();
     for i in 0..words.len() {
@@ -162,30 +162,6 @@ pub fn phrases(
         }
     }
     out
-}
-
-/// Lower-cased words, elisions split off (« d' », « l' ») and hyphenated words kept whole.
-fn words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() || (c == '-' && !current.is_empty()) {
-            current.push(c);
-        } else {
-            if !current.is_empty() {
-                words.push(current.trim_end_matches('-').to_string());
-                current.clear();
-            }
-            if !c.is_whitespace() && !matches!(c, '\'' | '’') {
-                words.push(String::from(" ")); // punctuation ends a phrase
-            }
-        }
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words.dedup_by(|a, b| a == " " && b == " ");
-    words
 }
 
 /// Words joined as written: « d' » and « l' » keep their apostrophe.

@@ -225,11 +225,30 @@ mod tests {
 
     #[test]
     fn a_blank_line_after_every_line_is_not_a_paragraph_end() {
-        let page = "Titre court\n\nLe  Ségur  a  ouvert une concertation avec l'ensemble des\n\nacteurs du système de santé en France.\n\nL'objectif est de recenser les retours d'expériences et\n\ninitiatives locales mises en place durant la crise sanitaire.\n\n• Pilier n°1 : Transformer les métiers et revaloriser ceux\n\nqui soignent au quotidien dans tous les établissements.\n";
-        let text = join_pages(&[page.to_string()]);
+        // Lines written for this test, each followed by a blank line as pdf-extract gives them.
+        let lines = [
+            "Titre court",
+            "Notre  clinique  manque  de  bras  le  soir  et  le  week-end  dans",
+            "tous les services de médecine et de chirurgie.",
+            "Nous proposons un pool de remplacement partagé entre les hôpitaux",
+            "du département, financé par une enveloppe régionale dédiée.",
+            "• Premier point : mieux payer les gardes de nuit et les astreintes",
+            "que les équipes assurent sans compensation depuis des années.",
+        ];
+        let page = lines.join("\n\n") + "\n";
+        let text = join_pages(&[page]);
         assert_eq!(
             text,
-            "Titre court\n\nLe Ségur a ouvert une concertation avec l'ensemble des\nacteurs du système de santé en France.\n\nL'objectif est de recenser les retours d'expériences et\ninitiatives locales mises en place durant la crise sanitaire.\n\n• Pilier n°1 : Transformer les métiers et revaloriser ceux\nqui soignent au quotidien dans tous les établissements."
+            format!(
+                "{}\n\n{}\n{}\n\n{}\n{}\n\n{}\n{}",
+                lines[0],
+                "Notre clinique manque de bras le soir et le week-end dans",
+                lines[2],
+                lines[3],
+                lines[4],
+                lines[5],
+                lines[6]
+            )
         );
     }
 

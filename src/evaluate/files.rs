@@ -625,7 +625,13 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     };
     let taggers = match config.other_gold.is_empty() {
         true => None,
-        false => Some(taggers(config, &matcher, &predictions, &ids)?),
+        false => Some(taggers(
+            config,
+            (&gold_ids, &gold_cells),
+            &matcher,
+            &predictions,
+            &ids,
+        )?),
     };
     let evaluation = Evaluation {
         taggers,
@@ -808,30 +814,25 @@ fn multi(
     Some(multi_label(&gold_sets, &predicted_sets, labels))
 }
 
-/// One tagging file's single-category rows: id → category id.
+/// A tagging's single-category rows: id → category id.
 fn single_labels(
-    config: &EvaluateConfig,
-    path: &Path,
+    ids: &[String],
+    cells: &[String],
     matcher: &LabelMatcher,
-) -> Result<HashMap<String, String>> {
-    let one = EvaluateConfig {
-        gold: path.to_path_buf(),
-        ..config.clone()
-    };
-    let (ids, cells, _) = read_gold(&one)?;
-    Ok(ids
-        .into_iter()
+) -> HashMap<String, String> {
+    ids.iter()
         .zip(cells)
-        .filter_map(|(id, cell)| match matcher.labels(&cell) {
-            Ok(labels) if labels.len() == 1 => Some((id, labels[0].clone())),
+        .filter_map(|(id, cell)| match matcher.labels(cell) {
+            Ok(labels) if labels.len() == 1 => Some((id.clone(), labels[0].clone())),
             _ => None,
         })
-        .collect())
+        .collect()
 }
 
 /// Krippendorff's alpha between the taggers, Cohen's kappa of each pair and of the tool with each.
 fn taggers(
     config: &EvaluateConfig,
+    first: (&[String], &[String]),
     matcher: &LabelMatcher,
     predictions: &Predictions,
     ids: &[&str],
@@ -839,10 +840,15 @@ fn taggers(
     let files: Vec<&PathBuf> = std::iter::once(&config.gold)
         .chain(&config.other_gold)
         .collect();
-    let tagged: Vec<HashMap<String, String>> = files
-        .iter()
-        .map(|f| single_labels(config, f, matcher))
-        .collect::<Result<_>>()?;
+    let mut tagged = vec![single_labels(first.0, first.1, matcher)];
+    for path in &config.other_gold {
+        let one = EvaluateConfig {
+            gold: path.clone(),
+            ..config.clone()
+        };
+        let (ids, cells, _) = read_gold(&one)?;
+        tagged.push(single_labels(&ids, &cells, matcher));
+    }
     let mut all: Vec<&String> = tagged.iter().flat_map(|t| t.keys()).collect();
     all.sort();
     all.dedup();

@@ -183,9 +183,9 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         themes: &themes,
         categories: &categories,
         described: &described,
-        assigned: 0,
+        written: write::Written::default(),
     };
-    stages.assigned = timed(&mut t.write_s, "writing the tables", || {
+    stages.written = timed(&mut t.write_s, "writing the tables", || {
         write::tables(&stages, config)
     })?;
     let mut record = write::record(stages, config, t);

@@ -13,9 +13,21 @@ use crate::record::{
 };
 use crate::table::{self, AssignmentTable, PassageColumns, ProposalTable};
 
-/// Writes themes and assignments (and passages in passage mode); returns the number of rows
-/// assigned a theme.
-pub fn tables(s: &Stages, config: &RunConfig) -> Result<usize> {
+/// What writing the tables counted, for the record.
+#[derive(Default)]
+pub struct Written {
+    /// Input rows assigned a theme.
+    pub assigned: usize,
+    /// Passage mode: documents by status.
+    pub documents_by_status: std::collections::BTreeMap<String, usize>,
+}
+
+/// Writes themes and assignments (and passages in passage mode).
+pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
+    let mut written = Written {
+        assigned: s.prepared.assigned(),
+        ..Written::default()
+    };
     let mut table = assignments(s.prepared, s.themes, s.categories, s.described);
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
@@ -29,9 +41,15 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<usize> {
         let rule = &config.pillars;
         let documents = aggregate::documents(s.input, s.prepared, &counts, passages, rule);
         table::write_documents(&config.out, &documents, csv)?;
+        for status in &documents.status {
+            *written
+                .documents_by_status
+                .entry(status.clone())
+                .or_default() += 1;
+        }
     }
     table::write_assignments(&config.out, &table, csv)?;
-    Ok(s.prepared.assigned())
+    Ok(written)
 }
 
 /// Every proposal, with its document (and passage), theme and category.
@@ -218,7 +236,7 @@ pub struct Stages<'a, 'c> {
     pub themes: &'a Themes,
     pub categories: &'a Categories,
     pub described: &'a Described,
-    pub assigned: usize,
+    pub written: Written,
 }
 
 /// What the run did, for run.json.
@@ -305,11 +323,7 @@ fn unit_record(s: &Stages, config: &RunConfig) -> UnitRecord {
             rule.min_passages,
             rule.min_share * 100.0
         ));
-        let counts = aggregate::count(s.prepared, s.themes, s.categories, p);
-        let table = aggregate::documents(s.input, s.prepared, &counts, p, rule);
-        for status in table.status {
-            *record.documents_by_status.entry(status).or_default() += 1;
-        }
+        record.documents_by_status = s.written.documents_by_status.clone();
     }
     record
 }
@@ -324,7 +338,7 @@ fn row_counts(s: &Stages) -> RowCounts {
     let mut counts = RowCounts {
         read: p.corpus.len(),
         embedded: p.distinct.len(),
-        assigned: s.assigned,
+        assigned: s.written.assigned,
         weakly_attached: p
             .distinct_of
             .iter()

@@ -195,15 +195,7 @@ fn shares_table(h: &mut String, r: &Report) {
             w.pct(c.share)
         );
         if let Some(g) = c.gold {
-            let _ = write!(
-                h,
-                "<td>{} / {} : {} [{} ; {}]</td>",
-                g.count,
-                g.tagged,
-                w.pct(g.share),
-                w.pct(g.low),
-                w.pct(g.high)
-            );
+            let _ = write!(h, "<td>{}</td>", g.describe(w));
         }
         h.push_str("</tr>");
     }

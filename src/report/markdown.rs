@@ -18,16 +18,7 @@ pub fn render(r: &Report) -> String {
         w.share_per_category, w.testimonies, w.in_tagging
     );
     for c in &r.categories {
-        let gold = c.gold.map_or(String::new(), |g| {
-            format!(
-                "{} / {} : {} [{} ; {}]",
-                g.count,
-                g.tagged,
-                w.pct(g.share),
-                w.pct(g.low),
-                w.pct(g.high)
-            )
-        });
+        let gold = c.gold.map_or(String::new(), |g| g.describe(w));
         let _ = writeln!(
             m,
             "| {} | {} | {} ({}) | {gold} |",

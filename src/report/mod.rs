@@ -129,6 +129,18 @@ impl GoldShare {
             high: (centre + half).min(1.0),
         }
     }
+
+    /// "12 / 80 : 15,0 % [9,1 % ; 24,3 %]", as both renderings show it.
+    fn describe(&self, w: &Words) -> String {
+        format!(
+            "{} / {} : {} [{} ; {}]",
+            self.count,
+            self.tagged,
+            w.pct(self.share),
+            w.pct(self.low),
+            w.pct(self.high)
+        )
+    }
 }
 
 /// Each category's share among the tagged rows (the confusion matrix's row sums).
