@@ -28,6 +28,7 @@ pub mod progress;
 pub mod record;
 pub mod report;
 pub mod rng;
+pub mod sample;
 pub mod sheet;
 pub mod table;
 pub mod taxonomy;

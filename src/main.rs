@@ -34,6 +34,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Agreement of a run's categories and themes with a manual tagging.
     Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Pick the testimonies to tag by hand and write them as a tagging sheet (xlsx or CSV).
+    Sample(cmd::sample::SampleArgs),
     /// Rebuild report.html and report.md from a run's tables, without recomputing.
     Report(cmd::report::ReportArgs),
     /// Install, inspect or export the sentence encoder.
@@ -68,6 +70,7 @@ fn main() {
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
+        Command::Sample(a) => cmd::sample::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Model(c) => cmd::model::run(c),
         Command::Embed(a) => cmd::embed::run(a),

@@ -171,6 +171,45 @@ pub struct FewShotRecord {
     pub fewest_tags_in_a_category: usize,
     pub label_free_agreement_on_tags: Agreement,
     pub cross_validated_agreement: Option<CrossValidated>,
+    /// With a `verbatim sample` sheet (a `part` column): what its two parts measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleAgreement>,
+}
+
+/// What the tags of a `verbatim sample` sheet measure.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SampleAgreement {
+    /// Cross-validated agreement with the tags of the chosen part. They were picked where the
+    /// mapping is least sure: a floor, not the corpus's accuracy.
+    pub chosen: Option<Proportion>,
+    /// Accuracy of the delivered category (few-shot, out of fold; `none` counts) on the random
+    /// part alone: an unbiased estimate for the whole corpus, with its interval.
+    pub random: Option<Proportion>,
+    /// Rows of the sheet left without a tag.
+    pub untagged: usize,
+}
+
+/// `correct` of `tagged`, with the Wilson 95% interval.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Proportion {
+    pub correct: usize,
+    pub tagged: usize,
+    pub accuracy: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Proportion {
+    pub fn new(correct: usize, tagged: usize) -> Self {
+        let (low, high) = crate::evaluate::wilson(correct, tagged);
+        Self {
+            correct,
+            tagged,
+            accuracy: correct as f64 / tagged.max(1) as f64,
+            low,
+            high,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

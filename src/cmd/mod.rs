@@ -8,6 +8,7 @@ pub mod logging;
 pub mod model;
 pub mod report;
 pub mod run;
+pub mod sample;
 
 use clap::Args;
 use verbatim::ingest::ReadOptions;

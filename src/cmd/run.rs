@@ -76,7 +76,7 @@ pub struct RunArgs {
     /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
     /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy;
     /// from -1 (none off: a cosine is never below it) to 1.
-    #[arg(long, default_value_t = MapOptions::default().none_threshold as f64, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
+    #[arg(long, default_value_t = verbatim::map::NONE_THRESHOLD, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
     none_threshold: f64,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
     /// files land in the output directory.

@@ -6,15 +6,13 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::tags::{self, Tags};
 use super::{Embedded, Prepared, RunConfig};
 use crate::embed::Embedder;
 use crate::evaluate::macro_f1;
-use crate::ingest::{self, ReadOptions};
 use crate::linalg;
 use crate::map::{self, MapOptions, Mapping, Prototypes};
-use crate::record::{Agreement, CrossValidated, FewShotRecord};
-use crate::taxonomy::Taxonomy;
-use crate::text::fold;
+use crate::record::{Agreement, CrossValidated, FewShotRecord, Proportion, SampleAgreement};
 
 /// Fewest distinct texts the label-free mapping standardises scores over.
 pub const MIN_TO_STANDARDISE: usize = 3;
@@ -85,19 +83,34 @@ pub fn map(
     } else {
         map::map_label_free(&embedded.centred, dim, &centred, &config.map)
     };
+    let outside: Vec<bool> = relevance
+        .iter()
+        .map(|&r| r < config.map.none_threshold)
+        .collect();
     let (mapping, few_shot) = match &config.labels {
         None => (label_free, None),
-        Some(path) => with_tags(prepared, embedded, label_free, path, &config.map)?,
+        Some(path) => {
+            let tags = tags::read(path, prepared)?;
+            let record = few_shot_record(
+                prepared,
+                embedded,
+                &label_free,
+                &tags,
+                path,
+                &config.map,
+                &outside,
+            );
+            (
+                with_tags(embedded, label_free, &tags, path, &config.map),
+                Some(record),
+            )
+        }
     };
     let categories = mapping.categories;
     let best: Vec<(usize, f32)> = (0..mapping.best.len())
         .map(|d| (mapping.best[d], mapping.row(d)[mapping.best[d]]))
         .collect();
     let fit = map::category_fit(&embedded.centred, dim, &mapping.best, categories);
-    let outside = relevance
-        .iter()
-        .map(|&r| r < config.map.none_threshold)
-        .collect();
     Ok(Categories {
         mapping,
         fallback,
@@ -109,18 +122,16 @@ pub fn map(
     })
 }
 
-/// The few-shot mapping learned from the tags in `path`, and its record; the label-free mapping
-/// stands when some category has no tag.
+/// The few-shot mapping learned from the tags; the label-free mapping stands when some category
+/// has no tag.
 fn with_tags(
-    prepared: &Prepared,
     embedded: &Embedded,
     label_free: Mapping,
+    tags: &Tags,
     path: &Path,
     options: &MapOptions,
-) -> Result<(Mapping, Option<FewShotRecord>)> {
-    let tags = read_tags(path, prepared)?;
-    let record = few_shot_record(prepared, embedded, &label_free, &tags, path, options);
-    let mapping = match map::few_shot(
+) -> Mapping {
+    match map::few_shot(
         &embedded.centred,
         embedded.dim(),
         &label_free,
@@ -135,8 +146,7 @@ fn with_tags(
             );
             label_free
         }
-    };
-    Ok((mapping, Some(record)))
+    }
 }
 
 /// What the tags are, and how well the label-free mapping and the cross-validated few-shot
@@ -148,6 +158,7 @@ fn few_shot_record(
     tags: &Tags,
     path: &Path,
     options: &MapOptions,
+    outside: &[bool],
 ) -> FewShotRecord {
     let ids: Vec<&str> = prepared.taxonomy.ids();
     let gold: Vec<&str> = tags.pairs.iter().map(|&(_, k)| ids[k]).collect();
@@ -182,7 +193,7 @@ fn few_shot_record(
     FewShotRecord {
         labels: path.to_path_buf(),
         tagged: tags.pairs.len(),
-        tagged_none_ignored: tags.none,
+        tagged_none_ignored: tags.none.len(),
         fewest_tags_in_a_category: per_category.values().copied().min().unwrap_or(0),
         per_category,
         tag_weight: map::TAG_WEIGHT,
@@ -190,6 +201,9 @@ fn few_shot_record(
             accuracy: agreeing as f64 / gold.len().max(1) as f64,
             macro_f1: macro_f1(&gold, &label_free_pred),
         },
+        sample: tags
+            .has_parts
+            .then(|| sample_agreement(tags, cv.as_ref().map(|c| c.1.as_slice()), outside)),
         cross_validated_agreement: cv.map(|(accuracy, predicted)| {
             let predicted: Vec<&str> = predicted.iter().map(|&k| ids[k]).collect();
             CrossValidated {
@@ -201,102 +215,39 @@ fn few_shot_record(
     }
 }
 
-/// Tagged testimonies as (distinct row, category) pairs.
-struct Tags {
-    pairs: Vec<(usize, usize)>,
-    /// Tags saying "none" (outside the taxonomy), not used for training yet.
-    none: usize,
-}
-
-/// Reads a tagging file (an id column and a category column, same reading rules as the input) and
-/// matches its ids to the input and its labels to category ids or names, without case or accents.
-fn read_tags(path: &Path, prepared: &Prepared) -> Result<Tags> {
-    let tagged = ingest::read(path, &ReadOptions::default())?;
-    if tagged.id_column.is_none() {
-        anyhow::bail!(
-            "{}: the tagging file needs an \"id\" column matching the input's ids",
-            path.display()
-        );
-    }
-    let row_of: std::collections::HashMap<&str, usize> = prepared
-        .corpus
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let (mut pairs, mut none, mut unknown, mut missing) = (Vec::new(), 0, Vec::new(), Vec::new());
-    for (id, label) in tagged.ids.iter().zip(&tagged.texts) {
-        if fold(label.trim()) == "none" {
-            none += 1;
-            continue;
+/// The two figures of a `verbatim sample` sheet: agreement on the chosen part (cross-validated),
+/// and on the random part alone the accuracy of the category the run delivers (out of fold, `none`
+/// included), which estimates the corpus's accuracy without bias.
+fn sample_agreement(
+    tags: &Tags,
+    out_of_fold: Option<&[usize]>,
+    outside: &[bool],
+) -> SampleAgreement {
+    let (mut chosen, mut random) = ((0, 0), (0, 0));
+    if let Some(predicted) = out_of_fold {
+        for (i, &(d, k)) in tags.pairs.iter().enumerate() {
+            let part = if tags.random[i] {
+                &mut random
+            } else {
+                &mut chosen
+            };
+            let right = if tags.random[i] {
+                !outside[d] && predicted[i] == k
+            } else {
+                predicted[i] == k
+            };
+            *part = (part.0 + right as usize, part.1 + 1);
         }
-        let Some(k) = category_of(&prepared.taxonomy, label) else {
-            if !unknown.contains(label) {
-                unknown.push(label.clone());
+        for &(d, is_random) in &tags.none {
+            if is_random {
+                random = (random.0 + outside[d] as usize, random.1 + 1);
             }
-            continue;
-        };
-        match row_of.get(id.as_str()) {
-            None => missing.push(id.clone()),
-            Some(&r) => pairs.extend(prepared.distinct_of[r].map(|d| (d, k))),
         }
     }
-    check_tags(path, &prepared.taxonomy, &unknown, &missing)?;
-    Ok(Tags { pairs, none })
-}
-
-/// A category id or name, compared without case or accents.
-fn category_of(taxonomy: &Taxonomy, label: &str) -> Option<usize> {
-    let f = fold(label.trim());
-    taxonomy
-        .categories
-        .iter()
-        .position(|c| fold(&c.id) == f || fold(&c.name) == f)
-}
-
-fn check_tags(
-    path: &Path,
-    taxonomy: &Taxonomy,
-    unknown: &[String],
-    missing: &[String],
-) -> Result<()> {
-    if !unknown.is_empty() {
-        anyhow::bail!(
-            "{}: labels {:?} are neither category ids nor names of the taxonomy ({})",
-            path.display(),
-            unknown,
-            taxonomy.ids().join(", ")
-        );
-    }
-    if !missing.is_empty() {
-        anyhow::bail!(
-            "{}: {} tagged ids are not in the input, e.g. {:?}",
-            path.display(),
-            missing.len(),
-            &missing[..missing.len().min(5)]
-        );
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tags_name_categories_by_id_or_name_without_case_or_accents() {
-        let segur = Taxonomy::segur();
-        let first = &segur.categories[0];
-        assert_eq!(category_of(&segur, &first.id.to_uppercase()), Some(0));
-        assert_eq!(category_of(&segur, &format!("  {}  ", first.name)), Some(0));
-        assert_eq!(category_of(&segur, "pas une catégorie"), None);
-        let err = check_tags(Path::new("t.csv"), &segur, &["x".into()], &[]).unwrap_err();
-        assert!(
-            err.to_string().contains("neither category ids nor names"),
-            "{err}"
-        );
-        let err = check_tags(Path::new("t.csv"), &segur, &[], &["id9".into()]).unwrap_err();
-        assert!(err.to_string().contains("not in the input"), "{err}");
+    let proportion = |(right, n): (usize, usize)| (n > 0).then(|| Proportion::new(right, n));
+    SampleAgreement {
+        chosen: proportion(chosen),
+        random: proportion(random),
+        untagged: tags.untagged,
     }
 }

@@ -9,6 +9,7 @@ mod categories;
 mod describe;
 mod embedding;
 mod prepare;
+mod tags;
 mod themes;
 pub mod units;
 mod write;

@@ -117,16 +117,13 @@ pub struct GoldShare {
 impl GoldShare {
     /// `count` of `tagged` rows, with the Wilson interval (z = 1.96).
     pub fn new(count: usize, tagged: usize) -> Self {
-        let (n, z) = (tagged.max(1) as f64, 1.96f64);
-        let p = count as f64 / n;
-        let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-        let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+        let (low, high) = crate::evaluate::wilson(count, tagged);
         Self {
             count,
             tagged,
-            share: p,
-            low: (centre - half).max(0.0),
-            high: (centre + half).min(1.0),
+            share: count as f64 / tagged.max(1) as f64,
+            low,
+            high,
         }
     }
 
