@@ -2,6 +2,7 @@
 //! synthetic consultations of the scale benchmark.
 
 mod machine;
+mod mapping;
 mod measure;
 mod passages;
 mod peak;
@@ -58,7 +59,13 @@ pub struct BenchArgs {
     /// the runs' files go to this directory.
     #[arg(long, requires = "taxonomy")]
     passages: Option<PathBuf>,
-    /// Taxonomy of --input (with --passages).
+    /// Instead of timing the embedder, measure the category mapping on --input (and
+    /// --long-input), labelled: zero-shot against label-free, the `none` thresholds on left-out
+    /// categories, few-shot tags drawn at random against tags picked by `verbatim sample`; the
+    /// runs' files go to this directory.
+    #[arg(long, requires = "taxonomy", conflicts_with = "passages")]
+    mapping: Option<PathBuf>,
+    /// Taxonomy of --input (with --passages or --mapping).
     #[arg(long)]
     taxonomy: Option<PathBuf>,
     /// A labelled table of long texts, and its taxonomy (with --passages).
@@ -83,6 +90,13 @@ fn default_peer_envs() -> PathBuf {
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let (Some(dir), Some(taxonomy)) = (&args.mapping, &args.taxonomy) {
+        let mut sets = vec![(args.input.clone(), taxonomy.clone())];
+        if let (Some(long), Some(t)) = (&args.long_input, &args.long_taxonomy) {
+            sets.push((long.clone(), t.clone()));
+        }
+        return mapping::run(dir, &sets);
+    }
     if let (Some(dir), Some(taxonomy)) = (&args.passages, &args.taxonomy) {
         let mut sets = vec![(args.input.clone(), taxonomy.clone())];
         if let (Some(long), Some(t)) = (&args.long_input, &args.long_taxonomy) {

@@ -104,7 +104,7 @@ pub fn scale(dir: &Path, input: &Path, taxonomy: &Path, n: usize, seed: u64) -> 
 }
 
 /// The gold column (`label`), as category ids (a label may be a category's name).
-fn label_column(corpus: &Corpus, input: &Path, taxonomy: &Path) -> Result<Vec<String>> {
+pub(super) fn label_column(corpus: &Corpus, input: &Path, taxonomy: &Path) -> Result<Vec<String>> {
     let column = corpus
         .passthrough
         .iter()
