@@ -207,6 +207,16 @@ fn answers_to_a_question_left_out_of_the_taxonomy_go_to_none() {
         );
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    // With every question in the taxonomy, the default loses at most 3% of the answers.
+    let full = run_with(&input, &dir.path().join("full"), &dev_taxonomy(), &[]);
+    let lost = strings(&full, "pillar")
+        .iter()
+        .filter(|p| *p == "none")
+        .count();
+    assert!(
+        lost <= 30,
+        "{lost} of 1000 answers sent to none at the default"
+    );
     for (a, c) in aucs.iter().zip(&caught) {
         assert!(
             *a > 0.6 && *c > 0.0,
@@ -220,96 +230,4 @@ fn answers_to_a_question_left_out_of_the_taxonomy_go_to_none() {
         mean(&caught),
         mean(&wrongly)
     );
-}
-
-/// README's few-shot curve on the whole dev set (6,000 rows, so left to a deliberate run:
-/// `cargo test --release --test mapping -- --ignored --nocapture`): for 5, 20 and 50 tags per
-/// question, drawn with seeds 1 to 3, the macro-F1 on the untagged rows and the cross-validated
-/// accuracy `run.json` reports. Asserts what the curve is for: tags never cost more than noise, and
-/// 50 of them do better than none.
-#[test]
-#[ignore]
-fn few_shot_curve_on_the_dev_set() {
-    model_path();
-    let dir = tempfile::tempdir().unwrap();
-    let Some(input) = dev_set() else { return };
-    let mut reader = csv::Reader::from_path(&input).unwrap();
-    let rows: Vec<(String, String)> = reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].to_string(), r[2].to_string())
-        })
-        .collect();
-    let mut questions: Vec<&str> = rows.iter().map(|(_, l)| l.as_str()).collect();
-    questions.sort();
-    questions.dedup();
-    let untagged_f1 = |df: &DataFrame, tagged: &std::collections::HashSet<String>| {
-        let (ids, gold, predicted) = (
-            strings(df, "id"),
-            strings(df, "label"),
-            strings(df, "pillar"),
-        );
-        let keep: Vec<usize> = (0..ids.len())
-            .filter(|&i| !tagged.contains(&ids[i]))
-            .collect();
-        let g: Vec<&str> = keep.iter().map(|&i| gold[i].as_str()).collect();
-        let p: Vec<&str> = keep.iter().map(|&i| predicted[i].as_str()).collect();
-        macro_f1(&g, &p)
-    };
-    let none_off = ["--none-threshold", "-1"];
-    let label_free = run_with(&input, &dir.path().join("lf"), &dev_taxonomy(), &none_off);
-    let baseline = untagged_f1(&label_free, &Default::default());
-    eprintln!("0 tags: macro-F1 {baseline:.3}");
-    let mut curve = Vec::new();
-    for per_question in [5, 20, 50] {
-        let (mut f1s, mut cvs) = (Vec::new(), Vec::new());
-        for seed in 1..=3 {
-            let mut rng = verbatim::rng::Rng::new(seed);
-            let tags = dir.path().join("tags.csv");
-            let mut writer = csv::Writer::from_path(&tags).unwrap();
-            writer.write_record(["id", "categorie"]).unwrap();
-            let mut tagged = std::collections::HashSet::new();
-            for q in &questions {
-                let mut pool: Vec<&String> = rows
-                    .iter()
-                    .filter(|(_, l)| l == q)
-                    .map(|(id, _)| id)
-                    .collect();
-                for _ in 0..per_question {
-                    let id = pool.swap_remove(rng.below(pool.len()));
-                    writer.write_record([id.as_str(), q]).unwrap();
-                    tagged.insert(id.clone());
-                }
-            }
-            writer.flush().unwrap();
-            let out = dir.path().join(format!("fs{per_question}-{seed}"));
-            let tags_arg = tags.display().to_string();
-            let df = run_with(
-                &input,
-                &out,
-                &dev_taxonomy(),
-                &[&none_off[..], &["--labels", &tags_arg]].concat(),
-            );
-            f1s.push(untagged_f1(&df, &tagged));
-            let run = read_json(&out.join("run.json"));
-            cvs.push(
-                run["few_shot"]["cross_validated_agreement"]["accuracy"]
-                    .as_f64()
-                    .unwrap(),
-            );
-        }
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        eprintln!(
-            "{per_question} tags per question: macro-F1 on untagged rows {:.3} {f1s:.3?}, cross-validated accuracy {:.3}",
-            mean(&f1s),
-            mean(&cvs)
-        );
-        curve.push(mean(&f1s));
-    }
-    assert!(
-        curve.iter().all(|&f| f > baseline - 0.01),
-        "{baseline:.3} then {curve:.3?}"
-    );
-    assert!(curve[2] > baseline, "{baseline:.3} then {curve:.3?}");
 }

@@ -33,7 +33,10 @@ fn sample(run: &Path, out: &Path, extra: &[&str]) {
     let output = verbatim(&args, &[("--from", run), ("--out", out)]);
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{log}");
-    assert!(log.contains("60 testimonies to tag (12 at random, 48 chosen"), "{log}");
+    assert!(
+        log.contains("60 testimonies to tag (12 at random, 48 chosen"),
+        "{log}"
+    );
 }
 
 /// Rows of a sheet as strings.
@@ -75,12 +78,17 @@ fn the_tagging_sheet_round_trips_and_its_tags_are_learned_and_measured() {
     assert_eq!(sheet.len(), 61);
     assert!(sheet[1..13].iter().all(|r| r[4] == "random"));
     assert!(sheet[13..].iter().all(|r| r[4] == "chosen"));
-    assert!(sheet[1..].iter().all(|r| !r[1].is_empty() && r[2].is_empty()));
+    assert!(sheet[1..]
+        .iter()
+        .all(|r| !r[1].is_empty() && r[2].is_empty()));
     let choices = rows(&xlsx, "categories");
     assert_eq!(choices.len(), 6, "four pillars and none, under a header");
     assert!(choices[1][0].starts_with("p1 — "), "{:?}", choices[1]);
     let xml = sheet_xml(&xlsx);
-    assert!(xml.contains(r#"<dataValidation type="list""#), "drop-down list");
+    assert!(
+        xml.contains(r#"<dataValidation type="list""#),
+        "drop-down list"
+    );
     assert!(xml.contains("categories!$A$2:$A$6"), "drop-down source");
     assert!(xml.contains(r#"hidden="1""#), "guess column hidden");
     // The analyst's tags, written by another xlsx writer (a drop-down choice or a bare id).
@@ -107,14 +115,32 @@ fn the_tagging_sheet_round_trips_and_its_tags_are_learned_and_measured() {
         &["--labels", filled.to_str().unwrap()],
     );
     let few_shot = &read_json(&labelled.join("run.json"))["few_shot"];
-    let random = sheet[1..13].iter().filter(|r| tags.contains_key(&r[0])).count();
+    let random = sheet[1..13]
+        .iter()
+        .filter(|r| tags.contains_key(&r[0]))
+        .count();
     let part = &few_shot["sample"]["random"];
-    assert_eq!(part["tagged"].as_u64().unwrap() as usize, random, "{few_shot}");
-    let (low, high) = (part["low"].as_f64().unwrap(), part["high"].as_f64().unwrap());
+    assert_eq!(
+        part["tagged"].as_u64().unwrap() as usize,
+        random,
+        "{few_shot}"
+    );
+    let (low, high) = (
+        part["low"].as_f64().unwrap(),
+        part["high"].as_f64().unwrap(),
+    );
     let accuracy = part["accuracy"].as_f64().unwrap();
-    assert!(low <= accuracy && accuracy <= high && high - low > 0.1, "{part}");
+    assert!(
+        low <= accuracy && accuracy <= high && high - low > 0.1,
+        "{part}"
+    );
     assert!(few_shot["sample"]["chosen"]["tagged"].as_u64().unwrap() > 30);
     assert_eq!(few_shot["sample"]["untagged"], 0);
+    let report = std::fs::read_to_string(labelled.join("report.md")).unwrap();
+    assert!(
+        report.contains("random part (unbiased accuracy, 95% interval)"),
+        "{report}"
+    );
 }
 
 /// The drop-down entry ("p2 — …", or "none — …") of a tag.
@@ -132,7 +158,11 @@ fn the_csv_sheet_opens_in_excel_and_an_empty_tag_is_not_a_tag() {
     let run = dir.path().join("run");
     run_ok(&demo().join("temoignages.csv"), &run, &[]);
     let csv_sheet = dir.path().join("a_taguer.csv");
-    sample(&run, &csv_sheet, &["--strategy", "uncertain", "--seed", "3"]);
+    sample(
+        &run,
+        &csv_sheet,
+        &["--strategy", "uncertain", "--seed", "3"],
+    );
     let bytes = std::fs::read(&csv_sheet).unwrap();
     assert!(bytes.starts_with("\u{feff}id;text;tag;comment;part\n".as_bytes()));
     let text = String::from_utf8(bytes).unwrap();
@@ -141,8 +171,13 @@ fn the_csv_sheet_opens_in_excel_and_an_empty_tag_is_not_a_tag() {
         .delimiter(b';')
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let filled = dir.path().join("tagged.csv");
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_path(&filled).unwrap();
-    writer.write_record(["id", "text", "tag", "comment", "part"]).unwrap();
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_path(&filled)
+        .unwrap();
+    writer
+        .write_record(["id", "text", "tag", "comment", "part"])
+        .unwrap();
     for (i, r) in reader.records().enumerate() {
         let r = r.unwrap();
         let tag = if i < 50 { tags[&r[0]].as_str() } else { "" };
@@ -157,6 +192,7 @@ fn the_csv_sheet_opens_in_excel_and_an_empty_tag_is_not_a_tag() {
     );
     let few_shot = &read_json(&labelled.join("run.json"))["few_shot"];
     assert_eq!(few_shot["sample"]["untagged"], 10, "{few_shot}");
-    let counted = few_shot["tagged"].as_u64().unwrap() + few_shot["tagged_none_ignored"].as_u64().unwrap();
+    let counted =
+        few_shot["tagged"].as_u64().unwrap() + few_shot["tagged_none_ignored"].as_u64().unwrap();
     assert_eq!(counted, 50);
 }

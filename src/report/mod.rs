@@ -471,7 +471,7 @@ fn map_view(
 
 fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
     let parameters = serde_json::to_string(&run.parameters).unwrap_or_default();
-    vec![
+    let mut rows = vec![
         (
             w.model,
             format!("{} (sha256 {})", run.model.name, run.model.sha256),
@@ -488,7 +488,35 @@ fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
             "Input",
             format!("{} (sha256 {})", run.input.path.display(), run.input.sha256),
         ),
-    ]
+    ];
+    rows.extend(run.few_shot.as_ref().map(|f| ("Tags", tags_line(f))));
+    rows
+}
+
+/// What the manual tags (`--labels`) taught and measured, in one line.
+fn tags_line(f: &crate::record::FewShotRecord) -> String {
+    let mut line = format!("{} tags ({})", f.tagged, f.labels.display());
+    if let Some(cv) = &f.cross_validated_agreement {
+        line += &format!(
+            "; cross-validated agreement {:.3} ({} folds)",
+            cv.accuracy, cv.folds
+        );
+    }
+    let part = |name: &str, p: &crate::record::Proportion| {
+        format!(
+            "; {name}: {} / {} = {:.3} [{:.3} ; {:.3}]",
+            p.correct, p.tagged, p.accuracy, p.low, p.high
+        )
+    };
+    if let Some(sample) = &f.sample {
+        if let Some(p) = &sample.chosen {
+            line += &part("chosen part (cross-validated, least sure testimonies)", p);
+        }
+        if let Some(p) = &sample.random {
+            line += &part("random part (unbiased accuracy, 95% interval)", p);
+        }
+    }
+    line
 }
 
 /// The headline rows of the evaluation table: (figure, value, 95% interval).

@@ -51,7 +51,12 @@ const SEEDS: [u64; 3] = [1, 2, 3];
 pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)]) -> Result<()> {
     for (input, taxonomy) in sets {
         let set = load(dir, input, taxonomy)?;
-        println!("\n## {} ({} rows, {} categories)\n", set.name, set.ids.len(), set.categories.categories.len());
+        println!(
+            "\n## {} ({} rows, {} categories)\n",
+            set.name,
+            set.ids.len(),
+            set.categories.categories.len()
+        );
         let label_free = methods(&set)?;
         none_table(&set, &label_free)?;
         few_shot_table(&set)?;
@@ -92,9 +97,16 @@ fn run_once(set: &Set, name: &str, tweak: impl FnOnce(&mut RunConfig)) -> Result
     let column = |name: &str| -> Result<Vec<String>> {
         let c = columns.iter().find(|c| c.name == name);
         let c = c.with_context(|| format!("{} has no {name}", path.display()))?;
-        Ok(c.values.iter().map(|v| v.clone().unwrap_or_default()).collect())
+        Ok(c.values
+            .iter()
+            .map(|v| v.clone().unwrap_or_default())
+            .collect())
     };
-    anyhow::ensure!(column("id")? == set.ids, "{}: rows out of input order", path.display());
+    anyhow::ensure!(
+        column("id")? == set.ids,
+        "{}: rows out of input order",
+        path.display()
+    );
     Ok(Assigned {
         pillar: column("pillar")?,
         relevance: column("taxonomy_relevance")?
@@ -149,9 +161,14 @@ fn none_table(set: &Set, full: &Assigned) -> Result<()> {
         let run = run_once(&left_out, &format!("without-{}", category.id), |c| {
             c.map.none_threshold = -1.0
         })?;
-        let rows: Vec<usize> = (0..set.ids.len()).filter(|&r| set.gold[r] == category.id).collect();
+        let rows: Vec<usize> = (0..set.ids.len())
+            .filter(|&r| set.gold[r] == category.id)
+            .collect();
         for (t, threshold) in THRESHOLDS.iter().enumerate() {
-            let n = rows.iter().filter(|&&r| run.relevance[r] < *threshold).count();
+            let n = rows
+                .iter()
+                .filter(|&&r| run.relevance[r] < *threshold)
+                .count();
             caught[t].push(n as f64 / rows.len().max(1) as f64);
         }
     }
@@ -161,7 +178,11 @@ fn none_table(set: &Set, full: &Assigned) -> Result<()> {
         let lost = full.relevance.iter().filter(|&&v| v < *threshold).count();
         let mean = caught[t].iter().sum::<f64>() / caught[t].len() as f64;
         let least = caught[t].iter().copied().fold(f64::INFINITY, f64::min);
-        let mark = if *threshold == NONE_THRESHOLD { " (default)" } else { "" };
+        let mark = if *threshold == NONE_THRESHOLD {
+            " (default)"
+        } else {
+            ""
+        };
         println!(
             "| {threshold:+.2}{mark} | {:.1}% | {:.1}% | {:.1}% |",
             100.0 * lost as f64 / set.ids.len() as f64,
@@ -216,7 +237,10 @@ fn few_shot_table(set: &Set) -> Result<()> {
     let label_free = run_once(set, "label-free", |_| {})?;
     println!("| tags per category | tags | random | `sample` mixed | `sample` uncertain | `sample` stratified | rows neither tagged: random / mixed |");
     println!("|---|---|---|---|---|---|---|");
-    println!("| 0 (label-free) | 0 | {:.3} | | | | |", f1(set, &label_free.pillar, |_| true));
+    println!(
+        "| 0 (label-free) | 0 | {:.3} | | | | |",
+        f1(set, &label_free.pillar, |_| true)
+    );
     for size in SIZES {
         let mut curve = Curve::default();
         for seed in SEEDS {
@@ -232,9 +256,18 @@ fn draw(set: &Set, size: usize, seed: u64, curve: &mut Curve) -> Result<()> {
     let random = random_tags(set, size, seed);
     curve.tags = random.len();
     let name = format!("random-{size}-{seed}");
-    let by_random = run_tagged(set, &name, &random.iter().map(|&r| (r, Part::Random)).collect::<Vec<_>>())?;
+    let by_random = run_tagged(
+        set,
+        &name,
+        &random
+            .iter()
+            .map(|&r| (r, Part::Random))
+            .collect::<Vec<_>>(),
+    )?;
     let tagged: HashSet<usize> = random.iter().copied().collect();
-    curve.random.push(f1(set, &by_random, |r| !tagged.contains(&r)));
+    curve
+        .random
+        .push(f1(set, &by_random, |r| !tagged.contains(&r)));
     let strategies = if size == 20 {
         vec![Strategy::Mixed, Strategy::Uncertain, Strategy::Stratified]
     } else {
@@ -247,7 +280,9 @@ fn draw(set: &Set, size: usize, seed: u64, curve: &mut Curve) -> Result<()> {
         let chosen: HashSet<usize> = picks.iter().map(|p| p.0).collect();
         let neither = |r: usize| !chosen.contains(&r) && !tagged.contains(&r);
         let own = f1(set, &by_sample, |r| !chosen.contains(&r));
-        curve.sampled.push((strategy, own, f1(set, &by_sample, neither)));
+        curve
+            .sampled
+            .push((strategy, own, f1(set, &by_sample, neither)));
         if strategy == Strategy::Mixed {
             curve.random_common.push(f1(set, &by_random, neither));
         }
@@ -264,7 +299,11 @@ fn print_curve(size: usize, curve: &Curve) {
             .filter(|x| x.0 == s)
             .map(|x| if common { x.2 } else { x.1 })
             .collect();
-        if v.is_empty() { String::new() } else { format!("{:.3}", mean(&v)) }
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!("{:.3}", mean(&v))
+        }
     };
     println!(
         "| {size} | {} | {:.3} | {} | {} | {} | {:.3} / {} |",
@@ -283,7 +322,9 @@ fn random_tags(set: &Set, size: usize, seed: u64) -> Vec<usize> {
     let mut rng = Rng::new(seed);
     let mut rows = Vec::new();
     for category in &set.categories.categories {
-        let mut pool: Vec<usize> = (0..set.ids.len()).filter(|&r| set.gold[r] == category.id).collect();
+        let mut pool: Vec<usize> = (0..set.ids.len())
+            .filter(|&r| set.gold[r] == category.id)
+            .collect();
         for _ in 0..size.min(pool.len() / 2) {
             rows.push(pool.swap_remove(rng.below(pool.len())));
         }
@@ -300,9 +341,17 @@ fn sampled(set: &Set, n: usize, strategy: Strategy, seed: u64) -> Result<Vec<(us
         ..SampleOptions::default()
     };
     let sample = from_run(&set.dir.join("label-free"), &options)?;
-    let row_of: std::collections::HashMap<&str, usize> =
-        set.ids.iter().enumerate().map(|(r, id)| (id.as_str(), r)).collect();
-    Ok(sample.rows.iter().map(|s| (row_of[s.id.as_str()], s.part)).collect())
+    let row_of: std::collections::HashMap<&str, usize> = set
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(r, id)| (id.as_str(), r))
+        .collect();
+    Ok(sample
+        .rows
+        .iter()
+        .map(|s| (row_of[s.id.as_str()], s.part))
+        .collect())
 }
 
 /// A run with the rows' gold labels as tags, written as a filled tagging sheet (CSV).
@@ -325,14 +374,21 @@ fn run_tagged(set: &Set, name: &str, rows: &[(usize, Part)]) -> Result<Vec<Strin
 /// Fills the `tag` column of a CSV tagging sheet with `tags`, in its row order.
 fn fill<'a>(path: &Path, tags: impl Iterator<Item = &'a str>) -> Result<()> {
     let text = std::fs::read_to_string(path)?;
-    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header = reader.headers()?.clone();
-    let tag = header.iter().position(|h| h == sheet::TAG_COLUMN).context("no tag column")?;
+    let tag = header
+        .iter()
+        .position(|h| h == sheet::TAG_COLUMN)
+        .context("no tag column")?;
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_path(path)?;
     writer.write_record(&header)?;
     for (record, value) in reader.records().zip(tags) {
         let record = record?;
-        let row: Vec<&str> = (0..record.len()).map(|i| if i == tag { value } else { &record[i] }).collect();
+        let row: Vec<&str> = (0..record.len())
+            .map(|i| if i == tag { value } else { &record[i] })
+            .collect();
         writer.write_record(row)?;
     }
     writer.flush()?;
