@@ -199,19 +199,6 @@ pub struct Proportion {
     pub high: f64,
 }
 
-impl Proportion {
-    pub fn new(correct: usize, tagged: usize) -> Self {
-        let (low, high) = crate::evaluate::wilson(correct, tagged);
-        Self {
-            correct,
-            tagged,
-            accuracy: correct as f64 / tagged.max(1) as f64,
-            low,
-            high,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Agreement {
     pub accuracy: f64,

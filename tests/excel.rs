@@ -87,14 +87,21 @@ fn xlsx_outputs_open_as_typed_cells_with_a_frozen_filtered_header() {
     let csv_rows = read_parquet(&out.join("themes.parquet")).height();
     assert_eq!(sheet.height(), csv_rows + 1);
     let keywords = header.iter().position(|h| h == "keywords").unwrap();
+    let mut listed = 0;
     for row in sheet.rows().skip(1) {
         assert!(matches!(row[0], Data::Float(_)), "theme_id {:?}", row[0]);
         assert!(matches!(row[3], Data::Float(s) if (0.0..=1.0).contains(&s)));
         let Data::String(k) = &row[keywords] else {
             panic!("keywords {:?}", row[keywords])
         };
-        assert!(k.contains('\n') && !k.contains(" | "), "{k:?}");
+        // One keyword a line (a small theme may have a single distinctive keyword).
+        assert!(!k.contains(" | "), "{k:?}");
+        listed += k.contains('\n') as usize;
     }
+    assert!(
+        listed * 2 > sheet.height(),
+        "most themes list several keywords"
+    );
     let mut assignments: Xlsx<_> = open_workbook(out.join("assignments.xlsx")).unwrap();
     let sheet = assignments.worksheet_range("assignments").unwrap();
     assert_eq!(sheet.height(), 241);

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::tags::{self, Tags};
 use super::{Embedded, Prepared, RunConfig};
 use crate::embed::Embedder;
-use crate::evaluate::macro_f1;
+use crate::evaluate::{macro_f1, wilson};
 use crate::linalg;
 use crate::map::{self, MapOptions, Mapping, Prototypes};
 use crate::record::{Agreement, CrossValidated, FewShotRecord, Proportion, SampleAgreement};
@@ -244,7 +244,18 @@ fn sample_agreement(
             }
         }
     }
-    let proportion = |(right, n): (usize, usize)| (n > 0).then(|| Proportion::new(right, n));
+    let proportion = |(correct, tagged): (usize, usize)| {
+        (tagged > 0).then(|| {
+            let (low, high) = wilson(correct, tagged);
+            Proportion {
+                correct,
+                tagged,
+                accuracy: correct as f64 / tagged as f64,
+                low,
+                high,
+            }
+        })
+    };
     SampleAgreement {
         chosen: proportion(chosen),
         random: proportion(random),

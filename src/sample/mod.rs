@@ -291,16 +291,18 @@ mod tests {
             .collect()
     }
 
-    /// 300 distinct testimonies, each also present with one word changed and once more verbatim.
+    /// 300 distinct testimonies of twelve words, each also present with one word changed and once
+    /// more in capitals.
     fn texts() -> Vec<String> {
+        let vocabulary: Vec<String> = (0..97).map(|w| format!("mot{w}")).collect();
         let mut texts = Vec::new();
-        for i in 0..300 {
-            let base = format!(
-                "Le dossier numéro {i} attend depuis des mois à la caisse de mon département {}",
-                i * 7
-            );
+        for i in 0..300usize {
+            let words: Vec<&str> = (0..12)
+                .map(|k| vocabulary[(i * 31 + k * (i % 13 + 1) * 7) % 97].as_str())
+                .collect();
+            let base = words.join(" ");
             texts.push(base.clone());
-            texts.push(base.replace("attend", "patiente"));
+            texts.push(base.replacen(words[5], "autre", 1));
             texts.push(base.to_uppercase());
         }
         texts
