@@ -129,6 +129,14 @@ impl Note {
     }
 }
 
+/// The position of each id in `ids` (ids are unique: [`read`] checks them).
+pub fn positions(ids: &[String]) -> HashMap<&str, usize> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect()
+}
+
 /// Logs what reading `path` detected.
 pub fn log_notes(path: &Path, notes: &[Note]) {
     for note in notes {

@@ -39,6 +39,13 @@ fn sample(run: &Path, out: &Path, extra: &[&str]) {
     );
 }
 
+/// A run of the bundled sample that learns from a filled sheet; its run.json's `few_shot`.
+fn run_with_tags(out: &Path, sheet: &Path) -> serde_json::Value {
+    let labels = ["--labels", sheet.to_str().unwrap()];
+    run_ok(&demo().join("temoignages.csv"), out, &labels);
+    read_json(&out.join("run.json"))["few_shot"].clone()
+}
+
 /// Rows of a sheet as strings.
 fn rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
     let mut book = open_workbook_auto(path).unwrap();
@@ -109,12 +116,7 @@ fn the_tagging_sheet_round_trips_and_its_tags_are_learned_and_measured() {
     }
     book.save(&filled).unwrap();
     let labelled = dir.path().join("labelled");
-    run_ok(
-        &demo().join("temoignages.csv"),
-        &labelled,
-        &["--labels", filled.to_str().unwrap()],
-    );
-    let few_shot = &read_json(&labelled.join("run.json"))["few_shot"];
+    let few_shot = &run_with_tags(&labelled, &filled);
     let random = sheet[1..13]
         .iter()
         .filter(|r| tags.contains_key(&r[0]))
@@ -185,12 +187,7 @@ fn the_csv_sheet_opens_in_excel_and_an_empty_tag_is_not_a_tag() {
     }
     writer.flush().unwrap();
     let labelled = dir.path().join("labelled");
-    run_ok(
-        &demo().join("temoignages.csv"),
-        &labelled,
-        &["--labels", filled.to_str().unwrap()],
-    );
-    let few_shot = &read_json(&labelled.join("run.json"))["few_shot"];
+    let few_shot = &run_with_tags(&labelled, &filled);
     assert_eq!(few_shot["sample"]["untagged"], 10, "{few_shot}");
     let counted =
         few_shot["tagged"].as_u64().unwrap() + few_shot["tagged_none_ignored"].as_u64().unwrap();

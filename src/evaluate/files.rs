@@ -470,12 +470,7 @@ fn match_gold(
     gold_cells: &[String],
     matcher: &LabelMatcher,
 ) -> Matched {
-    let row_of: HashMap<&str, usize> = predictions
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let row_of = crate::ingest::positions(&predictions.ids);
     let mut m = Matched {
         pairs: Vec::new(),
         unknown: Vec::new(),
@@ -566,63 +561,15 @@ pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> R
 
 /// Runs the evaluation and writes its files into `config.out`.
 pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
-    // The run beside the predictions (a run of this version), read once: its taxonomy names the
-    // categories, and the predictions must be the table it sealed, not one of another run.
-    let dir = config.predictions.parent().unwrap_or(Path::new("."));
-    let run = dir
-        .join(RUN_RECORD)
-        .exists()
-        .then(|| RunRecord::read(dir).ok())
-        .flatten();
-    let path = match config.gold_unit {
-        GoldUnit::Document => config.predictions.clone(),
-        GoldUnit::Passage => passages_beside(&config.predictions),
-    };
-    if let (Some(run), Some(name)) = (&run, path.file_name()) {
-        run.check_output(dir, &name.to_string_lossy())?;
-    }
-    let mut predictions = match config.gold_unit {
-        GoldUnit::Document => read_predictions(&path, &config.pred_column)?,
-        GoldUnit::Passage => read_passage_predictions(&path)?,
-    };
-    let score_columns: Vec<String> = predictions
-        .columns
-        .iter()
-        .filter_map(|c| {
-            let share = c.name.strip_prefix("share_").filter(|id| *id != "none");
-            c.name.strip_prefix("score_").or(share).map(str::to_string)
-        })
-        .collect();
+    let (dir, run, mut predictions) = read_sealed_predictions(config)?;
     let (gold_ids, gold_cells, label_column) = read_gold(config)?;
-    let categories = match categories(run.as_ref(), &score_columns) {
-        // Predictions from any source (only `id` and a label column): the categories are the
-        // labels found on either side, and each prediction is written as its category's id.
-        found if found.is_empty() => {
-            let found = labels_found(&predictions.pillar, &gold_cells);
-            let id_of: HashMap<String, &String> =
-                found.iter().map(|(id, _)| (fold(id), id)).collect();
-            for label in predictions.pillar.iter_mut() {
-                if let Some(id) = id_of.get(&fold(label.trim())) {
-                    *label = id.to_string();
-                }
-            }
-            found
-        }
-        found => found,
-    };
+    let categories = categories_named(run.as_ref(), &mut predictions, &gold_cells);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);
     let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
     check_matched(&matched, config, &label_column, &ids)?;
     let (evaluation, cls) = figures(&predictions, &matched, &ids, config);
-    let themes_path = dir.join("themes.parquet");
-    let theme_pillars = match (&run, themes_path.exists()) {
-        (Some(run), true) => {
-            run.check_output(dir, "themes.parquet")?;
-            Some(crate::table::read_themes(&themes_path)?)
-        }
-        _ => None,
-    };
+    let theme_pillars = sealed_themes(dir, run.as_ref())?;
     let taggers = match config.other_gold.is_empty() {
         true => None,
         false => Some(taggers(
@@ -646,6 +593,76 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     };
     write_files(&evaluation, &cls, &config.out, config.csv)?;
     Ok(evaluation)
+}
+
+/// The predictions, and the run beside them (a run of this version), read once: its taxonomy
+/// names the categories, and the predictions must be the table it sealed, not one of another run.
+fn read_sealed_predictions(
+    config: &EvaluateConfig,
+) -> Result<(&Path, Option<RunRecord>, Predictions)> {
+    let dir = config.predictions.parent().unwrap_or(Path::new("."));
+    let run = dir
+        .join(RUN_RECORD)
+        .exists()
+        .then(|| RunRecord::read(dir).ok())
+        .flatten();
+    let path = match config.gold_unit {
+        GoldUnit::Document => config.predictions.clone(),
+        GoldUnit::Passage => passages_beside(&config.predictions),
+    };
+    if let (Some(run), Some(name)) = (&run, path.file_name()) {
+        run.check_output(dir, &name.to_string_lossy())?;
+    }
+    let predictions = match config.gold_unit {
+        GoldUnit::Document => read_predictions(&path, &config.pred_column)?,
+        GoldUnit::Passage => read_passage_predictions(&path)?,
+    };
+    Ok((dir, run, predictions))
+}
+
+/// The categories (id, name): the run's, else those of the score columns, else — predictions
+/// from any source, only `id` and a label column — the labels found on either side, each
+/// prediction then rewritten as its category's id.
+fn categories_named(
+    run: Option<&RunRecord>,
+    predictions: &mut Predictions,
+    gold_cells: &[String],
+) -> Vec<(String, String)> {
+    let score_columns: Vec<String> = predictions
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let share = c.name.strip_prefix("share_").filter(|id| *id != "none");
+            c.name.strip_prefix("score_").or(share).map(str::to_string)
+        })
+        .collect();
+    let found = categories(run, &score_columns);
+    if !found.is_empty() {
+        return found;
+    }
+    let found = labels_found(&predictions.pillar, gold_cells);
+    let id_of: HashMap<String, &String> = found.iter().map(|(id, _)| (fold(id), id)).collect();
+    for label in predictions.pillar.iter_mut() {
+        if let Some(id) = id_of.get(&fold(label.trim())) {
+            *label = id.to_string();
+        }
+    }
+    found
+}
+
+/// The themes table of the same run, when it is there.
+fn sealed_themes(
+    dir: &Path,
+    run: Option<&RunRecord>,
+) -> Result<Option<Vec<crate::table::ThemeRow>>> {
+    let path = dir.join("themes.parquet");
+    match (run, path.exists()) {
+        (Some(run), true) => {
+            run.check_output(dir, "themes.parquet")?;
+            Ok(Some(crate::table::read_themes(&path)?))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Every figure of the evaluation (the run id, gold column and tagged count are filled by the
@@ -868,12 +885,7 @@ fn taggers(
     };
     let mut labels: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     labels.push("none".into());
-    let row_of: HashMap<&str, usize> = predictions
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let row_of = crate::ingest::positions(&predictions.ids);
     let tool: HashMap<String, String> = row_of
         .iter()
         .map(|(id, &r)| (id.to_string(), predictions.pillar[r].clone()))

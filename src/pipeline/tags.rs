@@ -46,13 +46,7 @@ pub fn read(path: &Path, prepared: &Prepared) -> Result<Tags> {
         }
     };
     let parts = find(PART_COLUMN);
-    let row_of: std::collections::HashMap<&str, usize> = prepared
-        .corpus
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let row_of = ingest::positions(&prepared.corpus.ids);
     let mut tags = Tags {
         pairs: Vec::new(),
         random: Vec::new(),

@@ -27,6 +27,7 @@ use verbatim::taxonomy::Taxonomy;
 use super::passages::label_column;
 
 /// One labelled set.
+#[derive(Clone)]
 struct Set {
     name: String,
     input: PathBuf,
@@ -43,6 +44,8 @@ struct Assigned {
     relevance: Vec<f64>,
 }
 
+/// The run at the defaults, which `sample` draws from.
+const DEFAULT_RUN: &str = "label-free";
 /// Thresholds of the `none` table.
 const THRESHOLDS: [f64; 5] = [-0.10, -0.07, -0.05, -0.03, 0.0];
 /// Draws of each few-shot point.
@@ -57,9 +60,9 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)]) -> Result<()> {
             set.ids.len(),
             set.categories.categories.len()
         );
-        let label_free = methods(&set)?;
-        none_table(&set, &label_free)?;
-        few_shot_table(&set)?;
+        let (none_off, default) = methods(&set)?;
+        none_table(&set, &none_off)?;
+        few_shot_table(&set, &default)?;
     }
     Ok(())
 }
@@ -124,15 +127,16 @@ fn f1(set: &Set, predicted: &[String], keep: impl Fn(usize) -> bool) -> f64 {
     macro_f1(&gold, &pred)
 }
 
-/// Zero-shot, label-free without and with `none`; returns the label-free run without `none`.
-fn methods(set: &Set) -> Result<Assigned> {
+/// Zero-shot, label-free without and with `none`; returns the label-free runs without `none` and
+/// at the default (the one `sample` draws from).
+fn methods(set: &Set) -> Result<(Assigned, Assigned)> {
     let off = |c: &mut RunConfig| c.map.none_threshold = -1.0;
     let zero_shot = run_once(set, "zero-shot", |c| {
         off(c);
         c.map.zero_shot = true;
     })?;
     let label_free = run_once(set, "label-free-none-off", off)?;
-    let default = run_once(set, "label-free", |_| {})?;
+    let default = run_once(set, DEFAULT_RUN, |_| {})?;
     let none = default.pillar.iter().filter(|p| *p == "none").count();
     println!("| zero-shot (peers) | label-free, `none` off | label-free, `none` at default ({NONE_THRESHOLD}) | sent to `none` at default |");
     println!("|---|---|---|---|");
@@ -144,7 +148,7 @@ fn methods(set: &Set) -> Result<Assigned> {
         100.0 * none as f64 / set.ids.len() as f64,
         set.ids.len()
     );
-    Ok(label_free)
+    Ok((label_free, default))
 }
 
 /// For each threshold: the share of the set sent to `none`, and of each left-out category's rows
@@ -156,7 +160,7 @@ fn none_table(set: &Set, full: &Assigned) -> Result<()> {
         std::fs::write(&taxonomy, without(&set.categories, k))?;
         let left_out = Set {
             taxonomy,
-            ..clone_set(set)
+            ..set.clone()
         };
         let run = run_once(&left_out, &format!("without-{}", category.id), |c| {
             c.map.none_threshold = -1.0
@@ -194,21 +198,6 @@ fn none_table(set: &Set, full: &Assigned) -> Result<()> {
     Ok(())
 }
 
-fn clone_set(set: &Set) -> Set {
-    Set {
-        name: set.name.clone(),
-        input: set.input.clone(),
-        taxonomy: set.taxonomy.clone(),
-        categories: Taxonomy {
-            source: set.categories.source.clone(),
-            categories: set.categories.categories.clone(),
-        },
-        ids: set.ids.clone(),
-        gold: set.gold.clone(),
-        dir: set.dir.clone(),
-    }
-}
-
 /// The taxonomy without category `k`, as TOML.
 fn without(taxonomy: &Taxonomy, k: usize) -> String {
     let kept: Vec<_> = taxonomy
@@ -233,8 +222,7 @@ struct Curve {
     tags: usize,
 }
 
-fn few_shot_table(set: &Set) -> Result<()> {
-    let label_free = run_once(set, "label-free", |_| {})?;
+fn few_shot_table(set: &Set, label_free: &Assigned) -> Result<()> {
     println!("| tags per category | tags | random | `sample` mixed | `sample` uncertain | `sample` stratified | rows neither tagged: random / mixed |");
     println!("|---|---|---|---|---|---|---|");
     println!(
@@ -340,13 +328,8 @@ fn sampled(set: &Set, n: usize, strategy: Strategy, seed: u64) -> Result<Vec<(us
         seed,
         ..SampleOptions::default()
     };
-    let sample = from_run(&set.dir.join("label-free"), &options)?;
-    let row_of: std::collections::HashMap<&str, usize> = set
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(r, id)| (id.as_str(), r))
-        .collect();
+    let sample = from_run(&set.dir.join(DEFAULT_RUN), &options)?;
+    let row_of = ingest::positions(&set.ids);
     Ok(sample
         .rows
         .iter()

@@ -309,11 +309,7 @@ fn passage_labels(path: &Path, ids: &[String]) -> Result<Vec<(usize, usize, usiz
             .values)
     };
     let (docs, starts, ends, labels) = (col("id")?, col("start")?, col("end")?, col("pillar")?);
-    let index: std::collections::HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let index = ingest::positions(ids);
     let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
     Ok((0..docs.len())
         .filter_map(|r| {
