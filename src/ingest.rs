@@ -463,7 +463,7 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Vec<TextColumn>> 
             col.values.push(if value.is_empty() {
                 None
             } else {
-                Some(value.to_string())
+                Some(crate::table::restore_formula(value).to_string())
             });
         }
     }
@@ -504,11 +504,16 @@ fn check_unclosed_quotes(
             };
             let column = columns.get(c).map_or("?", |c| c.name.as_str());
             bail!(
-                "{}: row {} (line {line}), column {column}: a quote opened there is not closed before {} line(s) that look like rows of their own (the first: {:?}). Close the quote where the text ends, or double the quotes inside the text (\"\"), then run again",
+                "{}: row {} (line {line}), column {column}: a quote opened there is not closed before {} line(s) that look like rows of their own (the first begins with the id {:?}). Close the quote where the text ends, or double the quotes inside the text (\"\"), then run again",
                 path.display(),
                 row + 1,
                 swallowed.len(),
-                first.chars().take(60).collect::<String>()
+                // The id only: the rest of the line is a testimony, which never reaches the log.
+                first
+                    .chars()
+                    .take_while(|&ch| ch != delimiter as char)
+                    .take(30)
+                    .collect::<String>()
             );
         }
     }
@@ -826,8 +831,12 @@ mod tests {
             read(&to_the_end, &ReadOptions::default()).unwrap_err()
         );
         assert!(
-            err.contains("row 20 (line 21)") && err.contains("T0021"),
+            err.contains("row 20 (line 21)") && err.contains("\"T0021\""),
             "{err}"
+        );
+        assert!(
+            !err.contains("Texte numéro"),
+            "a text reached the message: {err}"
         );
         // A stray quote five lines later closes it with the right number of fields.
         let closed = body.replace(

@@ -17,6 +17,7 @@ pub mod embed;
 pub mod evaluate;
 pub mod ingest;
 pub mod kind;
+pub mod labels;
 pub mod linalg;
 pub mod map;
 pub mod model;

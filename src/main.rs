@@ -11,8 +11,9 @@ mod cmd;
     after_help = "Examples:\n  verbatim model fetch\n  verbatim run --input temoignages.csv --out out\n  verbatim evaluate --predictions out/assignments.parquet --gold etiquetage.csv\n\nLogs go to stderr (RUST_LOG is honoured); tables and reports to files; stdout stays free."
 )]
 struct Cli {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
+    /// Worker threads, at least 1 (default: all cores, or RAYON_NUM_THREADS). Results do not
+    /// depend on it.
+    #[arg(long, global = true, value_parser = cmd::at_least(1), allow_hyphen_values = true)]
     threads: Option<usize>,
     /// Errors only: no stage lines, no progress.
     #[arg(short, long, global = true, conflicts_with = "verbose")]

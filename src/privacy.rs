@@ -5,15 +5,26 @@
 //! Rules are patterns, not a model: they favour precision on what testimonies usually contain
 //! (amounts, dates, hours, percentages are left alone), and README gives their measured recall and
 //! false positives on planted data.
+//!
+//! A surname recognised once (after a title, after a given name, or as a part of an e-mail user
+//! name such as `marie.garnier@…`) is masked wherever it recurs capitalised in the same text
+//! (« Madame Garnier … Garnier ne rappelle jamais »), and, with [`Pseudonymiser::for_corpus`],
+//! wherever it recurs capitalised in any text of the corpus, unless the corpus also writes it as
+//! an ordinary lower-case word (« Madame Blanc » does not mask « Blanc » across the corpus when
+//! « blanc » is used there; it is still masked in the text that names her).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
+use rayon::prelude::*;
 use regex::{Captures, Regex};
 
 pub struct Pseudonymiser {
     rules: Vec<Rule>,
     titled_name: Regex,
     given_name: Regex,
+    /// Surnames learned from the whole corpus (lower case), masked wherever they recur capitalised.
+    corpus_names: HashSet<String>,
 }
 
 /// A pattern, its placeholder, and what a match must also satisfy.
@@ -138,11 +149,95 @@ impl Pseudonymiser {
             rules,
             titled_name,
             given_name,
+            corpus_names: HashSet::new(),
         }
+    }
+
+    /// A pseudonymiser that also knows every surname recognised anywhere in `texts` and masks it
+    /// in every text where it recurs capitalised, unless the corpus uses it as a common word
+    /// (written in lower case somewhere).
+    pub fn for_corpus<S: AsRef<str> + Sync>(texts: &[S]) -> Self {
+        let mut p = Self::new();
+        let found: HashSet<String> = texts
+            .par_iter()
+            .flat_map_iter(|t| p.names_in(t.as_ref()))
+            .collect();
+        let common: HashSet<String> = texts
+            .par_iter()
+            .flat_map_iter(|t| lower_case_words(t.as_ref()))
+            .filter(|w| found.contains(w))
+            .collect();
+        p.corpus_names = found.into_iter().filter(|n| !common.contains(n)).collect();
+        p
+    }
+
+    /// How many surnames the corpus taught (for the record; never the names themselves).
+    pub fn corpus_names(&self) -> usize {
+        self.corpus_names.len()
+    }
+
+    /// The surnames this text names (lower case): after a title, after a given name, and the
+    /// parts of a `first.last` e-mail user name.
+    fn names_in(&self, text: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        for c in self.titled_name.captures_iter(text) {
+            let name = &c[2];
+            if !NOT_NAMES.contains(&name.split(' ').next().unwrap_or(name)) {
+                names.extend(name.split(' ').map(str::to_lowercase));
+            }
+        }
+        for c in self.given_name.captures_iter(text) {
+            let place = c
+                .get(1)
+                .is_some_and(|w| PLACE_WORDS.contains(&w.as_str().to_lowercase().as_str()));
+            if !place {
+                names.push(c[3].to_lowercase());
+            }
+        }
+        for m in self.rules[0].pattern.find_iter(text) {
+            names.extend(email_names(m.as_str()));
+        }
+        names.retain(|n| {
+            n.chars().count() >= 2 && !NOT_NAMES.iter().any(|w| w.to_lowercase() == *n)
+        });
+        names
     }
 
     /// The text with personal data replaced; borrowed when nothing was found.
     pub fn apply<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let local = self.names_in(text);
+        let mut out = self.apply_rules(text);
+        if !local.is_empty() || !self.corpus_names.is_empty() {
+            if let Some(masked) = self.mask_recurring(&out, &local) {
+                out = Cow::Owned(masked);
+            }
+        }
+        out
+    }
+
+    /// The text with every capitalised word that is one of `local` (this text's names) or of the
+    /// corpus's names masked; `None` when there is none.
+    fn mask_recurring(&self, text: &str, local: &[String]) -> Option<String> {
+        static WORD: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let word = WORD.get_or_init(|| {
+            Regex::new(r"\[?\b\p{Lu}[\p{L}'’]*(?:-\p{L}+)*\b").expect("valid pattern")
+        });
+        let is_name = |w: &str| {
+            let lower = w.to_lowercase();
+            !w.starts_with('[') && (local.contains(&lower) || self.corpus_names.contains(&lower))
+        };
+        if !word.find_iter(text).any(|m| is_name(m.as_str())) {
+            return None;
+        }
+        let masked = word.replace_all(text, |c: &Captures| match is_name(&c[0]) {
+            true => "[NOM]".to_string(),
+            false => c[0].to_string(),
+        });
+        Some(masked.into_owned())
+    }
+
+    /// The pattern rules and the names they recognise, without the recurrences.
+    fn apply_rules<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for rule in &self.rules {
             if rule.pattern.is_match(&out) {
@@ -187,7 +282,7 @@ impl Rule {
         let keep = match self.check {
             Check::None => true,
             Check::IbanKey => iban_key_ok(all),
-            Check::NirKey => nir_key_ok(all),
+            Check::NirKey => nir_in_groups(all) || nir_key_ok(all),
             Check::KeepLabel => {
                 return format!(
                     "{}{}",
@@ -222,6 +317,60 @@ fn name_replacement(c: &Captures, titled: bool) -> String {
         Some(word) => format!("{word} [NOM]"),
         None => "[NOM]".to_string(),
     }
+}
+
+/// User names that are not a person's (`contact@`, `accueil.mairie@`).
+const ROLE_MAILBOXES: [&str; 14] = [
+    "contact",
+    "info",
+    "infos",
+    "accueil",
+    "secretariat",
+    "secrétariat",
+    "direction",
+    "service",
+    "admin",
+    "noreply",
+    "support",
+    "mairie",
+    "cabinet",
+    "dpo",
+];
+
+/// The first and last name of a `first.last@` (or `first_last`, `first-last`, digits ignored)
+/// e-mail address; nothing for a role mailbox or an acronym (`CGT.CHU-Nantes@`).
+fn email_names(email: &str) -> Vec<String> {
+    let user = email.split('@').next().unwrap_or("");
+    let parts: Vec<&str> = user
+        .split(['.', '_', '-'])
+        .map(|p| p.trim_matches(|c: char| c.is_ascii_digit()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let person = parts.len() == 2
+        && parts.iter().all(|p| {
+            p.chars().count() >= 2
+                && p.chars().all(char::is_alphabetic)
+                && !p.chars().all(char::is_uppercase)
+                && !ROLE_MAILBOXES.contains(&p.to_lowercase().as_str())
+        });
+    match person {
+        true => parts.iter().map(|p| p.to_lowercase()).collect(),
+        false => Vec::new(),
+    }
+}
+
+/// The words of a text written wholly in lower case (ordinary words, not names).
+fn lower_case_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_alphabetic() || c == '-' || c == '\'' || c == '’'))
+        .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+        .map(str::to_string)
+}
+
+/// A NIR written in its groups (`1 85 03 75 123 456 36`) is one whatever its key: a mistyped key
+/// must not leave its sex, birth year and month in clear (nor let the phone rule take half of it).
+/// Only a 15-digit run without separators has its key checked.
+fn nir_in_groups(candidate: &str) -> bool {
+    candidate.split([' ', '.', '-']).count() >= 6
 }
 
 /// ISO 13616: the IBAN moved four characters left, letters as numbers, is 1 modulo 97.
@@ -311,12 +460,64 @@ mod tests {
             "Je suis infirmière. Les patients attendent 8 mois pour la MDPH.",
             "L'infirmière Le soir est seule pour 40 patients.",
             // Keys that do not check: ordinary numbers and codes, kept.
-            "Le lot 1 84 12 99 123 456 11 est arrivé abîmé.",
+            "Le lot 184129912345611 est arrivé abîmé.",
             "Référence FR76 3000 6000 0112 3456 7890 180 du marché.",
             "L'hôpital Georges Pompidou a fermé un service.",
         ] {
             assert_eq!(p.apply(clean), clean);
         }
+    }
+
+    #[test]
+    fn a_name_found_once_is_masked_where_it_recurs() {
+        let p = Pseudonymiser::new();
+        assert_eq!(
+            p.apply("Madame Garnier de la caisse a perdu mon dossier, Garnier ne rappelle jamais."),
+            "Madame [NOM] de la caisse a perdu mon dossier, [NOM] ne rappelle jamais."
+        );
+        // The e-mail's user name names her too.
+        assert_eq!(
+            p.apply("Écrire à sylvie.garnier@caisse.fr : Garnier répond vite."),
+            "Écrire à [EMAIL] : [NOM] répond vite."
+        );
+        // In the text that names her, « Blanc » is masked; the common word « blanc » stays.
+        assert_eq!(
+            p.apply("Le docteur Blanc porte un blouson blanc, Blanc est gentil."),
+            "Le docteur [NOM] porte un blouson blanc, [NOM] est gentil."
+        );
+        let corpus = [
+            "Madame Garnier de la caisse a perdu mon dossier.",
+            "Garnier ne rappelle jamais.",
+            "Le docteur Blanc est gentil.",
+            "Un mur blanc. Blanc comme neige.",
+            "GARNIER, encore elle.",
+        ];
+        let p = Pseudonymiser::for_corpus(&corpus);
+        assert_eq!(
+            p.corpus_names(),
+            1,
+            "garnier only: « blanc » is a common word here"
+        );
+        assert_eq!(p.apply(corpus[1]), "[NOM] ne rappelle jamais.");
+        assert_eq!(p.apply(corpus[3]), corpus[3]);
+        assert_eq!(p.apply(corpus[4]), "[NOM], encore elle.");
+        assert_eq!(
+            p.apply("Les garnitures Garnier-Dupuis."),
+            "Les garnitures Garnier-Dupuis."
+        );
+    }
+
+    #[test]
+    fn a_nir_in_its_groups_is_masked_whatever_its_key() {
+        let p = Pseudonymiser::new();
+        assert_eq!(
+            p.apply("Mon numéro 1 85 03 75 123 456 36 est faux."),
+            "Mon numéro [NIR] est faux."
+        );
+        assert_eq!(
+            p.apply("Mon numéro 1.85.03.75.123.456.36 est faux."),
+            "Mon numéro [NIR] est faux."
+        );
     }
 
     #[test]

@@ -307,11 +307,19 @@ impl RunRecord {
         Ok(())
     }
 
-    /// Checks that `name` in `dir` is the file this run wrote (a run from before the digests were
-    /// recorded passes).
+    /// Checks that `name` in `dir` is the file this run wrote. A run from before the digests were
+    /// recorded (no digest at all) passes; a table the seal does not name is refused.
     pub fn check_output(&self, dir: &Path, name: &str) -> Result<()> {
-        let Some(expected) = self.outputs.get(name) else {
+        if self.outputs.is_empty() {
             return Ok(());
+        }
+        let Some(expected) = self.outputs.get(name) else {
+            anyhow::bail!(
+                "{}: run {} did not write {name} (its run.json seals {}): rerun `verbatim run` into this folder",
+                dir.display(),
+                self.run_id,
+                self.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
         };
         let path = dir.join(name);
         let found = crate::digest::sha256_file(&path)?;
@@ -323,6 +331,75 @@ impl RunRecord {
             );
         }
         Ok(())
+    }
+}
+
+/// A command's hold on an output folder for its whole life: a second `verbatim run` (or
+/// `report`, `evaluate`) into the same folder stops at once with a message, rather than mixing its
+/// tables with the first one's. The lock is the operating system's (released when the process
+/// ends, even killed), on a hidden file that stays in the folder.
+pub struct OutputLock {
+    file: Option<std::fs::File>,
+    /// The folder, when this lock created it: a command that fails before writing anything
+    /// leaves no folder behind (the lock file alone is removed with it).
+    created: Option<std::path::PathBuf>,
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        let Some(dir) = &self.created else {
+            return;
+        };
+        let only_the_lock = std::fs::read_dir(dir)
+            .is_ok_and(|entries| entries.flatten().all(|e| e.file_name() == LOCK_FILE));
+        if only_the_lock {
+            std::fs::remove_file(dir.join(LOCK_FILE)).ok();
+            drop(self.file.take());
+            std::fs::remove_dir(dir).ok();
+        }
+    }
+}
+
+/// The lock file inside an output folder.
+pub const LOCK_FILE: &str = ".verbatim.lock";
+
+impl OutputLock {
+    /// Creates `dir` if needed and takes its lock, or says who holds it.
+    pub fn acquire(dir: &Path) -> Result<Self> {
+        use std::io::{Read, Seek, Write};
+        let created = (!dir.exists()).then(|| dir.to_path_buf());
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+        let path = dir.join(LOCK_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                file.read_to_string(&mut holder).ok();
+                anyhow::bail!(
+                    "{}: another verbatim command is writing into this folder ({}); wait for it to finish, or give this one another --out",
+                    dir.display(),
+                    holder.trim()
+                );
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+        file.set_len(0)?;
+        file.rewind()?;
+        write!(file, "process {} since {}", std::process::id(), utc_now())?;
+        Ok(Self {
+            file: Some(file),
+            created,
+        })
     }
 }
 
@@ -361,10 +438,23 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, dir: &Path) -> Res
 }
 
 /// Writes a value as pretty JSON, atomically.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+/// Writes one of our own JSON files, after checking that it reads back: serde_json writes a NaN
+/// as `null`, which a number field then refuses, so a figure that cannot be computed must be an
+/// `Option` (`null` read as "none") rather than a NaN that would break the report later.
+pub fn write_json<T: Serialize + serde::de::DeserializeOwned>(
+    path: &Path,
+    value: &T,
+) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    if let Err(e) = serde_json::from_str::<T>(&text) {
+        anyhow::bail!(
+            "{} would not read back ({e}): a figure of this run could not be computed; please report it",
+            path.display()
+        );
+    }
     crate::table::write_atomically(path, |f| {
         use std::io::Write;
-        f.write_all(serde_json::to_string_pretty(value)?.as_bytes())?;
+        f.write_all(text.as_bytes())?;
         Ok(())
     })
 }

@@ -89,7 +89,7 @@ impl Taxonomy {
                     .collect();
                 bail!("taxonomy {source}{id_line}: category id {:?} must be ASCII letters, digits, - or _ (it names output columns); for instance {suggestion:?} (the name can keep its accents)", c.id);
             }
-            if c.id == "none" {
+            if crate::labels::NONE_WORDS.contains(&crate::text::fold(&c.id).as_str()) {
                 bail!("taxonomy {source}{id_line}: \"none\" is reserved for testimonies outside the taxonomy");
             }
             if !seen.insert(c.id.clone()) {
@@ -119,6 +119,7 @@ impl Taxonomy {
                 );
             }
         }
+        distinct_labels(&file.category, source, &line_of)?;
         Ok(Self {
             source: source.into(),
             categories: file.category,
@@ -128,6 +129,38 @@ impl Taxonomy {
     pub fn ids(&self) -> Vec<&str> {
         self.categories.iter().map(|c| c.id.as_str()).collect()
     }
+}
+
+/// Tags and gold labels name a category by its id or its name, without case or accents: two
+/// categories that read the same (ids `p1` and `P1`, two names « Santé » and « sante », a name that
+/// is another category's id or a word for `none`) would send one tag to either.
+fn distinct_labels(
+    categories: &[Category],
+    source: &str,
+    line_of: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    let mut owner: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for c in categories {
+        for (what, label) in [("id", &c.id), ("name", &c.name)] {
+            let key = crate::text::fold(label);
+            if crate::labels::NONE_WORDS.contains(&key.as_str()) {
+                bail!(
+                    "taxonomy {source}{}: category {}'s {what} {label:?} reads as `none` (outside the taxonomy)",
+                    line_of(&format!("\"{label}\"")),
+                    c.id
+                );
+            }
+            match owner.insert(key, &c.id) {
+                Some(other) if other != c.id => bail!(
+                    "taxonomy {source}{}: category {}'s {what} {label:?} reads the same as category {other}'s id or name (labels are matched without case or accents); make them distinct",
+                    line_of(&format!("\"{label}\"")),
+                    c.id
+                ),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -173,6 +206,25 @@ mod tests {
             err.contains("line 2") && err.contains("ASCII") && err.contains("\"sante_publique\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn categories_that_read_the_same_are_refused() {
+        let cat = |id: &str, name: &str| {
+            format!("[[category]]\nid = \"{id}\"\nname = \"{name}\"\ndescription = \"d\"\n")
+        };
+        for (a, b) in [
+            (cat("p1", "Un"), cat("P1", "Deux")),
+            (cat("a", "Santé"), cat("b", "sante")),
+            (cat("a", "b"), cat("b", "Deux")),
+        ] {
+            let err = Taxonomy::parse(&format!("{a}\n{b}"), "t.toml").unwrap_err();
+            assert!(err.to_string().contains("reads the same"), "{err}");
+        }
+        let err = Taxonomy::parse(&cat("a", "Aucun"), "t.toml").unwrap_err();
+        assert!(err.to_string().contains("reads as `none`"), "{err}");
+        let err = Taxonomy::parse(&cat("None", "x"), "t.toml").unwrap_err();
+        assert!(err.to_string().contains("reserved"), "{err}");
     }
 
     #[test]

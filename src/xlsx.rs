@@ -17,7 +17,7 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 /// A text as long as a cell allows: a longer one (a pasted 1 MB testimony) is cut, with a mark
 /// that says where the whole text is (the Parquet and CSV files keep it).
 pub fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    const MARK: &str = " … [cut: Excel holds 32,767 characters per cell; the whole text is in the Parquet and CSV files]";
+    const MARK: &str = CUT_MARK;
     match text.char_indices().nth(MAX_CELL_CHARS) {
         None => std::borrow::Cow::Borrowed(text),
         Some(_) => {
@@ -27,6 +27,9 @@ pub fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
 }
+
+/// What ends a text cut to fit a cell.
+pub const CUT_MARK: &str = " … [cut: Excel holds 32,767 characters per cell; the whole text is in the Parquet and CSV files]";
 
 /// One cell of a column.
 #[derive(Debug, Clone, PartialEq)]

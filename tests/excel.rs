@@ -187,11 +187,13 @@ fn cells_that_look_like_formulas_stay_text_for_excel() {
     assert_eq!(table[2][source], "'@SUM(A1)");
     let xml = member(&out.join("assignments.xlsx"), "xl/worksheets/sheet1.xml");
     assert!(!xml.contains("<f>"), "a formula cell in the xlsx");
+    // Without --excel too: any CSV may be opened in a spreadsheet.
     let plain = dir.path().join("plain");
     run_ok(&input, &plain, &[]);
     let csv = std::fs::read_to_string(plain.join("assignments.csv")).unwrap();
     assert!(
-        csv.contains("\"=HYPERLINK(\"\"http://x\"\";\"\"clic\"\")\""),
-        "plain CSV keeps the cell as it was"
+        csv.contains("\"'=HYPERLINK(\"\"http://x\"\";\"\"clic\"\")\""),
+        "the plain CSV neutralises the formula too"
     );
+    assert!(csv.contains(",'@SUM(A1)"), "{csv}");
 }

@@ -242,10 +242,10 @@ fn second_pass_recall_on_a_fixture_written_before_the_rules() {
         changed.len(),
         SECOND_CLEAN.len()
     );
-    assert!(
-        caught >= 22,
-        "recall {caught}/{}: missed {missed:?}",
-        SECOND_PASS.len()
+    assert_eq!(
+        caught,
+        SECOND_PASS.len(),
+        "README says 24/24: missed {missed:?}"
     );
     assert!(changed.is_empty(), "false positives: {changed:?}");
 }
@@ -270,8 +270,11 @@ fn pseudonymiser_recall_and_false_positives_on_planted_data() {
             eprintln!("missed: {text}");
         }
     }
-    assert!(recall >= 0.9, "recall {recall}");
-    assert!(changed.len() <= 1, "false positives: {changed:?}");
+    assert_eq!(caught, PLANTED.len(), "README says 24/24: recall {recall}");
+    assert!(
+        changed.is_empty(),
+        "README says 0/16: false positives {changed:?}"
+    );
 }
 
 #[test]
@@ -350,4 +353,180 @@ fn recurring_names_and_email_users_never_become_keywords() {
     for leaked in ["dupont", "garnier", "leroy", "jean.", "caf.fr"] {
         assert!(!themes.contains(leaked), "{leaked} reached themes.csv");
     }
+}
+
+/// A zip archive (a .docx) of the given members.
+fn zipped(path: &std::path::Path, members: &[(&str, String)]) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, body) in members {
+        z.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+/// A Word document with a table, a footnote and a comment.
+fn docx_with_notes(path: &std::path::Path, paragraphs: &[&str], footnote: &str) {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let p = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+    let body: String = paragraphs.iter().map(|t| p(t)).collect();
+    let table = format!(
+        "<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}</w:tc></w:tr></w:tbl>",
+        p("Effectifs de nuit"),
+        p("Deux infirmières pour quarante patients.")
+    );
+    zipped(
+        path,
+        &[
+            (
+                "word/document.xml",
+                format!("<w:document {w}><w:body>{body}{table}</w:body></w:document>"),
+            ),
+            (
+                "word/footnotes.xml",
+                format!(
+                    "<w:footnotes {w}><w:footnote w:id=\"1\">{}</w:footnote></w:footnotes>",
+                    p(footnote)
+                ),
+            ),
+            (
+                "word/comments.xml",
+                format!(
+                    "<w:comments {w}><w:comment w:id=\"0\">{}</w:comment></w:comments>",
+                    p("Relire avant envoi")
+                ),
+            ),
+        ],
+    );
+}
+
+/// Passage mode on documents holding the planted personal data: no table, sheet, report or log
+/// line holds any of it; a name found once is masked where it recurs, in its text and in other
+/// documents; links that loop, an encrypted file and the docx's notes each get what README says;
+/// every count in the report names its unit.
+#[test]
+fn a_passage_mode_run_publishes_no_planted_item_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("contributions");
+    std::fs::create_dir_all(docs.join("a")).unwrap();
+    let mut planted: Vec<&str> = PLANTED.iter().map(|(t, _)| *t).collect();
+    planted.push("Madame Garnier de la caisse a perdu mon dossier, Garnier ne rappelle jamais.");
+    planted.push("Mon numéro de sécurité sociale 1 85 03 75 123 456 36 a été mal saisi.");
+    std::fs::write(docs.join("temoignages.txt"), planted.join("\n\n")).unwrap();
+    std::fs::write(
+        docs.join("a/relance.txt"),
+        "Garnier a encore oublié notre dossier à la caisse.\n\nLes délais de remboursement dépassent trois mois pour les familles.",
+    )
+    .unwrap();
+    docx_with_notes(
+        &docs.join("syndicat.docx"),
+        &[
+            "Les infirmières de nuit ne sont pas assez payées pour la charge de travail.",
+            "Il faut revaloriser les salaires et les carrières des soignants.",
+        ],
+        "Contact : paul.durand@chu-exemple.fr, Durand répond le matin.",
+    );
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.extend(vec![0u8; 512]);
+    ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(docs.join("chiffre.docx"), ole).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("..", docs.join("a/boucle")).unwrap();
+        std::os::unix::fs::symlink("soi.txt", docs.join("soi.txt")).unwrap();
+    }
+    let out = dir.path().join("out");
+    let output = Command::new(binary())
+        .args(["run", "--no-cache", "--input"])
+        .arg(&docs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{log}");
+
+    let mut secrets: Vec<&str> = PLANTED.iter().map(|(_, s)| *s).collect();
+    secrets.extend(["Garnier", "1 85 03 75", "paul.durand", "Durand"]);
+    let published = published_text(&out);
+    for secret in &secrets {
+        assert!(!published.contains(secret), "{secret} was published");
+        assert!(!log.contains(secret), "{secret} reached the log");
+    }
+    assert!(
+        published.contains("[NOM] ne rappelle jamais"),
+        "the recurrence is masked"
+    );
+    assert!(
+        published.contains("[NOM] a encore oublié"),
+        "masked in another document too"
+    );
+    for text in &planted {
+        assert!(!log.contains(&text[..25]), "a text reached the log");
+    }
+
+    let assignments = read_parquet(&out.join("assignments.parquet"));
+    let statuses: std::collections::BTreeMap<String, String> = strings(&assignments, "id")
+        .into_iter()
+        .zip(strings(&assignments, "status"))
+        .collect();
+    assert_eq!(statuses["a/boucle"], "rejected:symlink_loop");
+    assert_eq!(statuses["soi.txt"], "rejected:symlink_loop");
+    assert_eq!(statuses["chiffre.docx"], "rejected:encrypted");
+    assert_eq!(statuses.len(), 6, "{statuses:?}");
+    assert!(log.contains("a/boucle: rejected (symlink_loop)"), "{log}");
+    assert!(
+        log.contains("1 footnote and endnote paragraphs read after the body"),
+        "{log}"
+    );
+    assert!(log.contains("1 comments left out"), "{log}");
+    assert!(
+        published.contains("[EMAIL], [NOM] répond le matin"),
+        "the footnote is read"
+    );
+    assert!(
+        !published.contains("Relire avant envoi"),
+        "comments are not read"
+    );
+
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("- 6 contributions lues"), "{report}");
+    assert!(
+        report.contains("- 3 contributions illisibles, écartées"),
+        "{report}"
+    );
+    assert!(report.contains("passages analysés"), "{report}");
+    assert!(!report.contains("témoignages lus"), "{report}");
+    assert!(!report.contains(" 1 contributions"), "{report}");
+}
+
+/// Every text a run publishes: its CSV, Markdown, HTML and JSON files and every sheet of its
+/// workbooks.
+fn published_text(out: &std::path::Path) -> String {
+    use calamine::{open_workbook_auto, Reader};
+    let mut all = String::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("csv" | "md" | "html" | "json") => {
+                all += &std::fs::read_to_string(&path).unwrap();
+            }
+            Some("xlsx") => {
+                let mut book = open_workbook_auto(&path).unwrap();
+                for name in book.sheet_names() {
+                    let range = book.worksheet_range(&name).unwrap();
+                    for row in range.rows() {
+                        for cell in row {
+                            all += &cell.to_string();
+                            all.push('\n');
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    all
 }

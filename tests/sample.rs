@@ -140,7 +140,10 @@ fn the_tagging_sheet_round_trips_and_its_tags_are_learned_and_measured() {
     assert_eq!(few_shot["sample"]["untagged"], 0);
     let report = std::fs::read_to_string(labelled.join("report.md")).unwrap();
     assert!(
-        report.contains("random part (unbiased accuracy, 95% interval)"),
+        report.contains(&format!(
+            "- **Étiquettes**: {} étiquettes (",
+            few_shot["tagged"]
+        )) && report.contains("partie aléatoire (exactitude sans biais, intervalle à 95 %)"),
         "{report}"
     );
 }

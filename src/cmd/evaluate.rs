@@ -76,6 +76,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             verbatim::table::CsvStyle::plain()
         },
     };
+    let _lock = verbatim::record::OutputLock::acquire(&out)?;
     let spinner = verbatim::progress::spinner("evaluating (1,000 bootstrap resamples)");
     let e = files::evaluate(&config)?;
     spinner.finish_and_clear();

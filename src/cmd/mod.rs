@@ -120,14 +120,14 @@ pub fn expand_globs(patterns: &[String]) -> anyhow::Result<Vec<std::path::PathBu
 /// A whole number of at least `min`, for counts on the command line (`--themes 0` is refused).
 pub fn at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync {
     move |s: &str| {
-        let n: usize = s
+        let n: i128 = s
             .trim()
             .parse()
-            .map_err(|_| format!("{s:?} is not a whole number"))?;
-        if n < min {
+            .map_err(|_| format!("{s:?} is not a whole number (at least {min})"))?;
+        if n < min as i128 {
             return Err(format!("{n} is too small: at least {min}"));
         }
-        Ok(n)
+        usize::try_from(n).map_err(|_| format!("{n} is too large"))
     }
 }
 
@@ -163,9 +163,11 @@ mod tests {
     fn command_line_numbers_are_checked_with_clear_messages() {
         assert_eq!(at_least(1)("3"), Ok(3));
         assert!(at_least(1)("0").unwrap_err().contains("at least 1"));
-        assert!(at_least(1)("-2")
-            .unwrap_err()
-            .contains("not a whole number"));
+        assert_eq!(
+            at_least(1)("-2").unwrap_err(),
+            "-2 is too small: at least 1"
+        );
+        assert!(at_least(1)("x").unwrap_err().contains("not a whole number"));
         assert_eq!(between(-1.0, 1.0)("-0.1"), Ok(-0.1));
         assert!(between(-1.0, 1.0)("nan")
             .unwrap_err()

@@ -35,22 +35,22 @@ pub struct RunArgs {
     #[arg(long)]
     taxonomy: Option<PathBuf>,
     /// Number of themes (default: chosen by silhouette).
-    #[arg(long, value_parser = at_least(1))]
+    #[arg(long, value_parser = at_least(1), allow_hyphen_values = true)]
     themes: Option<usize>,
     /// Smallest theme kept (default: 1% of the testimonies, between 3 and 50).
-    #[arg(long, value_parser = at_least(1))]
+    #[arg(long, value_parser = at_least(1), allow_hyphen_values = true)]
     min_theme_size: Option<usize>,
     /// Seed of the clustering; same input and seed give the same output.
     #[arg(long, default_value_t = ClusterOptions::default().seed, value_parser = super::seed, allow_hyphen_values = true)]
     seed: u64,
     /// Quotes per theme.
-    #[arg(long, default_value_t = DescribeOptions::default().quotes, value_parser = at_least(1))]
+    #[arg(long, default_value_t = DescribeOptions::default().quotes, value_parser = at_least(1), allow_hyphen_values = true)]
     quotes: usize,
     /// Keywords per theme.
-    #[arg(long, default_value_t = DescribeOptions::default().keywords, value_parser = at_least(1))]
+    #[arg(long, default_value_t = DescribeOptions::default().keywords, value_parser = at_least(1), allow_hyphen_values = true)]
     keywords: usize,
     /// Longest quote, in characters, before it is cut at a sentence end.
-    #[arg(long, default_value_t = DescribeOptions::default().quote_chars, value_parser = at_least(40))]
+    #[arg(long, default_value_t = DescribeOptions::default().quote_chars, value_parser = at_least(40), allow_hyphen_values = true)]
     quote_chars: usize,
     /// Diversity of the quotes of a theme, from 0 (the most central testimonies) to 1 (each as
     /// different as possible from those already picked).
@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(long)]
     labels: Option<PathBuf>,
     /// Folds of the cross-validated agreement with the tags of --labels.
-    #[arg(long, default_value_t = MapOptions::default().folds, value_parser = at_least(2))]
+    #[arg(long, default_value_t = MapOptions::default().folds, value_parser = at_least(2), allow_hyphen_values = true)]
     folds: usize,
     /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
     /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy;
@@ -161,6 +161,8 @@ impl RunArgs {
 
 pub fn run(args: RunArgs) -> Result<()> {
     let config = args.config()?;
+    // The folder is this run's from the first read to the report: a second run into it stops.
+    let _lock = verbatim::record::OutputLock::acquire(&config.out)?;
     let evaluation = args.gold.as_ref().map(|gold| EvaluateConfig {
         predictions: config.out.join("assignments.parquet"),
         gold: gold.clone(),
@@ -175,6 +177,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         pred_column: "pillar".into(),
         other_gold: Vec::new(),
     });
+    let mut config = config;
     if let Some(e) = &evaluation {
         let taxonomy = verbatim::taxonomy::Taxonomy::load(config.taxonomy.as_ref())?;
         let categories: Vec<(String, String)> = taxonomy
@@ -182,7 +185,8 @@ pub fn run(args: RunArgs) -> Result<()> {
             .into_iter()
             .map(|c| (c.id, c.name))
             .collect();
-        verbatim::evaluate::files::check_gold(e, &categories)?;
+        let ids = verbatim::evaluate::files::check_gold(e, &categories)?;
+        config.gold_ids = Some((e.gold.clone(), ids));
     }
     let summary = pipeline::run(&config)?;
     match summary.passages {

@@ -15,7 +15,7 @@ pub struct SampleArgs {
     #[arg(long)]
     from: PathBuf,
     /// Testimonies to propose.
-    #[arg(long, default_value_t = SampleOptions::default().n)]
+    #[arg(long, default_value_t = SampleOptions::default().n, value_parser = super::at_least(1), allow_hyphen_values = true)]
     n: usize,
     /// How the part that is not random is picked: least sure first (uncertain), in turn from
     /// each category and theme (stratified), or in turn and least sure first (mixed).

@@ -14,6 +14,7 @@ pub fn plain(bytes: &[u8]) -> Extracted {
         text: decode(bytes),
         pages: None,
         title: None,
+        notes: Vec::new(),
     }
 }
 
@@ -52,6 +53,7 @@ pub fn markdown(bytes: &[u8]) -> Extracted {
         text: text.trim().to_string(),
         pages: None,
         title,
+        notes: Vec::new(),
     }
 }
 
@@ -88,6 +90,7 @@ pub fn html(bytes: &[u8]) -> Extracted {
         text: paragraphs.join("\n\n"),
         pages: None,
         title,
+        notes: Vec::new(),
     }
 }
 

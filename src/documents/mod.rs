@@ -24,6 +24,8 @@ pub struct Extracted {
     pub text: String,
     pub pages: Option<usize>,
     pub title: Option<String>,
+    /// What the reader did that the log should say (footnotes appended, comments left out).
+    pub notes: Vec<String>,
 }
 
 /// One document of the folder.
@@ -45,12 +47,18 @@ pub fn read(input: &Path, options: &ReadOptions) -> Result<Corpus> {
     let (root, files) = list(input)?;
     let documents: Vec<Document> = files
         .par_iter()
-        .map(|path| read_document(&root, path, options))
+        .map(|entry| match entry {
+            Entry::File(path) => read_document(&root, path, options),
+            Entry::Skipped(path, reason) => Ok(skipped(&root, path, reason)),
+        })
         .collect::<Result<_>>()?;
+    let files: Vec<&Path> = files.iter().map(Entry::path).collect();
     let mut digest = Sha256::new();
     for (path, d) in files.iter().zip(&documents) {
         digest.update(d.id.as_bytes());
-        digest.update(std::fs::read(path).unwrap_or_default());
+        if d.format != "link" {
+            digest.update(std::fs::read(path).unwrap_or_default());
+        }
     }
     let readable = documents
         .iter()
@@ -85,12 +93,29 @@ fn reasons(documents: &[Document]) -> String {
     parts.join(", ")
 }
 
+/// A path found in the folder: a file to read, or a link that is not followed, with its reason
+/// (it still gets a row, so that the folder's count adds up).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Entry {
+    File(PathBuf),
+    Skipped(PathBuf, &'static str),
+}
+
+impl Entry {
+    fn path(&self) -> &Path {
+        match self {
+            Entry::File(p) | Entry::Skipped(p, _) => p,
+        }
+    }
+}
+
 /// The folder the ids are relative to, and the files, sorted by path; hidden files and office
 /// lock files (`~$…`) are skipped.
-fn list(input: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+fn list(input: &Path) -> Result<(PathBuf, Vec<Entry>)> {
     let (root, mut files) = if input.is_dir() {
         let mut files = Vec::new();
-        walk(input, &mut files)?;
+        let mut walked = std::collections::HashSet::new();
+        walk(input, &mut files, &mut walked)?;
         (input.to_path_buf(), files)
     } else {
         let pattern = input.to_string_lossy();
@@ -98,10 +123,11 @@ fn list(input: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
             .with_context(|| format!("{pattern} is not a valid glob pattern"))?
             .filter_map(|p| p.ok())
             .filter(|p| p.is_file() && !hidden(p))
+            .map(Entry::File)
             .collect();
         (glob_root(input), files)
     };
-    files.sort();
+    files.sort_by(|a, b| a.path().cmp(b.path()));
     if files.is_empty() {
         bail!(
             "{}: no document found (expected .txt, .md, .html, .docx, .odt, .pdf, .xlsx or .ods files)",
@@ -111,21 +137,82 @@ fn list(input: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
     Ok((root, files))
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        if hidden(&path) {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path.is_file() {
-            files.push(path);
+/// Lists a folder recursively, in sorted order. A link to a folder inside the tree is not
+/// followed (its documents are read where they are): a link back up the tree (`a/boucle → ..`) is
+/// a `symlink_loop`, another one a `duplicate_link`. A link to a folder outside is walked once. A
+/// link that leads nowhere (to itself, or to a missing file) is a `broken_link` or a
+/// `symlink_loop`. Each of these stays a rejected row, so that the folder's count adds up.
+fn walk(
+    dir: &Path,
+    files: &mut Vec<Entry>,
+    walked: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    let real = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    walked.insert(real.clone());
+    let mut paths = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    paths.sort();
+    for path in paths.into_iter().filter(|p| !hidden(p)) {
+        let link = path.is_symlink();
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() && link => followed_link(&path, files, walked)?,
+            Ok(m) if m.is_dir() => walk(&path, files, walked)?,
+            Ok(m) if m.is_file() => files.push(Entry::File(path)),
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(40) => {
+                files.push(Entry::Skipped(path, "symlink_loop"))
+            }
+            Err(_) if link => files.push(Entry::Skipped(path, "broken_link")),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
     }
     Ok(())
+}
+
+/// A link to a folder: walked when it leads out of everything walked so far, else a row saying
+/// why not.
+fn followed_link(
+    link: &Path,
+    files: &mut Vec<Entry>,
+    walked: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    let target = link
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", link.display()))?;
+    let here = link.parent().and_then(|p| p.canonicalize().ok());
+    if here.as_ref().is_some_and(|h| h.starts_with(&target)) {
+        files.push(Entry::Skipped(link.to_path_buf(), "symlink_loop"));
+    } else if walked
+        .iter()
+        .any(|w| target.starts_with(w) || w.starts_with(&target))
+    {
+        files.push(Entry::Skipped(link.to_path_buf(), "duplicate_link"));
+    } else {
+        walk(link, files, walked)?;
+    }
+    Ok(())
+}
+
+/// The row of a link that was not followed.
+fn skipped(root: &Path, path: &Path, reason: &str) -> Document {
+    Document {
+        id: relative_id(root, path),
+        format: "link".into(),
+        bytes: 0,
+        read: Err(reason.to_string()),
+    }
+}
+
+/// A document's id: its path relative to the folder, with `/` separators.
+fn relative_id(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn hidden(path: &Path) -> bool {
@@ -150,11 +237,7 @@ fn glob_root(pattern: &Path) -> PathBuf {
 
 fn read_document(root: &Path, path: &Path, options: &ReadOptions) -> Result<Document> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let id = path
-        .strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/");
+    let id = relative_id(root, path);
     let format = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -185,6 +268,7 @@ fn extract(format: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Extracted,
 /// A spreadsheet in a folder of documents: its text column (guessed as for a table), one
 /// paragraph per row.
 fn sheet_text(bytes: &[u8], sheet: Option<&str>) -> Result<Extracted, String> {
+    office::refuse_ole(bytes)?;
     let columns =
         crate::sheet::columns(bytes, sheet, "sheet").map_err(|_| "corrupt_file".to_string())?;
     let (name, _) =
@@ -195,6 +279,7 @@ fn sheet_text(bytes: &[u8], sheet: Option<&str>) -> Result<Extracted, String> {
         text: cells.join("\n\n"),
         pages: None,
         title: None,
+        notes: Vec::new(),
     })
 }
 
@@ -202,9 +287,14 @@ fn sheet_text(bytes: &[u8], sheet: Option<&str>) -> Result<Extracted, String> {
 fn corpus(input: &Path, sha256: String, documents: Vec<Document>) -> Corpus {
     let mut notes = Vec::new();
     for d in &documents {
-        if let Err(reason) = &d.read {
-            let text = format!("{}: rejected ({reason})", d.id);
-            notes.push(Note::new(log::Level::Warn, text));
+        match &d.read {
+            Err(reason) => {
+                let text = format!("{}: rejected ({reason})", d.id);
+                notes.push(Note::new(log::Level::Warn, text));
+            }
+            Ok(e) => notes.extend(
+                (e.notes.iter()).map(|n| Note::new(log::Level::Info, format!("{}: {n}", d.id))),
+            ),
         }
     }
     let column = |name: &str, f: &dyn Fn(&Document) -> Option<String>| TextColumn {

@@ -1,6 +1,13 @@
 //! Word (.docx) and OpenDocument (.odt) files: zip archives of XML. Paragraphs (`w:p`,
 //! `text:p`, `text:h`) become blocks separated by a blank line, so that passages never cross them;
-//! tabs and line breaks inside a paragraph are kept as such.
+//! tabs and line breaks inside a paragraph are kept as such; table cells are paragraphs too.
+//!
+//! Word's footnotes and endnotes are the contributor's text (a reference, a figure, a precision):
+//! they are appended after the body, one paragraph each, and the log says how many. Comments are a
+//! reviewer's notes on the document, not the contribution: they are left out, and the log says how
+//! many. (OpenDocument keeps its notes inside the body, where they are read in place.)
+//! A password-protected Office file is not a zip but an OLE container holding an
+//! `EncryptedPackage`: it is rejected as `encrypted`.
 
 use std::io::{Cursor, Read};
 
@@ -46,24 +53,76 @@ const ODT: Vocabulary = Vocabulary {
 
 /// Reads a .docx; `Err` holds the rejection reason.
 pub fn docx(bytes: &[u8]) -> Result<Extracted, String> {
-    read(bytes, &DOCX)
+    refuse_ole(bytes)?;
+    let mut archive = archive(bytes)?;
+    let mut extracted = read(&mut archive, &DOCX)?;
+    let mut notes = 0;
+    for part in ["word/footnotes.xml", "word/endnotes.xml"] {
+        let Some(xml) = member(&mut archive, part) else {
+            continue;
+        };
+        let text = body_text(&xml, &DOCX).map_err(|_| "corrupt_file".to_string())?;
+        notes += text.split("\n\n").filter(|p| !p.is_empty()).count();
+        if !text.is_empty() {
+            extracted.text = format!("{}\n\n{text}", extracted.text);
+        }
+    }
+    if notes > 0 {
+        extracted.notes.push(format!(
+            "{notes} footnote and endnote paragraphs read after the body"
+        ));
+    }
+    let comments = member(&mut archive, "word/comments.xml")
+        .map_or(0, |xml| xml.matches("<w:comment ").count());
+    if comments > 0 {
+        extracted.notes.push(format!(
+            "{comments} comments left out (a reviewer's notes, not the contribution)"
+        ));
+    }
+    Ok(extracted)
 }
 
 /// Reads an .odt; `Err` holds the rejection reason.
 pub fn odt(bytes: &[u8]) -> Result<Extracted, String> {
-    read(bytes, &ODT)
+    refuse_ole(bytes)?;
+    read(&mut archive(bytes)?, &ODT)
 }
 
-fn read(bytes: &[u8], vocabulary: &Vocabulary) -> Result<Extracted, String> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "corrupt_file".to_string())?;
-    let body = member(&mut archive, vocabulary.body).ok_or("corrupt_file")?;
+/// The compound-file (OLE) signature: a legacy Office file, or an encrypted modern one.
+const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// An Office file saved with a password is an OLE container with an `EncryptedPackage` stream
+/// (its name in UTF-16): `encrypted`; another OLE file under a modern extension is not readable.
+pub fn refuse_ole(bytes: &[u8]) -> Result<(), String> {
+    if !bytes.starts_with(&OLE_MAGIC) {
+        return Ok(());
+    }
+    let name: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    match bytes.windows(name.len()).any(|w| w == name.as_slice()) {
+        true => Err("encrypted".into()),
+        false => Err("corrupt_file".into()),
+    }
+}
+
+fn archive(bytes: &[u8]) -> Result<zip::ZipArchive<Cursor<&[u8]>>, String> {
+    zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "corrupt_file".to_string())
+}
+
+fn read(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    vocabulary: &Vocabulary,
+) -> Result<Extracted, String> {
+    let body = member(archive, vocabulary.body).ok_or("corrupt_file")?;
     let text = body_text(&body, vocabulary).map_err(|_| "corrupt_file".to_string())?;
-    let title = member(&mut archive, vocabulary.meta).and_then(|m| title(&m));
+    let title = member(archive, vocabulary.meta).and_then(|m| title(&m));
     Ok(Extracted {
         text,
         pages: None,
         title,
+        notes: Vec::new(),
     })
 }
 
@@ -212,5 +271,67 @@ mod tests {
     #[test]
     fn a_corrupt_archive_is_rejected_with_its_reason() {
         assert_eq!(docx(b"PK\x03\x04 not a zip").unwrap_err(), "corrupt_file");
+    }
+
+    /// A zip archive of the given members.
+    fn zipped(members: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        for (name, text) in members {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn footnotes_and_endnotes_are_read_comments_are_counted() {
+        let w = r#"xmlns:w="w""#;
+        let body = format!(
+            r#"<w:document {w}><w:body><w:p><w:r><w:t>Le corps.</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r></w:p>
+            <w:tbl><w:tr><w:tc><w:p><w:r><w:t>Cellule A</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Cellule B</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+            </w:body></w:document>"#
+        );
+        let footnotes = format!(
+            r#"<w:footnotes {w}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+            <w:footnote w:id="1"><w:p><w:r><w:t>Source : rapport de 2019.</w:t></w:r></w:p></w:footnote></w:footnotes>"#
+        );
+        let endnotes = format!(
+            r#"<w:endnotes {w}><w:endnote w:id="1"><w:p><w:r><w:t>Fin.</w:t></w:r></w:p></w:endnote></w:endnotes>"#
+        );
+        let comments = format!(
+            r#"<w:comments {w}><w:comment w:id="0" w:author="R"><w:p><w:r><w:t>À revoir</w:t></w:r></w:p></w:comment></w:comments>"#
+        );
+        let bytes = zipped(&[
+            ("word/document.xml", &body),
+            ("word/footnotes.xml", &footnotes),
+            ("word/endnotes.xml", &endnotes),
+            ("word/comments.xml", &comments),
+        ]);
+        let e = docx(&bytes).unwrap();
+        assert_eq!(
+            e.text,
+            "Le corps.\n\nCellule A\n\nCellule B\n\nSource : rapport de 2019.\n\nFin."
+        );
+        assert_eq!(
+            e.notes,
+            [
+                "2 footnote and endnote paragraphs read after the body",
+                "1 comments left out (a reviewer's notes, not the contribution)"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_encrypted_office_file_is_said_to_be_encrypted() {
+        let mut ole = OLE_MAGIC.to_vec();
+        ole.extend(vec![0u8; 500]);
+        assert_eq!(docx(&ole).unwrap_err(), "corrupt_file");
+        ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(docx(&ole).unwrap_err(), "encrypted");
+        assert_eq!(odt(&ole).unwrap_err(), "encrypted");
     }
 }

@@ -35,6 +35,7 @@ pub fn pdf(bytes: &[u8]) -> Result<Extracted, String> {
         text,
         pages: Some(pages),
         title,
+        notes: Vec::new(),
     })
 }
 

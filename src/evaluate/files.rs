@@ -14,6 +14,7 @@ use super::{
     CoveragePoint, Interval, MultiLabel, Partition, PerCategory,
 };
 use crate::ingest::{self, ReadOptions, TextColumn};
+use crate::labels::{LabelMatcher, NONE_WORDS};
 use crate::record::{read_json, write_json, RunRecord, RUN_RECORD};
 use crate::table::{write_atomically, CsvStyle};
 use crate::text::fold;
@@ -92,9 +93,6 @@ const LABEL_NAMES: [&str; 12] = [
     "etiquette",
     "code",
 ];
-
-/// Words that mean "outside the taxonomy" in a tagging file.
-const NONE_WORDS: [&str; 5] = ["none", "aucun", "autre", "hors sujet", "hors taxonomie"];
 
 /// The category ids and names a run used: from `run.json` beside the predictions when it is there,
 /// else from the `score_<id>` columns.
@@ -294,74 +292,6 @@ fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, Strin
     Ok((corpus.ids, corpus.texts, label_column))
 }
 
-/// Gold label → category id (or "none"); `None` for an unknown label.
-struct LabelMatcher {
-    by_fold: HashMap<String, String>,
-}
-
-impl LabelMatcher {
-    fn new(categories: &[(String, String)], label_map: Option<&Path>) -> Result<Self> {
-        let mut by_fold = HashMap::new();
-        for (id, name) in categories {
-            by_fold.insert(fold(id), id.clone());
-            by_fold.insert(fold(name), id.clone());
-        }
-        for w in NONE_WORDS {
-            by_fold.insert(fold(w), "none".to_string());
-        }
-        if let Some(path) = label_map {
-            let table = ingest::read_table(path)?;
-            if table.columns.len() < 2 {
-                bail!(
-                    "{}: a label map needs two columns (gold label, category id)",
-                    path.display()
-                );
-            }
-            let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
-            for (row, (from, to)) in table.columns[0]
-                .values
-                .iter()
-                .zip(&table.columns[1].values)
-                .enumerate()
-            {
-                let (Some(from), Some(to)) = (from, to) else {
-                    continue;
-                };
-                if !ids.contains(&to.as_str()) && fold(to) != "none" {
-                    bail!(
-                        "{}: row {}: {to:?} is not a category id ({})",
-                        path.display(),
-                        row + 1,
-                        ids.join(", ")
-                    );
-                }
-                by_fold.insert(
-                    fold(from),
-                    if fold(to) == "none" {
-                        "none".into()
-                    } else {
-                        to.clone()
-                    },
-                );
-            }
-        }
-        Ok(Self { by_fold })
-    }
-
-    /// Every label of a cell ("p1|p3" holds two).
-    fn labels(&self, cell: &str) -> Result<Vec<String>, String> {
-        let mut out = Vec::new();
-        for part in cell.split('|').map(str::trim).filter(|p| !p.is_empty()) {
-            match self.by_fold.get(&fold(part)) {
-                Some(id) if !out.contains(id) => out.push(id.clone()),
-                Some(_) => {}
-                None => return Err(part.to_string()),
-            }
-        }
-        Ok(out)
-    }
-}
-
 /// evaluation.json: every figure of an evaluation, read back by the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -406,8 +336,9 @@ pub struct ThemeCategories {
     /// Share of the tagged rows whose gold label is their theme's category.
     pub rows: f64,
     /// Across themes with at least 5 tagged rows, outside `none`: the median and the lowest share.
-    pub median_theme: f64,
-    pub lowest_theme: f64,
+    /// `None` when no theme has 5 tagged rows (a small tagging).
+    pub median_theme: Option<f64>,
+    pub lowest_theme: Option<f64>,
     pub themes: usize,
 }
 
@@ -508,9 +439,9 @@ fn check_matched(
 ) -> Result<()> {
     if !m.unknown.is_empty() && !config.exclude_unknown {
         bail!(
-            "{}: labels {:?} in column {label_column} match no category id or name ({}); map them with --label-map, or leave them out with --exclude-unknown",
+            "{}: labels {} in column {label_column} match no category id or name ({}); map them with --label-map, or leave them out with --exclude-unknown",
             config.gold.display(),
-            m.unknown,
+            crate::labels::shown_list(&m.unknown),
             ids.join(", ")
         );
     }
@@ -536,9 +467,9 @@ fn check_matched(
 /// Checks a manual tagging before a run does any work: its id and label columns are found and every
 /// label names a category of the taxonomy (or `none`), so that `run --gold` never fails after the
 /// tables are written.
-pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> Result<()> {
+pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> Result<Vec<String>> {
     let matcher = LabelMatcher::new(categories, config.label_map.as_deref())?;
-    let (_, cells, label_column) = read_gold(config)?;
+    let (ids, cells, label_column) = read_gold(config)?;
     let mut unknown: Vec<String> = Vec::new();
     for cell in &cells {
         if let Err(label) = matcher.labels(cell) {
@@ -550,10 +481,30 @@ pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> R
     if !unknown.is_empty() && !config.exclude_unknown {
         let ids: Vec<&str> = categories.iter().map(|(id, _)| id.as_str()).collect();
         bail!(
-            "{}: labels {:?} in column {label_column} match no category id or name ({}); fix the tagging or the taxonomy before the run",
+            "{}: labels {} in column {label_column} match no category id or name ({}); fix the tagging or the taxonomy before the run",
             config.gold.display(),
-            unknown,
+            crate::labels::shown_list(&unknown),
             ids.join(", ")
+        );
+    }
+    Ok(ids)
+}
+
+/// Checks, once the input is read and before any work, that every id of the manual tagging is an
+/// id of the input: a tagging of another file must not fail the run after the tables are written.
+pub fn check_gold_ids(gold: &Path, gold_ids: &[String], input_ids: &[String]) -> Result<()> {
+    let input = crate::ingest::positions(input_ids);
+    let missing: Vec<&String> = gold_ids
+        .iter()
+        .filter(|id| !input.contains_key(id.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{}: {} of its {} tagged ids are not ids of the input, e.g. {:?}: is it the tagging of this file? (checked before any work; `verbatim evaluate --exclude-unknown` scores the ids both have)",
+            gold.display(),
+            missing.len(),
+            gold_ids.len(),
+            &missing[..missing.len().min(5)]
         );
     }
     Ok(())
@@ -983,8 +934,8 @@ fn theme_categories(
     shares.sort_by(f64::total_cmp);
     (total > 0).then(|| ThemeCategories {
         rows: agree as f64 / total as f64,
-        median_theme: shares.get(shares.len() / 2).copied().unwrap_or(f64::NAN),
-        lowest_theme: shares.first().copied().unwrap_or(f64::NAN),
+        median_theme: shares.get(shares.len() / 2).copied(),
+        lowest_theme: shares.first().copied(),
         themes: shares.len(),
     })
 }
@@ -1011,9 +962,8 @@ fn write_files(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     write_json(&out.join(EVALUATION), evaluation)?;
     let fmt = |v: f64| style.number(v, 4);
-    let text = |s: &str| style.text(s);
-    write_csv(&out.join("evaluation_per_category.csv"), style, |w| {
-        w.write_record([
+    crate::table::write_records(&out.join("evaluation_per_category.csv"), style, |w| {
+        w.record([
             "category",
             "precision",
             "recall",
@@ -1022,8 +972,8 @@ fn write_files(
             "predicted",
         ])?;
         for c in &cls.per_category {
-            w.write_record([
-                text(&c.label),
+            w.record([
+                c.label.clone(),
                 fmt(c.precision),
                 fmt(c.recall),
                 fmt(c.f1),
@@ -1033,14 +983,14 @@ fn write_files(
         }
         Ok(())
     })?;
-    write_csv(&out.join("evaluation_confusion.csv"), style, |w| {
+    crate::table::write_records(&out.join("evaluation_confusion.csv"), style, |w| {
         let mut header = vec!["gold \\ predicted".to_string()];
-        header.extend(cls.labels.iter().map(|l| text(l)));
-        w.write_record(&header)?;
+        header.extend(cls.labels.iter().cloned());
+        w.record(&header)?;
         for (label, row) in cls.labels.iter().zip(&cls.confusion) {
-            let mut rec = vec![text(label)];
+            let mut rec = vec![label.clone()];
             rec.extend(row.iter().map(|v| v.to_string()));
-            w.write_record(&rec)?;
+            w.record(&rec)?;
         }
         Ok(())
     })?;
@@ -1048,25 +998,6 @@ fn write_files(
     write_atomically(&out.join("evaluation.md"), |f| {
         use std::io::Write;
         f.write_all(md.as_bytes())?;
-        Ok(())
-    })
-}
-
-fn write_csv(
-    path: &Path,
-    style: CsvStyle,
-    fill: impl FnOnce(&mut csv::Writer<&mut std::fs::File>) -> Result<()>,
-) -> Result<()> {
-    write_atomically(path, |f| {
-        if style.bom {
-            use std::io::Write;
-            f.write_all("\u{feff}".as_bytes())?;
-        }
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(style.separator)
-            .from_writer(f);
-        fill(&mut w)?;
-        w.flush()?;
         Ok(())
     })
 }
@@ -1146,11 +1077,19 @@ fn markdown(e: &Evaluation) -> String {
         );
     }
     if let Some(t) = &e.theme_categories {
-        let _ = writeln!(
+        let _ = write!(
             md,
-            "\nGold label = the category of the row's theme: {:.3} of the rows; per theme (the {} outside `none` with at least 5 tagged rows) median {:.3}, lowest {:.3}.",
-            t.rows, t.themes, t.median_theme, t.lowest_theme
+            "\nGold label = the category of the row's theme: {:.3} of the rows",
+            t.rows
         );
+        let _ = match (t.median_theme, t.lowest_theme) {
+            (Some(median), Some(lowest)) => writeln!(
+                md,
+                "; per theme (the {} outside `none` with at least 5 tagged rows) median {median:.3}, lowest {lowest:.3}.",
+                t.themes
+            ),
+            _ => writeln!(md, "; no theme has 5 tagged rows, so none is scored on its own."),
+        };
     }
     if let Some(m) = &e.multi_label {
         md.push_str(&multi_label_markdown(m));

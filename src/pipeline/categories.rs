@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::tags::{self, Tags};
+use super::tags::Tags;
 use super::{Embedded, Prepared, RunConfig};
 use crate::embed::Embedder;
 use crate::evaluate::{macro_f1, wilson};
@@ -58,6 +58,7 @@ pub fn map(
     embedded: &Embedded,
     embedder: &mut Embedder,
     config: &RunConfig,
+    tags: Option<&Tags>,
 ) -> Result<Categories> {
     let dim = embedded.dim();
     let prototypes = map::prototypes(embedder, &prepared.taxonomy)?;
@@ -87,24 +88,23 @@ pub fn map(
         .iter()
         .map(|&r| r < config.map.none_threshold)
         .collect();
-    let (mapping, few_shot) = match &config.labels {
-        None => (label_free, None),
-        Some(path) => {
-            let tags = tags::read(path, prepared)?;
+    let (mapping, few_shot) = match (&config.labels, tags) {
+        (Some(path), Some(tags)) => {
             let record = few_shot_record(
                 prepared,
                 embedded,
                 &label_free,
-                &tags,
+                tags,
                 path,
                 &config.map,
                 &outside,
             );
             (
-                with_tags(embedded, label_free, &tags, path, &config.map),
+                with_tags(embedded, label_free, tags, path, &config.map),
                 Some(record),
             )
         }
+        _ => (label_free, None),
     };
     let categories = mapping.categories;
     let best: Vec<(usize, f32)> = (0..mapping.best.len())

@@ -24,6 +24,9 @@ pub struct Described {
     pub languages: Vec<&'static str>,
     /// Quotes and keywords in which personal data was replaced.
     pub pseudonymised: usize,
+    /// What replaced it, having learned the corpus's surnames: the writer applies it to every
+    /// other text it publishes (passages, text-like input columns). `None` with `--no-pseudonymise`.
+    pub pseudonymiser: Option<Pseudonymiser>,
 }
 
 /// Publishes texts: personal data replaced (unless turned off), replacements counted.
@@ -58,7 +61,10 @@ pub fn describe(
     let k = themes.clustering.themes();
     // Keywords and titles come from the texts with personal data removed: a surname or an e-mail
     // user name that recurs must not become a keyword ("Dupont, jean et caf").
-    let pseudonymiser = config.output.pseudonymise.then(Pseudonymiser::new);
+    let pseudonymiser = config
+        .output
+        .pseudonymise
+        .then(|| Pseudonymiser::for_corpus(&prepared.corpus.texts));
     let keyword_texts: Vec<Cow<str>> = match &pseudonymiser {
         Some(p) => texts.par_iter().map(|t| p.remove(t)).collect(),
         None => texts.iter().map(|t| Cow::Borrowed(*t)).collect(),
@@ -108,6 +114,7 @@ pub fn describe(
         proposals,
         languages: texts.iter().map(|t| detect_language(t)).collect(),
         pseudonymised: publisher.replaced,
+        pseudonymiser: publisher.pseudonymiser,
     }
 }
 

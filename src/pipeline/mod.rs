@@ -60,6 +60,9 @@ pub struct RunConfig {
     pub labels: Option<PathBuf>,
     pub describe: DescribeOptions,
     pub output: OutputOptions,
+    /// The ids of a manual tagging to evaluate the run against (`run --gold`): checked against
+    /// the input's ids as soon as it is read, before any work.
+    pub gold_ids: Option<(PathBuf, Vec<String>)>,
 }
 
 /// Where the vectors come from.
@@ -124,6 +127,7 @@ impl RunConfig {
             labels: None,
             describe: DescribeOptions::default(),
             output: OutputOptions::default(),
+            gold_ids: None,
         }
     }
 }
@@ -142,6 +146,9 @@ pub use crate::record::OUTPUT_FILES;
 pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut t = Timings::default();
     let input = timed(&mut t.ingest_s, "reading", || prepare::read(config))?;
+    if let Some((gold, ids)) = &config.gold_ids {
+        crate::evaluate::files::check_gold_ids(gold, ids, &input.ids)?;
+    }
     let units = timed(&mut t.ingest_s, "cutting passages", || {
         units::choose(&input, config.unit, &config.passages)
     });
@@ -149,6 +156,10 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let prepared = timed(&mut t.ingest_s, "sorting rows", || {
         prepare::prepare(units.corpus(&input), units.documents(&input), config)
     })?;
+    // A tagging file that would teach something wrong stops the run here, before any work.
+    let tags = (config.labels.as_ref())
+        .map(|path| tags::read(path, &prepared))
+        .transpose()?;
     let model = timed(&mut t.model_load_s, "loading the model", || {
         crate::model::load(&config.model)
     })?;
@@ -160,7 +171,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         embedding::embed(&prepared, &mut embedder, &model, &config.vectors)
     })?;
     let mut categories = timed(&mut t.map_s, "categories", || {
-        categories::map(&prepared, &embedded, &mut embedder, config)
+        categories::map(&prepared, &embedded, &mut embedder, config, tags.as_ref())
     })?;
     let themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
         themes::find(

@@ -7,11 +7,13 @@ use super::units::{Passages, Units};
 use super::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, Themes};
 use crate::ingest::Corpus;
 use crate::model::LoadedModel;
+use crate::privacy::Pseudonymiser;
 use crate::record::{
     CategoryClusteringRecord, ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters,
     PrivacyRecord, RowCounts, RunRecord, SilhouetteRecord, Timings, UnitRecord, Versions,
 };
-use crate::table::{self, AssignmentTable, PassageColumns, ProposalTable};
+use crate::table::{self, AssignmentTable, PassageColumns, ProposalTable, TextColumn};
+use rayon::prelude::*;
 
 /// What writing the tables counted, for the record.
 #[derive(Default)]
@@ -28,18 +30,28 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
         assigned: s.prepared.assigned(),
         ..Written::default()
     };
+    let privacy = s.described.pseudonymiser.as_ref();
+    let passthrough = published_columns(&s.prepared.corpus.passthrough, privacy);
+    let document_columns = published_columns(&s.input.passthrough, privacy);
+    let passage_texts = s
+        .units
+        .passages
+        .as_ref()
+        .map(|p| published(&p.corpus.texts, privacy));
     let mut table = assignments(s.prepared, s.themes, s.categories, s.described);
+    table.passthrough = &passthrough;
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
     clear_earlier_outputs(&config.out)?;
     let csv = config.output.csv;
     table::write_themes(&config.out, &s.described.theme_rows, csv)?;
     table::write_proposals(&config.out, &proposals(s), csv)?;
-    if let Some(passages) = &s.units.passages {
-        table.passages = Some(passage_columns(s.input, passages));
+    if let (Some(passages), Some(texts)) = (&s.units.passages, &passage_texts) {
+        table.passages = Some(passage_columns(s.input, passages, texts));
         let counts = aggregate::count(s.prepared, s.themes, s.categories, passages);
         let rule = &config.pillars;
-        let documents = aggregate::documents(s.input, s.prepared, &counts, passages, rule);
+        let mut documents = aggregate::documents(s.input, s.prepared, &counts, passages, rule);
+        documents.passthrough = &document_columns;
         table::write_documents(&config.out, &documents, csv)?;
         for status in &documents.status {
             *written
@@ -95,15 +107,47 @@ fn proposals(s: &Stages) -> ProposalTable {
     }
 }
 
-/// Each passage's document, rank, offsets and text.
-fn passage_columns<'a>(input: &'a Corpus, p: &'a Passages) -> PassageColumns<'a> {
+/// Each passage's document, rank, offsets and (published) text.
+fn passage_columns<'a>(
+    input: &'a Corpus,
+    p: &'a Passages,
+    text: &'a [String],
+) -> PassageColumns<'a> {
     PassageColumns {
         documents: p.document.iter().map(|&d| input.ids[d].as_str()).collect(),
         rank: p.rank.clone(),
         start: p.spans.iter().map(|s| s.start as u32).collect(),
         end: p.spans.iter().map(|s| s.end as u32).collect(),
-        text: &p.corpus.texts,
+        text,
     }
+}
+
+/// Texts as every table publishes them: personal data replaced (unless `--no-pseudonymise`).
+fn published(texts: &[String], privacy: Option<&Pseudonymiser>) -> Vec<String> {
+    match privacy {
+        Some(p) => texts.par_iter().map(|t| p.apply(t).into_owned()).collect(),
+        None => texts.to_vec(),
+    }
+}
+
+/// The input's other columns as published: any of them may hold free text (a contributor's
+/// e-mail, a signature), so every value goes through the pseudonymiser like the quotes do.
+fn published_columns(columns: &[TextColumn], privacy: Option<&Pseudonymiser>) -> Vec<TextColumn> {
+    columns
+        .iter()
+        .map(|c| TextColumn {
+            name: c.name.clone(),
+            nested: c.nested.clone(),
+            values: c
+                .values
+                .par_iter()
+                .map(|v| match (v, privacy) {
+                    (Some(v), Some(p)) => Some(p.apply(v).into_owned()),
+                    (v, _) => v.clone(),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The files an evaluation and a report write beside a run's own ([`super::OUTPUT_FILES`]).

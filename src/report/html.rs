@@ -30,8 +30,8 @@ pub fn render(r: &Report) -> String {
         let _ = write!(
             h,
             "<h2>{}</h2><p class=\"small\">{}{sampled}</p>{}",
-            w.map,
-            w.map_note,
+            w.titled(w.map, r.size_noun()),
+            capitalised(&w.titled(w.map_note, r.size_noun())),
             scatter(&map.points, &map.legend)
         );
     }
@@ -170,7 +170,7 @@ fn glance(h: &mut String, r: &Report) {
     let _ = write!(
         h,
         "<h3>{}</h3>{}",
-        w.share_per_category,
+        w.titled(w.share_per_category, r.unit_noun()),
         bar_chart(&bars, |v| w.pct(v))
     );
     shares_table(h, r);
@@ -180,7 +180,11 @@ fn glance(h: &mut String, r: &Report) {
 fn shares_table(h: &mut String, r: &Report) {
     let w = r.words;
     let gold = r.categories.iter().any(|c| c.gold.is_some());
-    let _ = write!(h, "<table><tr><th></th><th>{}</th>", w.testimonies);
+    let _ = write!(
+        h,
+        "<table><tr><th></th><th>{}</th>",
+        w.noun(2, r.unit_noun())
+    );
     if gold {
         let _ = write!(h, "<th>{}</th>", w.in_tagging);
     }
@@ -208,10 +212,12 @@ fn category(h: &mut String, r: &Report, c: &CategorySection, number: usize) {
     let w = r.words;
     let counted = match c.raised {
         Some(raised) => format!(
-            "{} {} ; {} {raised} {}",
-            c.rows, w.documents, w.raised_by, w.documents
+            "{} ; {} {}",
+            w.count(c.rows, w.document_n),
+            w.raised_by,
+            w.count(raised, w.document_n)
         ),
-        None => format!("{} {}", c.rows, w.testimonies),
+        None => w.count(c.rows, w.testimony_n),
     };
     let _ = write!(
         h,
@@ -296,4 +302,13 @@ fn evaluation(r: &Report, e: &Evaluation) -> String {
     }
     s.push_str("</table>");
     s
+}
+
+/// The sentence with its first letter in capitals ("the passages projected…" → "The passages…").
+fn capitalised(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -15,7 +15,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         m,
         "\n### {}\n\n| | | {} | {} |\n|---|---|---|---|",
-        w.share_per_category, w.testimonies, w.in_tagging
+        w.titled(w.share_per_category, r.unit_noun()),
+        w.noun(2, r.unit_noun()),
+        w.in_tagging
     );
     for c in &r.categories {
         let gold = c.gold.map_or(String::new(), |g| g.describe(w));
@@ -31,7 +33,7 @@ pub fn render(r: &Report) -> String {
     for (i, c) in r.categories.iter().enumerate() {
         chapter(&mut m, r, c, i + 1);
     }
-    let _ = writeln!(m, "## {}\n\n| | {} |\n|---|---|", w.sizes, w.testimonies);
+    let _ = writeln!(m, "## {}\n\n| | {} |\n|---|---|", w.sizes, r.size_header());
     for (label, size, _) in &r.sizes {
         let _ = writeln!(m, "| {label} | {size} |");
     }
@@ -59,13 +61,13 @@ fn chapter(m: &mut String, r: &Report, c: &CategorySection, number: usize) {
     let w = r.words;
     let _ = writeln!(m, "\n## {} {number} · {} — {}\n", w.chapter, c.id, c.name);
     let unit = if c.raised.is_some() {
-        w.documents
+        w.document_n
     } else {
-        w.testimonies
+        w.testimony_n
     };
-    let _ = write!(m, "{} {unit} ({})", c.rows, w.pct(c.share));
+    let _ = write!(m, "{} ({})", w.count(c.rows, unit), w.pct(c.share));
     if let Some(raised) = c.raised {
-        let _ = write!(m, " ; {} {raised} {}", w.raised_by, w.documents);
+        let _ = write!(m, " ; {} {}", w.raised_by, w.count(raised, w.document_n));
     }
     let _ = writeln!(m, ".\n");
     if c.themes.is_empty() {

@@ -63,6 +63,7 @@ pub struct Report {
     words: &'static Words,
     lang: Lang,
     /// Headline figures: (value, label).
+    /// Headline counts, each with its unit ("52 passages analysés", "5 contributions lues").
     glance: Vec<(usize, &'static str)>,
     /// Why rows were set aside: (reason, rows).
     rejected: Vec<(String, usize)>,
@@ -259,20 +260,55 @@ impl Palette {
     }
 }
 
+/// The headline counts. In passage mode `rows` counts passages: documents are counted apart, so
+/// that no count is read in the wrong unit.
 fn glance(run: &RunRecord, themes: usize, w: &Words) -> Vec<(usize, &'static str)> {
     let rows = &run.rows;
-    vec![
-        (rows.read, w.rows_read),
-        (rows.assigned, w.rows_assigned),
-        (themes, w.themes),
-        (rows.duplicates, w.duplicates),
-        (rows.rejected, w.rejected),
-    ]
+    let counted = |n: usize, noun: &'static str| (n, w.noun(n, noun));
+    match passage_mode(run) {
+        false => vec![
+            counted(rows.read, w.read_n),
+            counted(rows.assigned, w.assigned_n),
+            counted(themes, w.theme_n),
+            counted(rows.duplicates, w.duplicates_n),
+            counted(rows.rejected, w.rejected_n),
+        ],
+        true => {
+            let by_status = &run.unit.documents_by_status;
+            let documents = by_status.values().sum();
+            let unreadable = (by_status.iter())
+                .filter(|(s, _)| s.starts_with("rejected:"))
+                .map(|(_, n)| n)
+                .sum();
+            vec![
+                counted(documents, w.documents_read_n),
+                counted(unreadable, w.documents_rejected_n),
+                counted(rows.read, w.passages_read_n),
+                counted(rows.assigned, w.passages_assigned_n),
+                counted(themes, w.theme_n),
+                counted(rows.duplicates, w.passage_duplicates_n),
+            ]
+        }
+    }
 }
 
+/// Whether the run analysed passages of documents.
+fn passage_mode(run: &RunRecord) -> bool {
+    run.unit.unit == "passage"
+}
+
+/// Why rows were set aside, by reason: documents in passage mode (an unreadable file), else
+/// testimonies.
 fn rejected(run: &RunRecord, w: &Words) -> Vec<(String, usize)> {
-    run.rows
-        .rejected_by_reason
+    let documents: std::collections::BTreeMap<String, usize> = (run.unit.documents_by_status)
+        .iter()
+        .filter_map(|(s, &n)| Some((s.strip_prefix("rejected:")?.to_string(), n)))
+        .collect();
+    let reasons = match passage_mode(run) {
+        true => &documents,
+        false => &run.rows.rejected_by_reason,
+    };
+    reasons
         .iter()
         .map(|(reason, &n)| {
             let label = if reason == "empty" {
@@ -402,12 +438,37 @@ impl Report {
             .unwrap_or_default()
     }
 
-    /// "12 testimonies", or in passage mode "12 passages, 5 contributions".
+    /// "12 testimonies", or in passage mode "12 passages, 5 contributions" (the size first).
     fn unit_words(&self, th: &ThemeRow) -> String {
         let w = self.words;
         match self.positions {
-            Some(_) => format!("{}, {} {}", w.passages, th.documents, w.documents),
-            None => w.testimonies.to_string(),
+            Some(_) => format!(
+                "{}, {}",
+                w.noun(th.size as usize, w.passage_n),
+                w.count(th.documents as usize, w.document_n)
+            ),
+            None => w.noun(th.size as usize, w.testimony_n).to_string(),
+        }
+    }
+
+    /// What a theme's size counts (plural, for a column header): passages or testimonies.
+    pub fn size_header(&self) -> &'static str {
+        self.words.noun(2, self.size_noun())
+    }
+
+    /// What a theme's size and a point of the map count: passages or testimonies.
+    pub fn size_noun(&self) -> &'static str {
+        match self.positions {
+            Some(_) => self.words.passage_n,
+            None => self.words.testimony_n,
+        }
+    }
+
+    /// What the categories' counts count: contributions in passage mode, else testimonies.
+    pub fn unit_noun(&self) -> &'static str {
+        match self.positions {
+            Some(_) => self.words.document_n,
+            None => self.words.testimony_n,
         }
     }
 
@@ -481,25 +542,25 @@ fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
             format!("{parameters} ; {} {}", w.seed, run.parameters.seed),
         ),
         (w.mapping, run.mapping.method.clone()),
-        ("Clustering", run.clustering.method.clone()),
+        (w.clustering, run.clustering.method.clone()),
         (w.date, run.timings.finished_at.clone()),
         (w.version, format!("verbatim {}", run.versions.verbatim)),
         (
-            "Input",
+            w.input,
             format!("{} (sha256 {})", run.input.path.display(), run.input.sha256),
         ),
     ];
-    rows.extend(run.few_shot.as_ref().map(|f| ("Tags", tags_line(f))));
+    rows.extend(run.few_shot.as_ref().map(|f| (w.tags, tags_line(f, w))));
     rows
 }
 
 /// What the manual tags (`--labels`) taught and measured, in one line.
-fn tags_line(f: &crate::record::FewShotRecord) -> String {
-    let mut line = format!("{} tags ({})", f.tagged, f.labels.display());
+fn tags_line(f: &crate::record::FewShotRecord, w: &Words) -> String {
+    let mut line = format!("{} ({})", w.count(f.tagged, w.tags_n), f.labels.display());
     if let Some(cv) = &f.cross_validated_agreement {
         line += &format!(
-            "; cross-validated agreement {:.3} ({} folds)",
-            cv.accuracy, cv.folds
+            "; {} {:.3} ({} {})",
+            w.cross_validated, cv.accuracy, cv.folds, w.folds
         );
     }
     let part = |name: &str, p: &crate::record::Proportion| {
@@ -510,10 +571,10 @@ fn tags_line(f: &crate::record::FewShotRecord) -> String {
     };
     if let Some(sample) = &f.sample {
         if let Some(p) = &sample.chosen {
-            line += &part("chosen part (cross-validated, least sure testimonies)", p);
+            line += &part(w.chosen_part, p);
         }
         if let Some(p) = &sample.random {
-            line += &part("random part (unbiased accuracy, 95% interval)", p);
+            line += &part(w.random_part, p);
         }
     }
     line

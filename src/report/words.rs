@@ -4,16 +4,11 @@
 pub struct Words {
     pub title: &'static str,
     pub glance: &'static str,
-    pub rows_read: &'static str,
-    pub rows_assigned: &'static str,
-    pub duplicates: &'static str,
     pub rejected: &'static str,
-    pub themes: &'static str,
     pub share_per_category: &'static str,
     pub outside: &'static str,
     pub no_theme: &'static str,
     pub keywords: &'static str,
-    pub testimonies: &'static str,
     pub purity: &'static str,
     pub map: &'static str,
     pub map_sampled: &'static str,
@@ -35,9 +30,7 @@ pub struct Words {
     pub version: &'static str,
     pub mapping: &'static str,
     pub none_reason: &'static str,
-    /// Passage mode: documents, passages, and how many documents raise a category.
-    pub documents: &'static str,
-    pub passages: &'static str,
+    /// Passage mode: how many documents raise a category.
     pub raised_by: &'static str,
     pub passage: &'static str,
     pub characters: &'static str,
@@ -51,6 +44,31 @@ pub struct Words {
     pub all_categories: &'static str,
     pub chapter: &'static str,
     pub in_tagging: &'static str,
+    /// Counted nouns, "singular|plural" ([`Words::count`]): every count names its unit.
+    pub testimony_n: &'static str,
+    pub document_n: &'static str,
+    pub passage_n: &'static str,
+    pub theme_n: &'static str,
+    pub read_n: &'static str,
+    pub assigned_n: &'static str,
+    pub duplicates_n: &'static str,
+    pub rejected_n: &'static str,
+    pub documents_read_n: &'static str,
+    pub documents_rejected_n: &'static str,
+    pub passages_read_n: &'static str,
+    pub passages_assigned_n: &'static str,
+    pub passage_duplicates_n: &'static str,
+    /// The methods table's rows and the tags line.
+    pub clustering: &'static str,
+    pub input: &'static str,
+    pub tags: &'static str,
+    pub tags_n: &'static str,
+    pub cross_validated: &'static str,
+    pub folds: &'static str,
+    pub chosen_part: &'static str,
+    pub random_part: &'static str,
+    /// French says "0 témoignage", English "0 testimonies".
+    pub zero_is_singular: bool,
     /// Decimal separator of the language (French writes 23,3 %).
     pub decimal: char,
 }
@@ -58,20 +76,15 @@ pub struct Words {
 pub const FR: Words = Words {
     title: "Synthèse des témoignages",
     glance: "Le corpus en bref",
-    rows_read: "témoignages lus",
-    rows_assigned: "rattachés à un thème",
-    duplicates: "doublons exacts (comptés, regroupés)",
     rejected: "écartés",
-    themes: "thèmes",
-    share_per_category: "Part des témoignages par catégorie",
+    share_per_category: "Part des {} par catégorie",
     outside: "hors catégories",
     no_theme: "Aucun thème rattaché à cette catégorie.",
     keywords: "Mots-clés",
-    testimonies: "témoignages",
     purity: "pureté",
-    map: "Carte des témoignages",
+    map: "Carte des {}",
     map_sampled: "échantillon affiché :",
-    map_note: "Projection des témoignages sur les deux premiers axes principaux de leurs représentations ; couleur : catégorie.",
+    map_note: "Projection des {} sur les deux premiers axes principaux de leurs représentations ; couleur : catégorie.",
     sizes: "Taille des thèmes",
     evaluation: "Accord avec l'étiquetage manuel",
     figure: "Indicateur",
@@ -89,8 +102,6 @@ pub const FR: Words = Words {
     version: "Version",
     mapping: "Rattachement aux catégories",
     none_reason: "vide",
-    documents: "contributions",
-    passages: "passages",
     raised_by: "abordé par",
     passage: "passage",
     characters: "caractères",
@@ -103,26 +114,44 @@ pub const FR: Words = Words {
     all_categories: "Toutes les catégories",
     chapter: "Chapitre",
     in_tagging: "dans l'étiquetage manuel (intervalle à 95 %)",
+    testimony_n: "témoignage|témoignages",
+    document_n: "contribution|contributions",
+    passage_n: "passage|passages",
+    theme_n: "thème|thèmes",
+    read_n: "témoignage lu|témoignages lus",
+    assigned_n: "témoignage rattaché à un thème|témoignages rattachés à un thème",
+    duplicates_n: "doublon exact (compté, regroupé)|doublons exacts (comptés, regroupés)",
+    rejected_n: "témoignage écarté|témoignages écartés",
+    documents_read_n: "contribution lue|contributions lues",
+    documents_rejected_n: "contribution illisible, écartée|contributions illisibles, écartées",
+    passages_read_n: "passage analysé|passages analysés",
+    passages_assigned_n: "passage rattaché à un thème|passages rattachés à un thème",
+    passage_duplicates_n: "passage en double (compté, regroupé)|passages en double (comptés, regroupés)",
+    clustering: "Regroupement en thèmes",
+    input: "Entrée",
+    tags: "Étiquettes",
+    tags_n: "étiquette|étiquettes",
+    cross_validated: "accord en validation croisée",
+    folds: "plis",
+    chosen_part: "partie choisie (validation croisée, témoignages les moins sûrs)",
+    random_part: "partie aléatoire (exactitude sans biais, intervalle à 95 %)",
+    zero_is_singular: true,
     decimal: ',',
 };
 
 pub const EN: Words = Words {
     title: "Summary of the testimonies",
     glance: "The corpus at a glance",
-    rows_read: "testimonies read",
-    rows_assigned: "assigned to a theme",
-    duplicates: "exact duplicates (counted, grouped)",
     rejected: "set aside",
-    themes: "themes",
-    share_per_category: "Share of testimonies per category",
+    share_per_category: "Share of {} per category",
     outside: "outside the categories",
     no_theme: "No theme belongs to this category.",
     keywords: "Keywords",
-    testimonies: "testimonies",
     purity: "purity",
-    map: "Map of the testimonies",
+    map: "Map of the {}",
     map_sampled: "sample shown:",
-    map_note: "Testimonies projected on the first two principal axes of their embeddings; colour: category.",
+    map_note:
+        "The {} projected on the first two principal axes of their embeddings; colour: category.",
     sizes: "Theme sizes",
     evaluation: "Agreement with the manual tagging",
     figure: "Figure",
@@ -140,8 +169,6 @@ pub const EN: Words = Words {
     version: "Version",
     mapping: "Mapping onto the categories",
     none_reason: "empty",
-    documents: "contributions",
-    passages: "passages",
     raised_by: "raised by",
     passage: "passage",
     characters: "characters",
@@ -154,10 +181,52 @@ pub const EN: Words = Words {
     all_categories: "All categories",
     chapter: "Chapter",
     in_tagging: "in the manual tagging (95% interval)",
+    testimony_n: "testimony|testimonies",
+    document_n: "contribution|contributions",
+    passage_n: "passage|passages",
+    theme_n: "theme|themes",
+    read_n: "testimony read|testimonies read",
+    assigned_n: "testimony assigned to a theme|testimonies assigned to a theme",
+    duplicates_n: "exact duplicate (counted, grouped)|exact duplicates (counted, grouped)",
+    rejected_n: "testimony set aside|testimonies set aside",
+    documents_read_n: "contribution read|contributions read",
+    documents_rejected_n: "unreadable contribution, set aside|unreadable contributions, set aside",
+    passages_read_n: "passage analysed|passages analysed",
+    passages_assigned_n: "passage assigned to a theme|passages assigned to a theme",
+    passage_duplicates_n:
+        "duplicate passage (counted, grouped)|duplicate passages (counted, grouped)",
+    clustering: "Clustering",
+    input: "Input",
+    tags: "Tags",
+    tags_n: "tag|tags",
+    cross_validated: "cross-validated agreement",
+    folds: "folds",
+    chosen_part: "chosen part (cross-validated, least sure testimonies)",
+    random_part: "random part (unbiased accuracy, 95% interval)",
+    zero_is_singular: false,
     decimal: '.',
 };
 
 impl Words {
+    /// A title that names its unit: `template`'s `{}` becomes the plural of `noun`.
+    pub fn titled(&self, template: &str, noun: &'static str) -> String {
+        template.replace("{}", self.noun(2, noun))
+    }
+
+    /// "1 contribution", "5 contributions": a count with its noun ("singular|plural").
+    pub fn count(&self, n: usize, noun: &'static str) -> String {
+        format!("{n} {}", self.noun(n, noun))
+    }
+
+    /// The noun of a count ("singular|plural"), without the number.
+    pub fn noun(&self, n: usize, noun: &'static str) -> &'static str {
+        let (one, many) = noun.split_once('|').unwrap_or((noun, noun));
+        match n == 1 || (n == 0 && self.zero_is_singular) {
+            true => one,
+            false => many,
+        }
+    }
+
     /// A share as a percentage, with the language's decimal separator.
     pub fn pct(&self, v: f64) -> String {
         format!("{:.1} %", v * 100.0).replace('.', &self.decimal.to_string())

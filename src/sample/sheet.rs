@@ -24,7 +24,7 @@ pub const TAG_COLUMN: &str = "tag";
 /// Header of the column that says which part of the sample a row belongs to.
 pub const PART_COLUMN: &str = "part";
 /// What separates a category's id from its name in the drop-down list.
-pub const CHOICE_JOIN: &str = " — ";
+pub use crate::labels::CHOICE_JOIN;
 /// The drop-down's entry for a testimony outside the taxonomy.
 pub const NONE_CHOICE: &str = "none — hors de la taxonomie";
 
@@ -44,17 +44,22 @@ pub fn write(path: &Path, rows: &[SheetRow], taxonomy: &Taxonomy) -> Result<()> 
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let bytes = match ext.as_deref() {
+    match ext.as_deref() {
         Some("xlsx") => {
-            xlsx(rows, taxonomy).with_context(|| format!("cannot build {}", path.display()))?
+            let bytes =
+                xlsx(rows, taxonomy).with_context(|| format!("cannot build {}", path.display()))?;
+            crate::table::write_atomically(path, |f| {
+                use std::io::Write;
+                f.write_all(&bytes)?;
+                Ok(())
+            })
         }
-        Some("csv") => csv(rows)?,
+        Some("csv") => csv(path, rows),
         _ => anyhow::bail!(
             "{}: the tagging sheet is written as .xlsx (Excel, LibreOffice) or .csv",
             path.display()
         ),
-    };
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    }
 }
 
 /// The drop-down's entries: each category as "id — name", then `none`.
@@ -144,17 +149,14 @@ fn categories_sheet(ws: &mut Worksheet, taxonomy: &Taxonomy, choices: &[String])
     Ok(())
 }
 
-fn csv(rows: &[SheetRow]) -> Result<Vec<u8>> {
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut bytes);
-        writer.write_record(&HEADER[..5])?;
+/// The CSV sheet: for a French Excel (`;`, byte-order mark), formulas neutralised like every CSV
+/// the tool writes (a testimony that begins with `=` stays text).
+fn csv(path: &Path, rows: &[SheetRow]) -> Result<()> {
+    crate::table::write_records(path, crate::table::CsvStyle::excel(), |w| {
+        w.record(&HEADER[..5])?;
         for row in rows {
-            writer.write_record([row.id.as_str(), &row.text, "", "", row.part.name()])?;
+            w.record([row.id.as_str(), &row.text, "", "", row.part.name()])?;
         }
-        writer.flush()?;
-    }
-    Ok(bytes)
+        Ok(())
+    })
 }

@@ -46,7 +46,12 @@ pub fn from_run(dir: &Path, options: &SampleOptions) -> Result<Sample> {
         source: "run.json".into(),
         categories: run.taxonomy.clone(),
     };
-    let pseudonymiser = run.privacy.pseudonymised.then(Pseudonymiser::new);
+    // The names the run learned from its corpus are learned again from the same texts, so that
+    // the sheet masks what the run's tables mask.
+    let pseudonymiser = run.privacy.pseudonymised.then(|| {
+        let all: Vec<&String> = texts.values().collect();
+        Pseudonymiser::for_corpus(&all)
+    });
     let mut pool = Vec::new();
     for r in 0..ids.values.len() {
         let (Some(id), Some("ok")) = (&ids.values[r], status.values[r].as_deref()) else {
