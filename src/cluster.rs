@@ -1,6 +1,6 @@
 //! Group the testimonies into themes.
 //!
-//! Method (defended with measurements in README): spherical k-means over-clusters the unit vectors
+//! Method (defended with measurements in METHODS.md): spherical k-means over-clusters the unit vectors
 //! into many small groups, Ward's agglomeration merges those groups into a dendrogram, and the number
 //! of themes is the cut with the best silhouette on a fixed sample among cuts of at least ∛n themes
 //! (or `--themes`). A few k-means
@@ -324,7 +324,7 @@ fn choose_by_silhouette(
     rng: &mut Rng,
 ) -> (usize, Vec<(usize, f64)>) {
     let n = points.len();
-    let sample = sample_indices(n, 2000, rng);
+    let sample = rng.sample(n, 2000);
     let distances = pairwise_distances(points, &sample);
     let mut scores = Vec::new();
     for k in 2..=k_high {
@@ -334,7 +334,7 @@ fn choose_by_silhouette(
     }
     // A silhouette above 0.25 means real cluster structure (Kaufman & Rousseeuw): take the
     // best cut. Short testimonies stay below it, and there the silhouette favours 2 themes
-    // (README: ARI 0.01 on the dev set), so a report gets at least ∛n specific themes.
+    // (METHODS.md: ARI 0.01 on the dev set), so a report gets at least ∛n specific themes.
     let strong = scores.iter().any(|&(_, s)| s > 0.25);
     let k_low = if strong {
         2
@@ -708,21 +708,6 @@ fn cut_tree(merges: &[Merge], m: usize, k: usize) -> Vec<usize> {
             *number.entry(r).or_insert(next)
         })
         .collect()
-}
-
-fn sample_indices(n: usize, max: usize, rng: &mut Rng) -> Vec<usize> {
-    if n <= max {
-        return (0..n).collect();
-    }
-    // Partial Fisher–Yates, then sorted for locality.
-    let mut all: Vec<usize> = (0..n).collect();
-    for i in 0..max {
-        let j = i + rng.below(n - i);
-        all.swap(i, j);
-    }
-    let mut s = all[..max].to_vec();
-    s.sort_unstable();
-    s
 }
 
 fn pairwise_distances(points: &Rows, sample: &[usize]) -> Vec<f32> {

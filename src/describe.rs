@@ -391,35 +391,32 @@ pub fn select_quotes<'a>(
     chosen.into_iter().map(|c| candidates[c]).collect()
 }
 
-/// Shortens a long quote at a sentence boundary, marking the cut with "…"; the kept part is verbatim.
-/// A first sentence longer than `max_chars` is kept whole rather than cut mid-sentence.
+/// Shortens a long quote at a sentence end, marking the cut with "…"; the kept part is verbatim.
+/// Sentence ends are the passages' ([`crate::passages::sentence_spans`]: never after « Dr. »,
+/// « M. », « art. 3 »). A first sentence longer than `max_chars` is kept whole rather than cut
+/// mid-sentence, up to a hard limit.
 pub fn trim_quote(text: &str, max_chars: usize) -> String {
     let text = text.trim();
-    if text.chars().count() <= max_chars {
+    let length = text.chars().count();
+    if length <= max_chars {
         return text.to_string();
     }
     let mut cut = None;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (pos, &(byte, c)) in chars.iter().enumerate() {
-        if matches!(c, '.' | '!' | '?' | '…') {
-            let next_is_space = chars.get(pos + 1).is_none_or(|(_, n)| n.is_whitespace());
-            if next_is_space {
-                let end = byte + c.len_utf8();
-                if pos + 1 > max_chars && cut.is_some() {
-                    break;
-                }
-                cut = Some(end);
-                if pos + 1 > max_chars {
-                    break;
-                }
-            }
+    for (_, end) in crate::passages::sentence_spans(text) {
+        let past = text[..end].chars().count() > max_chars;
+        if past && cut.is_some() {
+            break;
+        }
+        cut = Some(end);
+        if past {
+            break;
         }
     }
     let hard = hard_limit(max_chars);
     match cut {
         Some(end) if text[..end].chars().count() > hard => cut_at_word(text, hard),
-        Some(end) if end < text.len() => format!("{} …", &text[..end]),
-        _ if chars.len() > hard => cut_at_word(text, hard),
+        Some(end) if end < text.len() => format!("{} …", text[..end].trim_end()),
+        _ if length > hard => cut_at_word(text, hard),
         _ => text.to_string(),
     }
 }
@@ -582,6 +579,14 @@ mod tests {
         let one = "Une seule phrase très longue sans aucun point avant la fin du texte";
         assert_eq!(trim_quote(one, 10), one);
         assert_eq!(trim_quote("Ok. Ceci est long", 5), "Ok. …");
+        // The passages' sentence ends: never after an abbreviation.
+        assert_eq!(
+            trim_quote(
+                "Merci au Dr. Martin pour tout. Le reste du texte est long.",
+                20
+            ),
+            "Merci au Dr. Martin pour tout. …"
+        );
     }
 
     #[test]

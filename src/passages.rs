@@ -8,6 +8,18 @@
 //! "art. 3", "n°", "etc." before a lower-case word, initials, "c.-à-d."); decimal numbers never
 //! have a space after their point, and an ellipsis before a lower-case word goes on.
 
+/// `<document id>#<passage>`: how a passage is named everywhere (quote ids, passage gold, the
+/// report's origins). The one place the key is built; [`split_key`] reads it back.
+pub fn key(document: &str, passage: impl std::fmt::Display) -> String {
+    format!("{document}#{passage}")
+}
+
+/// The document id and the passage rank of a [`key`] (the id may hold `#` itself: the last one
+/// separates).
+pub fn split_key(key: &str) -> Option<(&str, &str)> {
+    key.rsplit_once('#')
+}
+
 /// How long passages are, in words.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PassageOptions {
@@ -189,14 +201,24 @@ fn ends_sentence(body: &str, at: usize, c: char, chars: &[(usize, char)], next: 
     if !opens {
         return false;
     }
-    if c != '.' || body[..at].ends_with("..") {
-        return true;
+    c != '.' || !ends_with_abbreviation(&body[..at + 1], first)
+}
+
+/// Whether `text` ends with an abbreviation's point ("M.", "Dr.", "art.", an initial) before the
+/// character `next`: that point ends no sentence. The one rule of the sentence splitter, the quote
+/// cutter ([`crate::describe::trim_quote`], through [`sentence_spans`]) and the PDF reader.
+pub fn ends_with_abbreviation(text: &str, next: char) -> bool {
+    let Some(before) = text.strip_suffix('.') else {
+        return false;
+    };
+    if before.ends_with("..") {
+        return false;
     }
-    let word = body[..at]
+    let word = before
         .rsplit(|ch: char| ch.is_whitespace() || matches!(ch, '(' | '«' | '\'' | '’'))
         .next()
         .unwrap_or("");
-    !is_abbreviation(word, first)
+    is_abbreviation(word, next)
 }
 
 /// "M", "art", "n°", a single capital (an initial), "c.-à-d" or "etc" before a digit.

@@ -24,6 +24,29 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_f64() * n as f64) as usize % n.max(1)
     }
+
+    /// Every item once, in a random order (Fisher–Yates, from the end).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+
+    /// `k` distinct indices below `n` (all of them when `k ≥ n`), sorted: a partial Fisher–Yates
+    /// from the front, which draws `k` numbers rather than `n`.
+    pub fn sample(&mut self, n: usize, k: usize) -> Vec<usize> {
+        if n <= k {
+            return (0..n).collect();
+        }
+        let mut all: Vec<usize> = (0..n).collect();
+        for i in 0..k {
+            let j = i + self.below(n - i);
+            all.swap(i, j);
+        }
+        let mut picked = all[..k].to_vec();
+        picked.sort_unstable();
+        picked
+    }
 }
 
 #[cfg(test)]
@@ -44,6 +67,16 @@ mod tests {
                 6349198060258255764
             ]
         );
+        let mut order: Vec<usize> = (0..10).collect();
+        Rng::new(1).shuffle(&mut order);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+        assert_ne!(order, sorted);
+        let picked = Rng::new(1).sample(100, 7);
+        assert_eq!(picked.len(), 7);
+        assert!(picked.windows(2).all(|w| w[0] < w[1]) && picked[6] < 100);
+        assert_eq!(Rng::new(1).sample(5, 7), [0, 1, 2, 3, 4]);
         let mut r = Rng::new(7);
         for _ in 0..1000 {
             let f = r.next_f64();

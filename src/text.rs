@@ -13,14 +13,69 @@ pub fn analysis_text(text: &str) -> Cow<'_, str> {
     let tag =
         TAG.get_or_init(|| regex::Regex::new(r"</?[A-Za-z][^<>]{0,200}>").expect("valid pattern"));
     let stripped = tag.replace_all(text, " ");
-    let decoded = stripped
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'");
+    let decoded = decode_entities(&stripped);
     Cow::Owned(decoded.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// HTML entities decoded: numeric ones (`&#39;`, `&#xE9;`) and the named ones French texts use
+/// (`&eacute;`, `&laquo;`, `&nbsp;`…); an unknown name stays as it is. The one decoder of the HTML
+/// reader and of the text the model reads.
+pub fn decode_entities(text: &str) -> Cow<'_, str> {
+    static ENTITY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let entity = ENTITY.get_or_init(|| {
+        regex::Regex::new(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);").expect("valid pattern")
+    });
+    entity.replace_all(text, |c: &regex::Captures| {
+        let name = &c[1];
+        let code = if let Some(hex) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
+            u32::from_str_radix(hex, 16).ok()
+        } else if let Some(dec) = name.strip_prefix('#') {
+            dec.parse().ok()
+        } else {
+            None
+        };
+        if let Some(c) = code.and_then(char::from_u32) {
+            return c.to_string();
+        }
+        named_entity(name).map_or_else(|| c[0].to_string(), str::to_string)
+    })
+}
+
+/// The named entities French texts use.
+fn named_entity(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        "nbsp" => " ",
+        "eacute" => "é",
+        "egrave" => "è",
+        "ecirc" => "ê",
+        "agrave" => "à",
+        "acirc" => "â",
+        "ccedil" => "ç",
+        "ocirc" => "ô",
+        "ucirc" => "û",
+        "ugrave" => "ù",
+        "icirc" => "î",
+        "iuml" => "ï",
+        "euml" => "ë",
+        "oelig" => "œ",
+        "Eacute" => "É",
+        "Agrave" => "À",
+        "laquo" => "«",
+        "raquo" => "»",
+        "rsquo" => "’",
+        "lsquo" => "‘",
+        "hellip" => "…",
+        "ndash" => "–",
+        "mdash" => "—",
+        "euro" => "€",
+        "deg" => "°",
+        _ => return None,
+    })
 }
 
 /// A rough language guess from function words: "fr", "en", "es", "de", "it", or "unknown" when a

@@ -83,7 +83,7 @@ pub fn html(bytes: &[u8]) -> Extracted {
     let text = regex(&TAG, r"</?[A-Za-z][^<>]*>").replace_all(&breaks, " ");
     let paragraphs: Vec<String> = text
         .split('\u{0}')
-        .map(|p| lines(&entities(p)))
+        .map(|p| lines(&crate::text::decode_entities(p)))
         .filter(|p| !p.is_empty())
         .collect();
     Extracted {
@@ -105,68 +105,12 @@ fn lines(text: &str) -> String {
 
 /// Inline HTML as one line of text.
 fn inline(html: &str) -> String {
-    let tags = Regex::new(r"<[^>]*>").expect("valid pattern");
-    entities(&tags.replace_all(html, " "))
+    static TAGS: OnceLock<Regex> = OnceLock::new();
+    let tags = regex(&TAGS, r"<[^>]*>");
+    crate::text::decode_entities(&tags.replace_all(html, " "))
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Named entities French texts use, and numeric ones.
-fn entities(text: &str) -> String {
-    static ENTITY: OnceLock<Regex> = OnceLock::new();
-    regex(&ENTITY, r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);")
-        .replace_all(text, |c: &regex::Captures| {
-            let name = &c[1];
-            let code = if let Some(hex) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
-                u32::from_str_radix(hex, 16).ok()
-            } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse().ok()
-            } else {
-                None
-            };
-            if let Some(c) = code.and_then(char::from_u32) {
-                return c.to_string();
-            }
-            named(name).map_or_else(|| c[0].to_string(), str::to_string)
-        })
-        .into_owned()
-}
-
-fn named(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        "nbsp" => " ",
-        "eacute" => "é",
-        "egrave" => "è",
-        "ecirc" => "ê",
-        "agrave" => "à",
-        "acirc" => "â",
-        "ccedil" => "ç",
-        "ocirc" => "ô",
-        "ucirc" => "û",
-        "ugrave" => "ù",
-        "icirc" => "î",
-        "iuml" => "ï",
-        "euml" => "ë",
-        "oelig" => "œ",
-        "Eacute" => "É",
-        "Agrave" => "À",
-        "laquo" => "«",
-        "raquo" => "»",
-        "rsquo" => "’",
-        "lsquo" => "‘",
-        "hellip" => "…",
-        "ndash" => "–",
-        "mdash" => "—",
-        "euro" => "€",
-        "deg" => "°",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -123,11 +123,10 @@ fn rebuild_paragraphs(lines: &[&str]) -> String {
     for (i, line) in text.iter().enumerate() {
         out.push_str(line);
         let Some(next) = text.get(i + 1) else { break };
-        let ends = line.ends_with(['.', '!', '?', ':', '»', '…', ';']);
-        let opens = next
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "•-–*«(".contains(c));
+        let first = next.chars().next().unwrap_or(' ');
+        let ends = line.ends_with(['.', '!', '?', ':', '»', '…', ';'])
+            && !crate::passages::ends_with_abbreviation(line, first);
+        let opens = first.is_uppercase() || first.is_ascii_digit() || "•-–*«(".contains(first);
         let short = line.chars().count() * 10 < median * 6;
         out.push_str(if (ends && opens) || short {
             "\n\n"
@@ -250,6 +249,20 @@ mod tests {
                 lines[5],
                 lines[6]
             )
+        );
+    }
+
+    #[test]
+    fn an_abbreviation_at_a_line_end_ends_no_paragraph() {
+        let lines = [
+            "Nous avons obtenu un rendez-vous avec le Dr.",
+            "Martin au bout de six mois, pour dix minutes.",
+            "Les délais sont trop longs pour les familles.",
+            "Nous demandons des créneaux réservés le soir.",
+        ];
+        assert_eq!(
+            rebuild_paragraphs(&lines),
+            format!("{}\n{}\n\n{}\n\n{}", lines[0], lines[1], lines[2], lines[3])
         );
     }
 

@@ -137,11 +137,6 @@ fn passages_beside(predictions: &Path) -> PathBuf {
     }
 }
 
-/// `<document id>#<passage>`: how a passage is named in quote ids and matched with passage gold.
-fn passage_key(id: &str, passage: &str) -> String {
-    format!("{id}#{passage}")
-}
-
 /// The passages table, each row keyed `id#passage`.
 fn read_passage_predictions(path: &Path) -> Result<Predictions> {
     let table = ingest::read_table(path)?;
@@ -167,7 +162,7 @@ fn read_passage_predictions(path: &Path) -> Result<Predictions> {
         ids: ids
             .iter()
             .zip(&ranks)
-            .map(|(i, r)| passage_key(i, r))
+            .map(|(i, r)| crate::passages::key(i, r))
             .collect(),
         pillar,
         columns: table
@@ -277,7 +272,7 @@ fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, Strin
         let keys = ids
             .iter()
             .zip(&ranks)
-            .map(|(i, r)| passage_key(i, r))
+            .map(|(i, r)| crate::passages::key(i, r))
             .collect();
         return Ok((keys, column(&label_column), label_column));
     }

@@ -111,7 +111,7 @@ pub fn cut(input: &Corpus, options: &PassageOptions) -> Passages {
         };
         per_document.push(cut.len() as u32);
         for (r, span) in cut.into_iter().enumerate() {
-            ids.push(format!("{}#{r}", input.ids[row]));
+            ids.push(crate::passages::key(&input.ids[row], r));
             texts.push(passages::slice_chars(text, span.start, span.end).to_string());
             document.push(row);
             rank.push(r as u32);

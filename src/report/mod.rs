@@ -387,7 +387,7 @@ fn read_proposals(path: &Path) -> Result<Vec<Proposal>> {
             pillar: text(&pillars[i]),
             theme_id: text(&themes[i]).parse().unwrap_or(0),
             origin: match passages {
-                Some(p) => format!("{}#{}", text(&ids[i]), text(&p[i])),
+                Some(p) => crate::passages::key(&text(&ids[i]), text(&p[i])),
                 None => text(&ids[i]),
             },
             text: text(&texts[i]),
@@ -421,7 +421,7 @@ fn positions(passages: &[TextColumn]) -> HashMap<String, (String, String)> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     (0..ids.len())
         .map(|i| {
-            let key = format!("{}#{}", text(&ids[i]), text(&ranks[i]));
+            let key = crate::passages::key(&text(&ids[i]), text(&ranks[i]));
             (key, (text(&starts[i]), text(&ends[i])))
         })
         .collect()
@@ -479,7 +479,7 @@ impl Report {
         let Some(positions) = &self.positions else {
             return quote_id.to_string();
         };
-        let Some((doc, rank)) = quote_id.rsplit_once('#') else {
+        let Some((doc, rank)) = crate::passages::split_key(quote_id) else {
             return quote_id.to_string();
         };
         match positions.get(quote_id) {

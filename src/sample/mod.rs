@@ -127,11 +127,8 @@ pub fn choose(candidates: &[Candidate], options: &SampleOptions) -> Vec<Pick> {
 
 /// Every index once, in a seeded random order (Fisher–Yates).
 fn random_order(len: usize, seed: u64) -> Vec<usize> {
-    let mut rng = Rng::new(seed);
     let mut order: Vec<usize> = (0..len).collect();
-    for i in (1..len).rev() {
-        order.swap(i, rng.below(i + 1));
-    }
+    Rng::new(seed).shuffle(&mut order);
     order
 }
 
