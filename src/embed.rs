@@ -711,6 +711,23 @@ fn normalize(mut sum: Vec<f32>, count: u32) -> Vec<f32> {
     sum
 }
 
+/// Sets the worker threads for a process that embeds: `requested` (at least 1), else
+/// `RAYON_NUM_THREADS`, else every core. The embedder runs one batch per thread, so candle itself
+/// must stay single-threaded: it reads these variables before any of its threads exist, so this
+/// runs first thing in `main`. rayon's own pool gets the real count. Returns it.
+pub fn init_threads(requested: Option<usize>) -> usize {
+    let threads = requested
+        .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    std::env::set_var("RAYON_NUM_THREADS", "1");
+    std::env::set_var("CANDLE_NUM_THREADS", "1");
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+    threads
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! proposons », « je demande que », imperatives, « devrait », « pourquoi ne pas », questions asking
 //! the authority to act; first-person accounts in the past, « mon dossier », « satisfait de »…).
 //! A text is a proposition when one of its sentences is, else an experience when one is, else a
-//! constat. Measured against 300 sentences tagged by hand (tests/kind/tagged.csv; README).
+//! constat. Measured against 300 sentences tagged by hand (tests/kind/tagged.csv; METHODS.md).
 
 use std::sync::OnceLock;
 

@@ -28,7 +28,8 @@ struct Cli {
     command: Command,
 }
 
-/// The analyst's commands first; `bench` is for developers (hidden here, documented in README).
+/// The analyst's commands. The benchmarks are the lab's, not the product's: `cargo run --release
+/// -p xtask -- bench …` (xtask/).
 #[derive(Subcommand)]
 enum Command {
     /// Find the themes of a file of testimonies and map them onto the categories.
@@ -47,27 +48,13 @@ enum Command {
     /// See or empty the embedding cache.
     #[command(subcommand)]
     Cache(cmd::cache::CacheCommand),
-    /// Measure embedding throughput on a file of texts.
-    #[command(hide = true)]
-    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     cmd::logging::init(cli.quiet, cli.verbose);
     verbatim::progress::set_enabled(!cli.no_progress && !cli.quiet);
-    let threads = cli
-        .threads
-        .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    // The embedder runs one batch per thread, so candle itself must stay single-threaded: it reads
-    // these variables (before any of its threads exist). rayon's own pool gets the real count.
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    std::env::set_var("CANDLE_NUM_THREADS", "1");
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global();
+    verbatim::embed::init_threads(cli.threads);
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
@@ -76,7 +63,6 @@ fn main() {
         Command::Model(c) => cmd::model::run(c),
         Command::Embed(a) => cmd::embed::run(a),
         Command::Cache(c) => cmd::cache::run(c),
-        Command::Bench(a) => cmd::bench::run(a),
     };
     if let Err(err) = result {
         log::error!("{err:#}");

@@ -1,6 +1,6 @@
 //! Map testimonies and themes onto the categories of the taxonomy.
 //!
-//! Label-free, in three steps (measured in README, kept because each helps on more than one data set):
+//! Label-free, in three steps (measured in METHODS.md, kept because each helps on more than one data set):
 //! 1. Zero-shot: each category's prototype is the mean embedding of its descriptors (name with
 //!    description, each example); a testimony's zero-shot score is its cosine to the prototype, in
 //!    the space centred on the corpus mean (the anisotropy correction).
@@ -142,7 +142,7 @@ impl Default for MapOptions {
             zero_shot: false,
             // Chosen on the Grand Débat set (1.8% of its answers to `none`), checked on the
             // parliamentary questions (0%): both under the 3% a report may lose. No signal caught
-            // 40% of a left-out category at that cost (README), so the default keeps testimonies.
+            // 40% of a left-out category at that cost (METHODS.md), so the default keeps testimonies.
             none_threshold: NONE_THRESHOLD as f32,
             folds: 5,
             self_training_rounds: 2,
@@ -254,7 +254,7 @@ fn from_z(z: Vec<f32>, c: usize, rounds: usize) -> Mapping {
 
 /// Relevance of each row to the taxonomy: its highest cosine to a category prototype, both centred
 /// on the corpus mean. Below 0, a testimony is farther from every category's description than the
-/// average testimony: it is about none of them. Measured on held-out categories (README), this beats
+/// average testimony: it is about none of them. Measured on held-out categories (METHODS.md), this beats
 /// the fit to the category's testimonies, the margin and the probability as an outside signal.
 pub fn relevance(points: &[f32], dim: usize, centred_prototypes: &Prototypes) -> Vec<f32> {
     let c = centred_prototypes.len();
@@ -308,7 +308,7 @@ pub const TAG_WEIGHT: usize = 5;
 
 /// Few-shot mapping: the self-training discriminant refitted on the confident pseudo-labels of the
 /// label-free mapping plus the manually tagged `(row, category)` pairs, each tag counting
-/// [`TAG_WEIGHT`] times. Measured (README): blending a classifier trained on the tags alone with the
+/// [`TAG_WEIGHT`] times. Measured (METHODS.md): blending a classifier trained on the tags alone with the
 /// label-free scores was worse than the label-free mapping up to 50 tags per category; this is not.
 /// `None` when the discriminant cannot be fitted (then the label-free mapping stands).
 pub fn few_shot(

@@ -3,7 +3,7 @@
 //! URLs with a path, and names introduced by a title or a role become placeholders.
 //!
 //! Rules are patterns, not a model: they favour precision on what testimonies usually contain
-//! (amounts, dates, hours, percentages are left alone), and README gives their measured recall and
+//! (amounts, dates, hours, percentages are left alone), and METHODS.md gives their measured recall and
 //! false positives on planted data.
 //!
 //! A surname recognised once (after a title, after a given name, or as a part of an e-mail user

@@ -280,7 +280,7 @@ pub struct Timings {
     pub describe_s: f64,
     pub map_s: f64,
     pub write_s: f64,
-    /// Peak resident memory of the process, for the scale curve in README.
+    /// Peak resident memory of the process, for the scale curve in METHODS.md.
     pub peak_memory_mib: Option<f64>,
 }
 

@@ -149,7 +149,7 @@ fn tagged_testimonies_are_used_and_their_agreement_is_cross_validated() {
 
 /// The `none` decision on categories the taxonomy does not have: each of the six questions is
 /// left out of the taxonomy in turn, and its answers should then score low on relevance and go to
-/// `none` more often than the others (the protocol behind README's figures).
+/// `none` more often than the others (the protocol behind METHODS.md's figures).
 #[test]
 fn answers_to_a_question_left_out_of_the_taxonomy_go_to_none() {
     model_path();

@@ -245,7 +245,7 @@ fn second_pass_recall_on_a_fixture_written_before_the_rules() {
     assert_eq!(
         caught,
         SECOND_PASS.len(),
-        "README says 24/24: missed {missed:?}"
+        "METHODS.md says 24/24: missed {missed:?}"
     );
     assert!(changed.is_empty(), "false positives: {changed:?}");
 }
@@ -270,10 +270,14 @@ fn pseudonymiser_recall_and_false_positives_on_planted_data() {
             eprintln!("missed: {text}");
         }
     }
-    assert_eq!(caught, PLANTED.len(), "README says 24/24: recall {recall}");
+    assert_eq!(
+        caught,
+        PLANTED.len(),
+        "METHODS.md says 24/24: recall {recall}"
+    );
     assert!(
         changed.is_empty(),
-        "README says 0/16: false positives {changed:?}"
+        "METHODS.md says 0/16: false positives {changed:?}"
     );
 }
 

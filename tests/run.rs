@@ -160,7 +160,7 @@ fn themes_of_real_answers_agree_with_the_questions_they_answer() {
     eprintln!("dev subset of 1000: ARI {ari:.3}, NMI {nmi:.3}, purity {purity:.3}");
     // Chance gives ARI 0, NMI near 0.03 and purity near 1/6 at this size (measured: 0.086, 0.269,
     // 0.558). Themes within categories
-    // split each question into several themes, which ARI punishes (README: Themes).
+    // split each question into several themes, which ARI punishes (METHODS.md: Themes).
     assert!(ari > 0.05, "ARI {ari}");
     assert!(nmi > 0.2, "NMI {nmi}");
     assert!(purity > 0.45, "purity {purity}");
@@ -321,7 +321,7 @@ fn titles_are_phrases_of_the_themes_own_texts() {
             .any(|(id, th)| th == &t.to_string() && text_of[id.as_str()].contains(&wanted));
         assert!(found, "title {title:?} is in no text of theme {t}");
     }
-    // On the demo sample's small themes 10 of 21 titles are phrases (README); at least a third.
+    // On the demo sample's small themes 10 of 21 titles are phrases (METHODS.md); at least a third.
     assert!(
         phrases * 3 >= titles.len(),
         "{phrases} phrase titles of {}",

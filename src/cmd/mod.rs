@@ -1,6 +1,5 @@
 //! One file per subcommand: argument parsing and wiring of the library's stages.
 
-pub mod bench;
 pub mod cache;
 pub mod embed;
 pub mod evaluate;
@@ -12,7 +11,6 @@ pub mod sample;
 
 use clap::Args;
 use verbatim::ingest::ReadOptions;
-use verbatim::model::{ModelRequest, Precision};
 
 /// Which columns of the input hold the texts and the ids.
 #[derive(Args, Debug, Clone)]
@@ -38,35 +36,7 @@ impl ColumnArgs {
     }
 }
 
-/// Model selection shared by every command that embeds.
-#[derive(Args, Debug, Clone)]
-pub struct ModelArgs {
-    /// Model: an E5S1 file, a Hugging Face model directory, or a hub id found in the local
-    /// Hugging Face cache (default: the installed multilingual-e5-small).
-    #[arg(long)]
-    pub model: Option<String>,
-    /// Text put before every input (default: "query: " for e5 models, none otherwise).
-    #[arg(long)]
-    pub prefix: Option<String>,
-    /// Let a hub id missing from the local cache be downloaded.
-    #[arg(long)]
-    pub allow_download: bool,
-    /// Arithmetic of the linear layers: auto (4-bit × 8-bit on CPUs with AVX512-VNNI, f32
-    /// elsewhere), f32 (the reference), int8 (4-bit × 8-bit on any CPU, slow without VNNI).
-    #[arg(long, value_enum, default_value_t = Precision::Auto)]
-    pub precision: Precision,
-}
-
-impl ModelArgs {
-    pub fn request(&self) -> ModelRequest {
-        ModelRequest {
-            model: self.model.clone(),
-            prefix: self.prefix.clone(),
-            allow_download: self.allow_download,
-            precision: self.precision,
-        }
-    }
-}
+pub use verbatim::model::ModelArgs;
 
 /// The embedding cache, for every command that embeds.
 #[derive(Args, Debug, Clone)]

@@ -98,6 +98,36 @@ pub fn default_model_path() -> PathBuf {
     models_dir().join(DEFAULT_MODEL_FILE)
 }
 
+/// Model selection shared by every command that embeds (the product's and the benches').
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Model: an E5S1 file, a Hugging Face model directory, or a hub id found in the local
+    /// Hugging Face cache (default: the installed multilingual-e5-small).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Text put before every input (default: "query: " for e5 models, none otherwise).
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// Let a hub id missing from the local cache be downloaded.
+    #[arg(long)]
+    pub allow_download: bool,
+    /// Arithmetic of the linear layers: auto (4-bit × 8-bit on CPUs with AVX512-VNNI, f32
+    /// elsewhere), f32 (the reference), int8 (4-bit × 8-bit on any CPU, slow without VNNI).
+    #[arg(long, value_enum, default_value_t = Precision::Auto)]
+    pub precision: Precision,
+}
+
+impl ModelArgs {
+    pub fn request(&self) -> ModelRequest {
+        ModelRequest {
+            model: self.model.clone(),
+            prefix: self.prefix.clone(),
+            allow_download: self.allow_download,
+            precision: self.precision,
+        }
+    }
+}
+
 /// Options of model resolution that come from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct ModelRequest {

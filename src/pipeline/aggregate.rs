@@ -1,6 +1,6 @@
 //! Passage mode: what each document raises, from what its passages were mapped to. A document's
 //! `pillar` is the category most of its passages have; `pillars` lists every category it raises
-//! by the rule of [`PillarsRule`], chosen with `verbatim bench passages` (README, "Passages").
+//! by the rule of [`PillarsRule`], chosen with `cargo run -p xtask -- bench passages` (METHODS.md).
 
 use super::units::Passages;
 use super::{Categories, Prepared, Themes};
@@ -17,7 +17,7 @@ pub struct PillarsRule {
 
 impl Default for PillarsRule {
     fn default() -> Self {
-        // `verbatim bench --passages` (README, "Long texts and documents"): of the rules swept,
+        // `xtask bench passages` (METHODS.md, "Long texts"): of the rules swept,
         // 3 passages or a quarter of them is at least as good as every neighbour on the three
         // sets at once (micro-F1 0.899 / 0.884 / 0.517 against 0.890 / 0.884 / 0.511 for 2).
         Self {

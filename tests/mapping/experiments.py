@@ -1,5 +1,5 @@
-"""Mapping methods measured and dropped (README, "Categories"): the figures that are not printed by
-`verbatim bench --mapping`, because the methods are not in the tool. Same data, same taxonomies,
+"""Mapping methods measured and dropped (METHODS.md, "Categories"): the figures that are not printed by
+`cargo run --release -p xtask -- bench mapping`, because the methods are not in the tool. Same data, same taxonomies,
 same vectors as the tool (written by `verbatim embed`), the tool's label-free mapping re-implemented
 here in numpy (its figures match the bench's: 0.831 and 0.527 with `none` off).
 

