@@ -422,6 +422,13 @@ impl<'m> Embedder<'m> {
         let dim = self.model.info.dim;
         let batches = plan_batches(windows, &self.options);
         let mut sums: HashMap<usize, (Vec<f32>, u32, u32)> = HashMap::new();
+        // Where each text's last window lies in the sorted order: a text is done once the batches
+        // have passed it. (Scanning the remaining windows for every pending text instead was
+        // quadratic in the number of texts.)
+        let mut last_window = vec![0usize; distinct.len()];
+        for (i, w) in windows.iter().enumerate() {
+            last_window[w.text] = i;
+        }
         let progress = self.progress_bar(windows.len());
         // Batches run side by side, one per thread, each single-threaded inside the encoder: on a
         // few cores this beats splitting every matmul across threads (no barrier per operation).
@@ -446,8 +453,7 @@ impl<'m> Embedder<'m> {
             }
             let done_up_to = group.last().map_or(0, |&(_, end)| end);
             if self.cache.is_some() {
-                let rest = &windows[done_up_to..];
-                let done = finish(&mut sums, results, |t| rest.iter().all(|w| w.text != t));
+                let done = finish(&mut sums, results, |t| last_window[t] < done_up_to);
                 let entries = done.into_iter().map(|(t, c)| (distinct[t], c)).collect();
                 if let Some(cache) = &mut self.cache {
                     cache.append(entries)?;

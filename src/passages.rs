@@ -472,10 +472,21 @@ mod tests {
     fn every_passage_is_a_slice_of_its_text() {
         let text =
             "Été 2020. Les équipes « épuisées » ! Œuvre… Réforme? Non.\r\n\r\nÀ suivre : n° 4.";
-        for s in cut(text, &PassageOptions::default()) {
-            let p = slice_chars(text, s.start, s.end);
-            assert!(!p.is_empty() && text.contains(p));
-            assert_eq!(p, p.trim());
-        }
+        let spans = cut(text, &PassageOptions::default());
+        let passages: Vec<&str> = spans
+            .iter()
+            .map(|s| slice_chars(text, s.start, s.end))
+            .collect();
+        assert_eq!(
+            passages,
+            [
+                "Été 2020. Les équipes « épuisées » ! Œuvre… Réforme? Non.",
+                "À suivre : n° 4."
+            ]
+        );
+        // Offsets count characters, not bytes: the second passage starts after the first
+        // paragraph's 57 characters and the blank line's 4.
+        let starts: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(starts, [(0, 57), (61, 77)]);
     }
 }

@@ -192,7 +192,10 @@ fn unknown_labels_missing_ids_and_no_overlap_are_clear_errors() {
     );
     let e = read_json(&dir.path().join("o6/evaluation.json"));
     assert_eq!(e["rows"]["multi_label"], 1);
-    assert!(!e["multi_label"]["hamming_loss"].is_null());
+    // As sets over the three rows and two labels: a {p1,p2}/{p1} one label wrong, b right, c
+    // {p1}/{p2} two wrong → Hamming 3/6; only b is exactly right → exact set 1/3.
+    assert_eq!(e["multi_label"]["hamming_loss"], 0.5);
+    assert!((e["multi_label"]["exact_set"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
 }
 
 /// Predictions from any source: a bare `id,label` table, no run.json, no score columns; labels
@@ -265,9 +268,12 @@ fn two_taggings_give_the_agreement_between_people_and_with_the_tool() {
         (Some("analyste_a.csv"), Some(4))
     );
     assert_eq!(pairs[1]["kappa"], 1.0);
-    assert!(pairs[2]["kappa"].as_f64().unwrap() < 1.0);
+    // The tool and B: 5 of 6 agree; chance 10/36 from their label counts → kappa 20/26.
+    let kappa = pairs[2]["kappa"].as_f64().unwrap();
+    assert!((kappa - 20.0 / 26.0).abs() < 1e-9, "{kappa}");
+    // Nominal alpha on units 3–6 (p3 p3, p4 p4, p1 p1, p2 p1): 1 − (2/8) / (46/56) = 16/23.
     let alpha = t["alpha"].as_f64().unwrap();
-    assert!(alpha > 0.0 && alpha < 1.0, "{alpha}");
+    assert!((alpha - 16.0 / 23.0).abs() < 1e-9, "{alpha}");
     let md = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
     assert!(md.contains("Krippendorff's alpha"));
 }

@@ -77,6 +77,10 @@ fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
     assert!(!html.contains("<b>parking"));
 
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let html_first = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Gone first, so that the comparison below is with what `report --from` wrote.
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    std::fs::remove_file(out.join("report.html")).unwrap();
     let rebuilt = Command::new(binary())
         .args(["report", "--from"])
         .arg(&out)
@@ -87,6 +91,11 @@ fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
         md,
         std::fs::read_to_string(out.join("report.md")).unwrap(),
         "report --from rebuilds the same report"
+    );
+    assert_eq!(
+        html_first,
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        "report.html is rebuilt byte for byte"
     );
 
     let english = Command::new(binary())

@@ -547,11 +547,17 @@ fn read_sealed_predictions(
     config: &EvaluateConfig,
 ) -> Result<(&Path, Option<RunRecord>, Predictions)> {
     let dir = config.predictions.parent().unwrap_or(Path::new("."));
-    let run = dir
-        .join(RUN_RECORD)
-        .exists()
-        .then(|| RunRecord::read(dir).ok())
-        .flatten();
+    // A run.json beside the predictions must be readable: its check that the predictions are the
+    // table it sealed is never dropped without a word.
+    let run = match dir.join(RUN_RECORD).exists() {
+        true => Some(RunRecord::read(dir).with_context(|| {
+            format!(
+                "{} is beside the predictions but cannot be read: rerun `verbatim run`, or move it away to evaluate predictions of another source",
+                dir.join(RUN_RECORD).display()
+            )
+        })?),
+        false => None,
+    };
     let path = match config.gold_unit {
         GoldUnit::Document => config.predictions.clone(),
         GoldUnit::Passage => passages_beside(&config.predictions),

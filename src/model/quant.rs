@@ -30,18 +30,32 @@ const PANEL_BLOCK_BYTES: usize = PANEL * Q4_BLOCK;
 /// Rows of activations processed together by the kernel (6 × 2 accumulators of each kind).
 const ROWS: usize = 6;
 
-/// Whether this CPU runs the VNNI kernel (AVX-512 with the VNNI and byte/word extensions).
+/// Proof that this CPU runs the VNNI kernel (AVX-512 with the VNNI and byte/word extensions).
+/// Zero-sized, and only [`Vnni::detect`] makes one: code that holds it may call the kernel, where
+/// a `bool` could be `true` by mistake.
+#[derive(Debug, Clone, Copy)]
+pub struct Vnni(());
+
+impl Vnni {
+    /// The token, when the CPU has the features (detected once, cached by the standard library).
+    pub fn detect() -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let has = is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512bw")
+                && is_x86_feature_detected!("avx512vnni");
+            has.then_some(Vnni(()))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            None
+        }
+    }
+}
+
+/// Whether this CPU runs the VNNI kernel.
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    Vnni::detect().is_some()
 }
 
 /// Whether a `[out, inp]` layer fits the kernel's panels and blocks (e5-small's all do; another
@@ -147,7 +161,7 @@ impl QuantLinear {
             offsets: Vec::with_capacity(rows * blocks),
             blocks,
         };
-        let vector = available();
+        let vector = Vnni::detect();
         for src in x.chunks_exact(Q4_BLOCK) {
             let mut codes = [0i8; Q4_BLOCK];
             let (scale, offset) = quantize_block_with(vector, src, &mut codes);
@@ -160,16 +174,16 @@ impl QuantLinear {
 
     /// `y = x·Wᵀ + b` for `rows` rows of `x` (row-major `[rows, inp]`), into `[rows, out]`.
     pub fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
-        self.forward_on(x, rows, available())
+        self.forward_on(x, rows, Vnni::detect())
     }
 
     /// The same arithmetic in plain Rust, for CPUs without VNNI and as the kernel's reference.
     pub fn forward_reference(&self, x: &[f32], rows: usize) -> Vec<f32> {
-        self.forward_on(x, rows, false)
+        self.forward_on(x, rows, None)
     }
 
-    /// With the VNNI kernel when `vnni` (which must come from [`available`]), else plain Rust.
-    fn forward_on(&self, x: &[f32], rows: usize, vnni: bool) -> Vec<f32> {
+    /// With the VNNI kernel when given the token, else plain Rust.
+    fn forward_on(&self, x: &[f32], rows: usize, vnni: Option<Vnni>) -> Vec<f32> {
         assert_eq!(
             x.len(),
             rows * self.inp,
@@ -177,9 +191,9 @@ impl QuantLinear {
         );
         let q = self.quantize(x, rows);
         #[cfg(target_arch = "x86_64")]
-        if vnni {
+        if let Some(Vnni(())) = vnni {
             let mut y = Vec::with_capacity(rows * self.out);
-            // SAFETY: the caller detected the CPU features the kernel is compiled for, and the
+            // SAFETY: the token proves the CPU has the features the kernel is compiled for, and the
             // kernel writes every one of the rows × out values (all rows, all panels) before the
             // length is set; not zeroing them first saves a pass over megabytes.
             unsafe {
@@ -336,11 +350,11 @@ fn quantize_block(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
     (scale, -8 * sum)
 }
 
-/// [`quantize_block`], on AVX-512 when `vector` (which must come from [`available`]).
-fn quantize_block_with(vector: bool, src: &[f32], dst: &mut [i8]) -> (f32, i32) {
+/// [`quantize_block`], on AVX-512 when given the token.
+fn quantize_block_with(vector: Option<Vnni>, src: &[f32], dst: &mut [i8]) -> (f32, i32) {
     #[cfg(target_arch = "x86_64")]
-    if vector {
-        // SAFETY: the caller detected AVX-512; the slices are checked to be 32 long inside.
+    if let Some(Vnni(())) = vector {
+        // SAFETY: the token proves AVX-512F and BW; the slices are checked to be 32 long inside.
         return unsafe { quantize_block_avx512(src, dst) };
     }
     let _ = vector;
@@ -500,6 +514,9 @@ mod tests {
     #[test]
     fn vector_quantization_gives_the_plain_bits() {
         if !available() {
+            eprintln!(
+                "no AVX512-VNNI on this CPU: the vector quantisation is not in use, untested"
+            );
             return;
         }
         let mut x = noise(40, 32 * 50);
