@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use crate::ingest;
+use crate::stages::read::ingest;
 use crate::text::fold;
 
 /// The label of a testimony outside the taxonomy, in every output.

@@ -1,38 +1,28 @@
 //! verbatim: French testimonies in, themes mapped onto policy categories out, with the quotes that
-//! report writers need. The pipeline runs one way, one module per stage, wired in `pipeline`:
+//! report writers need.
 //!
-//! `ingest` (read the file) → `model` (load the encoder) → `embed` (texts to vectors) → `cluster`
-//! (themes) → `map` (categories of the `taxonomy`) → `describe` (keywords, titles, quotes) →
-//! `table` (write the Polars tables) and `record` (run.json) → `report` (HTML and Markdown).
-//! `evaluate` compares a run with a manual tagging.
+//! `pipeline` runs `verbatim run`: the `stages` in the order data flows through them (read →
+//! passages → embed → categories → themes → describe → write), each folder holding a stage's
+//! algorithms and its wiring. `model` is the sentence encoder the embed stage runs. The commands
+//! built on a run's output: `evaluate` (agreement with a manual tagging), `report` (HTML and
+//! Markdown), `sample` (the tagging sheet).
 //!
-//! Shared helpers: `linalg` (row matrices, blocked products), `rng`, `text` (cleaning, folding,
-//! language), `digest` (sha256), `privacy` (pseudonymisation).
+//! Shared by all: `taxonomy` (the categories), `labels` (the one label vocabulary), `privacy`
+//! (pseudonymisation), `text` (cleaning, folding, language), `linalg`, `rng`, `digest`, `paths`,
+//! `progress`.
 
-pub mod cluster;
-pub mod describe;
 pub mod digest;
-pub mod documents;
-pub mod embed;
 pub mod evaluate;
-pub mod ingest;
-pub mod kind;
 pub mod labels;
 pub mod linalg;
-pub mod map;
 pub mod model;
-pub mod passages;
 pub mod paths;
 pub mod pipeline;
 pub mod privacy;
 pub mod progress;
-pub mod record;
 pub mod report;
 pub mod rng;
 pub mod sample;
-pub mod sheet;
-pub mod table;
+pub mod stages;
 pub mod taxonomy;
 pub mod text;
-pub mod titles;
-pub mod xlsx;

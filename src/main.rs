@@ -54,7 +54,7 @@ fn main() {
     let cli = Cli::parse();
     cmd::logging::init(cli.quiet, cli.verbose);
     verbatim::progress::set_enabled(!cli.no_progress && !cli.quiet);
-    verbatim::embed::init_threads(cli.threads);
+    verbatim::stages::embed::embedder::init_threads(cli.threads);
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),

@@ -41,7 +41,7 @@ fn embed_writes_one_row_per_input_row_in_order() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("delimiter: semicolon"), "{stderr}");
-    let table = verbatim::table::read_embeddings(&out).unwrap();
+    let table = verbatim::stages::write::table::read_embeddings(&out).unwrap();
     assert_eq!(table.ids, ids);
     assert_eq!(table.dim, 384);
     assert_eq!(table.vectors.len(), ids.len() * 384);

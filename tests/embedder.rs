@@ -3,8 +3,9 @@
 mod common;
 
 use common::*;
-use verbatim::embed::{EmbedOptions, Embedder, EmbeddingCache};
 use verbatim::model::{self, ModelRequest, Precision};
+use verbatim::stages::embed::cache::EmbeddingCache;
+use verbatim::stages::embed::embedder::{EmbedOptions, Embedder};
 
 fn quiet() -> EmbedOptions {
     EmbedOptions {

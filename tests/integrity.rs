@@ -295,7 +295,7 @@ fn a_busy_folder_is_refused_and_the_seal_covers_every_table() {
     let out = dir.path().join("out");
     let input = dir_sample(dir.path());
     {
-        let _held = verbatim::record::OutputLock::acquire(&out).unwrap();
+        let _held = verbatim::stages::write::record::OutputLock::acquire(&out).unwrap();
         let log = run_fails(&input, &out, &[]);
         assert!(
             log.contains("another verbatim command is writing into this folder"),
@@ -305,7 +305,7 @@ fn a_busy_folder_is_refused_and_the_seal_covers_every_table() {
     }
     run_ok(&input, &out, &[]);
     {
-        let _held = verbatim::record::OutputLock::acquire(&out).unwrap();
+        let _held = verbatim::stages::write::record::OutputLock::acquire(&out).unwrap();
         let report = verbatim(&["report"], &[("--from", &out)]);
         assert!(!report.status.success());
     }

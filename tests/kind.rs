@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::dev_set;
-use verbatim::kind::{sentence_kind, Kind};
+use verbatim::stages::describe::kind::{sentence_kind, Kind};
 
 const KINDS: [Kind; 3] = [Kind::Proposition, Kind::Experience, Kind::Constat];
 

@@ -36,7 +36,7 @@ fn the_bundled_sample_gives_themes_with_clean_keywords_and_verbatim_quotes() {
         let expected = !f.starts_with("passages.");
         assert_eq!(dir.path().join(f).exists(), expected, "{f}");
     }
-    let corpus = verbatim::ingest::read(&input, &Default::default()).unwrap();
+    let corpus = verbatim::stages::read::ingest::read(&input, &Default::default()).unwrap();
     let text_of: HashMap<&str, &str> = corpus
         .ids
         .iter()
@@ -229,7 +229,7 @@ fn one_row_in_one_row_out_and_empty_or_duplicate_rows_are_kept() {
 
 /// Every table of two runs, byte for byte (a table one run did not write, the other did not either).
 fn assert_same_tables(a: &std::path::Path, b: &std::path::Path) {
-    for f in verbatim::record::RunRecord::sealed() {
+    for f in verbatim::stages::write::record::RunRecord::sealed() {
         if !a.join(f).exists() {
             assert!(!b.join(f).exists(), "{f} written by one run only");
             continue;
@@ -280,7 +280,7 @@ fn titles_are_phrases_of_the_themes_own_texts() {
     let input = dev_or_sample(dir.path(), 1500);
     let out = dir.path().join("out");
     run_ok(&input, &out, &["--no-pseudonymise"]);
-    let corpus = verbatim::ingest::read(&input, &Default::default()).unwrap();
+    let corpus = verbatim::stages::read::ingest::read(&input, &Default::default()).unwrap();
     let assignments = read_parquet(&out.join("assignments.parquet"));
     let (ids, themes) = (
         strings(&assignments, "id"),

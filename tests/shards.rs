@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use verbatim::table::read_embeddings;
+use verbatim::stages::write::table::read_embeddings;
 
 fn ok(output: Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();

@@ -1,6 +1,6 @@
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use verbatim::embed::{cache_dir, cache_files};
+use verbatim::stages::embed::cache::{cache_dir, cache_files};
 
 #[derive(Subcommand)]
 pub enum CacheCommand {
@@ -26,7 +26,7 @@ pub fn run(command: CacheCommand) -> Result<()> {
                 "{} files, {:.3} GB (limit: --cache-max-gb, default {} GB)",
                 files.len(),
                 total as f64 / 1e9,
-                verbatim::embed::DEFAULT_CACHE_MAX_GB
+                verbatim::stages::embed::cache::DEFAULT_CACHE_MAX_GB
             );
         }
         CacheCommand::Clear => {

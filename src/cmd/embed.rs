@@ -3,8 +3,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::embed::{self, EmbedOptions, Embedder};
-use verbatim::{ingest, model, table, text};
+use verbatim::stages::embed::embedder::{EmbedOptions, Embedder};
+use verbatim::stages::embed::vectors as embed;
+use verbatim::stages::read::ingest;
+use verbatim::stages::write::table;
+use verbatim::{model, text};
 
 use super::{CacheArgs, ColumnArgs, ModelArgs};
 

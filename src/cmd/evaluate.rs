@@ -47,7 +47,7 @@ pub struct EvaluateArgs {
     #[arg(long, default_value = "pillar")]
     pred_column: String,
     /// Seed of the bootstrap.
-    #[arg(long, default_value_t = verbatim::cluster::ClusterOptions::default().seed)]
+    #[arg(long, default_value_t = verbatim::stages::themes::cluster::ClusterOptions::default().seed)]
     seed: u64,
 }
 
@@ -71,12 +71,12 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         other_gold: args.gold[1..].to_vec(),
         pred_column: args.pred_column,
         csv: if args.excel {
-            verbatim::table::CsvStyle::excel()
+            verbatim::stages::write::csv::CsvStyle::excel()
         } else {
-            verbatim::table::CsvStyle::plain()
+            verbatim::stages::write::csv::CsvStyle::plain()
         },
     };
-    let _lock = verbatim::record::OutputLock::acquire(&out)?;
+    let _lock = verbatim::stages::write::record::OutputLock::acquire(&out)?;
     let spinner = verbatim::progress::spinner("evaluating (1,000 bootstrap resamples)");
     let e = files::evaluate(&config)?;
     spinner.finish_and_clear();

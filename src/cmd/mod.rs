@@ -10,7 +10,7 @@ pub mod run;
 pub mod sample;
 
 use clap::Args;
-use verbatim::ingest::ReadOptions;
+use verbatim::stages::read::ingest::ReadOptions;
 
 /// Which columns of the input hold the texts and the ids.
 #[derive(Args, Debug, Clone)]
@@ -46,7 +46,7 @@ pub struct CacheArgs {
     pub no_cache: bool,
     /// Most gigabytes the embedding cache may take; the least recently used files go first
     /// (`verbatim cache info` shows it).
-    #[arg(long, default_value_t = verbatim::embed::DEFAULT_CACHE_MAX_GB, value_parser = between(0.0, 1e6))]
+    #[arg(long, default_value_t = verbatim::stages::embed::cache::DEFAULT_CACHE_MAX_GB, value_parser = between(0.0, 1e6))]
     pub cache_max_gb: f64,
 }
 
@@ -55,14 +55,14 @@ impl CacheArgs {
     pub fn open(
         &self,
         model: &verbatim::model::LoadedModel,
-    ) -> anyhow::Result<Option<verbatim::embed::EmbeddingCache>> {
+    ) -> anyhow::Result<Option<verbatim::stages::embed::cache::EmbeddingCache>> {
         if self.no_cache {
             return Ok(None);
         }
-        let max = verbatim::embed::gigabytes(self.cache_max_gb);
-        Ok(Some(verbatim::embed::EmbeddingCache::for_model(
-            model, max,
-        )?))
+        let max = verbatim::stages::embed::cache::gigabytes(self.cache_max_gb);
+        Ok(Some(
+            verbatim::stages::embed::cache::EmbeddingCache::for_model(model, max)?,
+        ))
     }
 }
 

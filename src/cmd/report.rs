@@ -18,7 +18,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    let _lock = verbatim::record::OutputLock::acquire(&args.from)?;
+    let _lock = verbatim::stages::write::record::OutputLock::acquire(&args.from)?;
     report::write_report(&args.from, args.lang)?;
     log::info!(
         "wrote {0}/report.html and {0}/report.md",

@@ -2,12 +2,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use verbatim::cluster::{ClusterOptions, NearDuplicateOptions};
-use verbatim::describe::DescribeOptions;
 use verbatim::evaluate::files::EvaluateConfig;
-use verbatim::map::MapOptions;
 use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
-use verbatim::table::CsvStyle;
+use verbatim::stages::categories::mapping::MapOptions;
+use verbatim::stages::describe::keywords::DescribeOptions;
+use verbatim::stages::themes::cluster::ClusterOptions;
+use verbatim::stages::themes::near_duplicates::NearDuplicateOptions;
+use verbatim::stages::write::csv::CsvStyle;
 
 use super::{at_least, between, CacheArgs, ColumnArgs, ModelArgs};
 
@@ -76,7 +77,7 @@ pub struct RunArgs {
     /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
     /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy;
     /// from -1 (none off: a cosine is never below it) to 1.
-    #[arg(long, default_value_t = verbatim::map::NONE_THRESHOLD, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
+    #[arg(long, default_value_t = verbatim::stages::categories::mapping::NONE_THRESHOLD, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
     none_threshold: f64,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
     /// files land in the output directory.
@@ -114,7 +115,7 @@ impl RunArgs {
             model: self.model.request(),
             vectors: VectorOptions {
                 use_cache: !self.cache.no_cache,
-                cache_max_bytes: verbatim::embed::gigabytes(self.cache.cache_max_gb),
+                cache_max_bytes: verbatim::stages::embed::cache::gigabytes(self.cache.cache_max_gb),
                 embeddings: super::expand_globs(&self.embeddings)?,
                 ..VectorOptions::default()
             },
@@ -162,7 +163,7 @@ impl RunArgs {
 pub fn run(args: RunArgs) -> Result<()> {
     let config = args.config()?;
     // The folder is this run's from the first read to the report: a second run into it stops.
-    let _lock = verbatim::record::OutputLock::acquire(&config.out)?;
+    let _lock = verbatim::stages::write::record::OutputLock::acquire(&config.out)?;
     let evaluation = args.gold.as_ref().map(|gold| EvaluateConfig {
         predictions: config.out.join("assignments.parquet"),
         gold: gold.clone(),

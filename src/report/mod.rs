@@ -17,8 +17,8 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::evaluate::files::Evaluation;
-use crate::record::RunRecord;
-use crate::table::{self, TextColumn, ThemeRow};
+use crate::stages::write::record::RunRecord;
+use crate::stages::write::table::{self, TextColumn, ThemeRow};
 use words::{Words, EN, FR};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -387,7 +387,7 @@ fn read_proposals(path: &Path) -> Result<Vec<Proposal>> {
             pillar: text(&pillars[i]),
             theme_id: text(&themes[i]).parse().unwrap_or(0),
             origin: match passages {
-                Some(p) => crate::passages::key(&text(&ids[i]), text(&p[i])),
+                Some(p) => crate::stages::passages::cut::key(&text(&ids[i]), text(&p[i])),
                 None => text(&ids[i]),
             },
             text: text(&texts[i]),
@@ -421,7 +421,7 @@ fn positions(passages: &[TextColumn]) -> HashMap<String, (String, String)> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     (0..ids.len())
         .map(|i| {
-            let key = crate::passages::key(&text(&ids[i]), text(&ranks[i]));
+            let key = crate::stages::passages::cut::key(&text(&ids[i]), text(&ranks[i]));
             (key, (text(&starts[i]), text(&ends[i])))
         })
         .collect()
@@ -479,7 +479,7 @@ impl Report {
         let Some(positions) = &self.positions else {
             return quote_id.to_string();
         };
-        let Some((doc, rank)) = crate::passages::split_key(quote_id) else {
+        let Some((doc, rank)) = crate::stages::passages::cut::split_key(quote_id) else {
             return quote_id.to_string();
         };
         match positions.get(quote_id) {
@@ -555,7 +555,7 @@ fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
 }
 
 /// What the manual tags (`--labels`) taught and measured, in one line.
-fn tags_line(f: &crate::record::FewShotRecord, w: &Words) -> String {
+fn tags_line(f: &crate::stages::write::record::FewShotRecord, w: &Words) -> String {
     let mut line = format!("{} ({})", w.count(f.tagged, w.tags_n), f.labels.display());
     if let Some(cv) = &f.cross_validated_agreement {
         line += &format!(
@@ -563,7 +563,7 @@ fn tags_line(f: &crate::record::FewShotRecord, w: &Words) -> String {
             w.cross_validated, cv.accuracy, cv.folds, w.folds
         );
     }
-    let part = |name: &str, p: &crate::record::Proportion| {
+    let part = |name: &str, p: &crate::stages::write::record::Proportion| {
         format!(
             "; {name}: {} / {} = {:.3} [{:.3} ; {:.3}]",
             p.correct, p.tagged, p.accuracy, p.low, p.high

@@ -16,8 +16,8 @@ use rust_xlsxwriter::{
 };
 
 use super::Part;
+use crate::stages::write::xlsx::fit_cell;
 use crate::taxonomy::Taxonomy;
-use crate::xlsx::fit_cell;
 
 /// Header of the column the tagger fills; `run --labels` reads it.
 pub const TAG_COLUMN: &str = "tag";
@@ -48,7 +48,7 @@ pub fn write(path: &Path, rows: &[SheetRow], taxonomy: &Taxonomy) -> Result<()> 
         Some("xlsx") => {
             let bytes =
                 xlsx(rows, taxonomy).with_context(|| format!("cannot build {}", path.display()))?;
-            crate::table::write_atomically(path, |f| {
+            crate::stages::write::table::write_atomically(path, |f| {
                 use std::io::Write;
                 f.write_all(&bytes)?;
                 Ok(())
@@ -152,11 +152,15 @@ fn categories_sheet(ws: &mut Worksheet, taxonomy: &Taxonomy, choices: &[String])
 /// The CSV sheet: for a French Excel (`;`, byte-order mark), formulas neutralised like every CSV
 /// the tool writes (a testimony that begins with `=` stays text).
 fn csv(path: &Path, rows: &[SheetRow]) -> Result<()> {
-    crate::table::write_records(path, crate::table::CsvStyle::excel(), |w| {
-        w.record(&HEADER[..5])?;
-        for row in rows {
-            w.record([row.id.as_str(), &row.text, "", "", row.part.name()])?;
-        }
-        Ok(())
-    })
+    crate::stages::write::csv::write_records(
+        path,
+        crate::stages::write::csv::CsvStyle::excel(),
+        |w| {
+            w.record(&HEADER[..5])?;
+            for row in rows {
+                w.record([row.id.as_str(), &row.text, "", "", row.part.name()])?;
+            }
+            Ok(())
+        },
+    )
 }

@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 
 use super::sheet::SheetRow;
 use super::{choose, Candidate, Part, SampleOptions};
-use crate::ingest::{self, ReadOptions};
 use crate::privacy::Pseudonymiser;
-use crate::record::RunRecord;
-use crate::table::{read_parquet_as_text, TextColumn};
+use crate::stages::read::ingest::{self, ReadOptions};
+use crate::stages::write::record::RunRecord;
+use crate::stages::write::table::{read_parquet_as_text, TextColumn};
 use crate::taxonomy::Taxonomy;
 
 /// A drawn sample: the sheet's rows (random part first) and the run's taxonomy.

@@ -33,7 +33,7 @@ fn main() {
     )
     .init();
     verbatim::progress::set_enabled(false);
-    verbatim::embed::init_threads(cli.threads);
+    verbatim::stages::embed::embedder::init_threads(cli.threads);
     let result = match cli.command {
         Command::Bench(b) => bench::run(b),
     };

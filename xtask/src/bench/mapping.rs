@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use verbatim::evaluate::macro_f1;
-use verbatim::ingest::{self, ReadOptions};
-use verbatim::map::NONE_THRESHOLD;
 use verbatim::pipeline::{self, RunConfig, UnitChoice};
 use verbatim::rng::Rng;
 use verbatim::sample::sheet::{self, SheetRow};
 use verbatim::sample::source::from_run;
 use verbatim::sample::{Part, SampleOptions, Strategy};
-use verbatim::table::read_parquet_as_text;
+use verbatim::stages::categories::mapping::NONE_THRESHOLD;
+use verbatim::stages::read::ingest::{self, ReadOptions};
+use verbatim::stages::write::table::read_parquet_as_text;
 use verbatim::taxonomy::Taxonomy;
 
 use super::passages::label_column;

@@ -3,10 +3,10 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use verbatim::embed::{EmbedOptions, Embedder, Embeddings};
 use verbatim::model::bert::Arithmetic;
 use verbatim::model::LoadedModel;
-use verbatim::record::peak_rss_mib;
+use verbatim::stages::embed::embedder::{EmbedOptions, Embedder, Embeddings};
+use verbatim::stages::write::record::peak_rss_mib;
 
 use super::machine::Machine;
 

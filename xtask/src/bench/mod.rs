@@ -15,10 +15,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use verbatim::embed::{EmbedOptions, Embeddings};
+use verbatim::model;
 use verbatim::model::bert::Arithmetic;
 use verbatim::model::{LoadedModel, ModelRequest, Precision};
-use verbatim::{ingest, model};
+use verbatim::stages::embed::embedder::{EmbedOptions, Embeddings};
+use verbatim::stages::read::ingest;
 
 use machine::Machine;
 use measure::{min_cosine, reset_peak_rss, time_verbatim, Measurement};

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use verbatim::ingest::{self, Corpus, ReadOptions};
 use verbatim::pipeline::{self, PillarsRule, RunConfig, UnitChoice};
 use verbatim::rng::Rng;
+use verbatim::stages::read::ingest::{self, Corpus, ReadOptions};
 
 /// One labelled set of documents.
 struct Set {
@@ -295,7 +295,7 @@ fn read(path: &Path, id: Option<&str>) -> Result<Corpus> {
 
 /// Each passage's document (index), offsets and category.
 fn passage_labels(path: &Path, ids: &[String]) -> Result<Vec<(usize, usize, usize, String)>> {
-    let columns = verbatim::table::read_parquet_as_text(path)?;
+    let columns = verbatim::stages::write::table::read_parquet_as_text(path)?;
     let col = |name: &str| -> Result<&Vec<Option<String>>> {
         let c = columns.iter().find(|c| c.name == name);
         Ok(&c

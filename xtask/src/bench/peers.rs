@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use verbatim::embed::Embeddings;
 use verbatim::model::{self, fetch};
+use verbatim::stages::embed::embedder::Embeddings;
 
 use super::measure::{min_cosine, Measurement};
 use verbatim::model::bert::Arithmetic;

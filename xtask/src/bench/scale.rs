@@ -1,11 +1,10 @@
 //! `bench --scale-rows`: a synthetic consultation for the scale benchmark.
 
 use anyhow::Result;
-use verbatim::embed::{
-    gigabytes, EmbedOptions, Embedder, EmbeddingCache, Embeddings, DEFAULT_CACHE_MAX_GB,
-};
 use verbatim::model;
 use verbatim::rng::Rng;
+use verbatim::stages::embed::cache::{gigabytes, EmbeddingCache, DEFAULT_CACHE_MAX_GB};
+use verbatim::stages::embed::embedder::{EmbedOptions, Embedder, Embeddings};
 
 /// Writes `rows` testimonies resampled from `texts` (each with one word dropped and one borrowed
 /// from another, so that few are exact copies) and their vectors: the source's, plus uniform noise of amplitude 0.1 per
@@ -60,7 +59,7 @@ pub fn write_scale_input(
     }
     std::fs::create_dir_all(dir)?;
     let testimonies = dir.join(format!("testimonies-{rows}.parquet"));
-    verbatim::table::write_texts(&testimonies, &ids, &out_texts)?;
+    verbatim::stages::write::table::write_texts(&testimonies, &ids, &out_texts)?;
     let emb = Embeddings {
         dim,
         vectors,
@@ -70,7 +69,7 @@ pub fn write_scale_input(
         computed: 0,
     };
     let embeddings = dir.join(format!("embeddings-{rows}.parquet"));
-    verbatim::table::write_embeddings(&embeddings, &ids, &emb, &loaded.info.sha256)?;
+    verbatim::stages::write::table::write_embeddings(&embeddings, &ids, &emb, &loaded.info.sha256)?;
     println!("{}\n{}", testimonies.display(), embeddings.display());
     Ok(())
 }

@@ -1,0 +1,225 @@
+//! Reading an evaluation's inputs: the predictions (a run's assignments or passages, or any
+//! `id,label` table) and the manual tagging, with their columns found by name.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::files::*;
+use crate::labels::NONE_WORDS;
+use crate::stages::read::ingest::{self, ReadOptions, TextColumn};
+use crate::stages::write::record::RunRecord;
+use crate::text::fold;
+
+/// Label column names a tagging file usually has, compared without case or accents.
+pub(super) const LABEL_NAMES: [&str; 12] = [
+    "label",
+    "labels",
+    "pilier",
+    "piliers",
+    "pillar",
+    "categorie",
+    "category",
+    "tag",
+    "tags",
+    "gold",
+    "etiquette",
+    "code",
+];
+
+/// The category ids and names a run used: from `run.json` beside the predictions when it is there,
+/// else from the `score_<id>` columns.
+pub(super) fn categories(
+    run: Option<&RunRecord>,
+    score_columns: &[String],
+) -> Vec<(String, String)> {
+    match run {
+        Some(r) => r
+            .taxonomy
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect(),
+        None => score_columns
+            .iter()
+            .map(|c| (c.clone(), c.clone()))
+            .collect(),
+    }
+}
+
+pub(super) struct Predictions {
+    pub(super) ids: Vec<String>,
+    pub(super) pillar: Vec<String>,
+    pub(super) columns: Vec<TextColumn>,
+}
+
+impl Predictions {
+    pub(super) fn column(&self, name: &str) -> Option<&Vec<Option<String>>> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.values)
+    }
+}
+
+/// A passage-mode run's `passages.*` beside its `assignments.*` (same extension).
+pub(super) fn passages_beside(predictions: &Path) -> PathBuf {
+    let name = predictions
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.strip_prefix("assignments") {
+        Some(rest) => predictions.with_file_name(format!("passages{rest}")),
+        None => predictions.to_path_buf(),
+    }
+}
+
+/// The passages table, each row keyed `id#passage`.
+pub(super) fn read_passage_predictions(path: &Path) -> Result<Predictions> {
+    let table = ingest::read_table(path)?;
+    let take = |name: &str| -> Result<Vec<String>> {
+        let column = table
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .with_context(|| {
+                format!(
+                    "{} has no column {name}: is it the passages table of a passage-mode run?",
+                    path.display()
+                )
+            })?;
+        Ok(column
+            .values
+            .iter()
+            .map(|v| v.clone().unwrap_or_default())
+            .collect())
+    };
+    let (ids, ranks, pillar) = (take("id")?, take("passage")?, take("pillar")?);
+    Ok(Predictions {
+        ids: ids
+            .iter()
+            .zip(&ranks)
+            .map(|(i, r)| crate::stages::passages::cut::key(i, r))
+            .collect(),
+        pillar,
+        columns: table
+            .columns
+            .into_iter()
+            .filter(|c| !["id", "passage", "pillar"].contains(&c.name.as_str()))
+            .collect(),
+    })
+}
+
+/// Every label of the predictions and of the gold cells (`a|b` split), `none` words left out,
+/// one per spelling without case or accents (the first seen), sorted.
+pub(super) fn labels_found(predicted: &[String], gold: &[String]) -> Vec<(String, String)> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let cells = predicted.iter().chain(gold);
+    for label in cells.flat_map(|c| c.split('|')).map(str::trim) {
+        let key = fold(label);
+        if !label.is_empty() && !NONE_WORDS.contains(&key.as_str()) {
+            seen.entry(key).or_insert_with(|| label.to_string());
+        }
+    }
+    let mut labels: Vec<(String, String)> = seen.into_values().map(|l| (l.clone(), l)).collect();
+    labels.sort();
+    labels
+}
+
+pub(super) fn read_predictions(path: &Path, column: &str) -> Result<Predictions> {
+    let corpus = ingest::read(
+        path,
+        &ReadOptions {
+            text_column: Some(column.into()),
+            id_column: Some("id".into()),
+            ..ReadOptions::default()
+        },
+    )
+    .with_context(|| {
+        format!(
+            "{}: expected columns id and {column} (a run's assignments, or any table of predictions: name its label column with --pred-column)",
+            path.display()
+        )
+    })?;
+    Ok(Predictions {
+        ids: corpus.ids,
+        pillar: corpus.texts,
+        columns: corpus.passthrough,
+    })
+}
+
+pub(super) fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, String)> {
+    let table = ingest::read_table(&config.gold)?;
+    let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let passage_column = match config.gold_unit {
+        GoldUnit::Document => None,
+        GoldUnit::Passage => Some(ingest::find_column(
+            &config.gold,
+            &names,
+            "passage",
+            "passage",
+        )?),
+    };
+    names.retain(|n| Some(*n) != passage_column.as_deref());
+    let id_column = match &config.id_column {
+        Some(c) => ingest::find_column(&config.gold, &names, c, "id")?,
+        None => names
+            .iter()
+            .find(|n| fold(n) == "id")
+            .map(|n| n.to_string())
+            .with_context(|| {
+                format!(
+                    "{}: no id column; name it with --id-column (columns: {})",
+                    config.gold.display(),
+                    names.join(", ")
+                )
+            })?,
+    };
+    let label_column = match &config.gold_column {
+        Some(c) => ingest::find_column(&config.gold, &names, c, "gold labels")?,
+        None => {
+            let others: Vec<&&str> = names.iter().filter(|n| **n != id_column).collect();
+            match others
+                .iter()
+                .find(|n| LABEL_NAMES.contains(&fold(n).as_str()))
+            {
+                Some(n) => n.to_string(),
+                None if others.len() == 1 => others[0].to_string(),
+                None => bail!(
+                    "{}: which column holds the labels? Name it with --gold-column (columns: {})",
+                    config.gold.display(),
+                    names.join(", ")
+                ),
+            }
+        }
+    };
+    if let Some(passage) = passage_column {
+        let column = |name: &str| {
+            let c = table
+                .columns
+                .iter()
+                .find(|c| c.name == name)
+                .expect("found above");
+            c.values
+                .iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let (ids, ranks) = (column(&id_column), column(&passage));
+        let keys = ids
+            .iter()
+            .zip(&ranks)
+            .map(|(i, r)| crate::stages::passages::cut::key(i, r))
+            .collect();
+        return Ok((keys, column(&label_column), label_column));
+    }
+    let corpus = ingest::read(
+        &config.gold,
+        &ReadOptions {
+            text_column: Some(label_column.clone()),
+            id_column: Some(id_column),
+            ..ReadOptions::default()
+        },
+    )?;
+    Ok((corpus.ids, corpus.texts, label_column))
+}
