@@ -54,7 +54,8 @@ fn main() {
     let cli = Cli::parse();
     cmd::logging::init(cli.quiet, cli.verbose);
     verbatim::progress::set_enabled(!cli.no_progress && !cli.quiet);
-    verbatim::stages::embed::embedder::init_threads(cli.threads);
+    // SAFETY: first thing in main after parsing and logging set-up: no other thread exists yet.
+    unsafe { verbatim::stages::embed::embedder::init_threads(cli.threads) };
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),

@@ -31,7 +31,7 @@ pub use crate::stages::describe::stage::Described;
 pub use crate::stages::embed::stage::Embedded;
 pub use crate::stages::passages::aggregate::PillarsRule;
 pub use crate::stages::passages::stage::UnitChoice;
-pub use crate::stages::read::stage::{row_statuses, Prepared, RowStatus};
+pub use crate::stages::read::stage::{Prepared, RowStatus, row_statuses};
 pub use crate::stages::themes::stage::{ThemeScope, Themes};
 
 /// Everything `verbatim run` needs, nested by stage; each stage's defaults live in its own

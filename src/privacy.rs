@@ -207,10 +207,10 @@ impl Pseudonymiser {
     pub fn apply<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let local = self.names_in(text);
         let mut out = self.apply_rules(text);
-        if !local.is_empty() || !self.corpus_names.is_empty() {
-            if let Some(masked) = self.mask_recurring(&out, &local) {
-                out = Cow::Owned(masked);
-            }
+        if (!local.is_empty() || !self.corpus_names.is_empty())
+            && let Some(masked) = self.mask_recurring(&out, &local)
+        {
+            out = Cow::Owned(masked);
         }
         out
     }
@@ -288,7 +288,7 @@ impl Rule {
                     "{}{}",
                     c.get(1).map_or("", |g| g.as_str()),
                     self.placeholder
-                )
+                );
             }
         };
         if keep {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 /// The default taxonomy: the four pillars of the Ségur de la santé, official names, our descriptions.
@@ -87,10 +87,15 @@ impl Taxonomy {
                         }
                     })
                     .collect();
-                bail!("taxonomy {source}{id_line}: category id {:?} must be ASCII letters, digits, - or _ (it names output columns); for instance {suggestion:?} (the name can keep its accents)", c.id);
+                bail!(
+                    "taxonomy {source}{id_line}: category id {:?} must be ASCII letters, digits, - or _ (it names output columns); for instance {suggestion:?} (the name can keep its accents)",
+                    c.id
+                );
             }
             if crate::labels::NONE_WORDS.contains(&crate::text::fold(&c.id).as_str()) {
-                bail!("taxonomy {source}{id_line}: \"none\" is reserved for testimonies outside the taxonomy");
+                bail!(
+                    "taxonomy {source}{id_line}: \"none\" is reserved for testimonies outside the taxonomy"
+                );
             }
             if !seen.insert(c.id.clone()) {
                 let second = text

@@ -1,5 +1,5 @@
-//! Text helpers shared by the stages: the text the model reads, accent-insensitive matching,
-//! "did you mean" distances, and a rough language guess.
+//! Text helpers shared by the stages: the text the model reads (markup stripped, entities decoded),
+//! accent-insensitive matching, French words and breaks, and a rough language guess.
 
 use std::borrow::Cow;
 
@@ -82,11 +82,26 @@ fn named_entity(name: &str) -> Option<&'static str> {
 /// text is too short to tell. Texts in another language are flagged, not dropped.
 pub fn detect_language(text: &str) -> &'static str {
     const WORDS: [(&str, &str); 5] = [
-        ("fr", "le la les des et est une pas que qui pour dans sur nous ils elle sont avec mais très plus ce cette du au aux je"),
-        ("en", "the and is are of to in that it for not with was this have be they we you our on at"),
-        ("es", "el los las y que en no es por para con una del se lo como pero muy su"),
-        ("de", "der die das und ist nicht ich sie mit zu den ein eine auf für sind wir auch"),
-        ("it", "il che di non per un una sono con del della gli le molto anche ma è"),
+        (
+            "fr",
+            "le la les des et est une pas que qui pour dans sur nous ils elle sont avec mais très plus ce cette du au aux je",
+        ),
+        (
+            "en",
+            "the and is are of to in that it for not with was this have be they we you our on at",
+        ),
+        (
+            "es",
+            "el los las y que en no es por para con una del se lo como pero muy su",
+        ),
+        (
+            "de",
+            "der die das und ist nicht ich sie mit zu den ein eine auf für sind wir auch",
+        ),
+        (
+            "it",
+            "il che di non per un una sono con del della gli le molto anche ma è",
+        ),
     ];
     let lower = text.to_lowercase();
     let tokens: Vec<&str> = lower
@@ -101,11 +116,7 @@ pub fn detect_language(text: &str) -> &'static str {
             best = (lang, hits);
         }
     }
-    if best.1 >= 2 {
-        best.0
-    } else {
-        "unknown"
-    }
+    if best.1 >= 2 { best.0 } else { "unknown" }
 }
 
 /// Lower case without accents, for forgiving name matches.
@@ -115,22 +126,6 @@ pub fn fold(s: &str) -> String {
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Lower-cased words, elisions split off (« l' », « qu' », the apostrophe dropped) and hyphenated
@@ -178,8 +173,8 @@ mod tests {
     #[test]
     fn fold_and_edit_distance_forgive_case_and_accents() {
         assert_eq!(fold("Éducation Nationale"), "education nationale");
-        assert_eq!(edit_distance("pilier", "piliers"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(strsim::levenshtein("pilier", "piliers"), 1);
+        assert_eq!(strsim::levenshtein("é", "e"), 1, "characters, not bytes");
     }
 
     #[test]

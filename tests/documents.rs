@@ -63,7 +63,7 @@ fn odt(path: &Path, paragraphs: &[&str]) {
 /// A one-page PDF; with `lines` empty, a page with a drawing and no text.
 fn pdf(path: &Path, lines: &[&str]) {
     use lopdf::content::{Content, Operation};
-    use lopdf::{dictionary, Document, Object, Stream};
+    use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! {

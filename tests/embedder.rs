@@ -171,20 +171,43 @@ fn huggingface_directory_and_hub_cache_layouts_give_the_same_vectors() {
     ] {
         std::fs::hard_link(export.join(f), snapshot.join(f)).unwrap();
     }
-    std::env::set_var("HF_HUB_CACHE", &cache);
-    let from_hub = model::load(&ModelRequest {
-        model: Some("intfloat/multilingual-e5-small".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let out_hub = Embedder::new(&from_hub, None, quiet())
-        .embed(&texts)
-        .unwrap();
-    assert_eq!(out.vectors, out_hub.vectors);
-    let missing = model::load(&ModelRequest {
-        model: Some("intfloat/not-there".into()),
-        ..Default::default()
-    });
-    let err = missing.err().unwrap().to_string();
-    assert!(err.contains("--allow-download"), "{err}");
+    // Resolved by another process with HF_HUB_CACHE set: a test must not set the environment of
+    // its own process, where other tests run on other threads.
+    let input = dir.path().join("refs.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["id", "text"]).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        w.write_record([format!("r{i}").as_str(), t]).unwrap();
+    }
+    w.flush().unwrap();
+    let embed = |model: &str, out: &std::path::Path| {
+        std::process::Command::new(binary())
+            .env("HF_HUB_CACHE", &cache)
+            .args(["embed", "--no-cache", "-q", "--model", model, "--input"])
+            .arg(&input)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let (by_dir, by_hub) = (
+        dir.path().join("dir.parquet"),
+        dir.path().join("hub.parquet"),
+    );
+    let o = embed(&export.display().to_string(), &by_dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = embed("intfloat/multilingual-e5-small", &by_hub);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let vectors = |p: &std::path::Path| read_parquet(p).column("embedding").unwrap().clone();
+    assert_eq!(
+        vectors(&by_dir),
+        vectors(&by_hub),
+        "the hub id resolves to the same model"
+    );
+    let o = embed("intfloat/not-there", &dir.path().join("none.parquet"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--allow-download"),
+        "{err}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Property test: the input readers never panic, whatever the bytes (CSV, JSON Lines, Parquet).
 
 use proptest::prelude::*;
-use verbatim::stages::read::ingest::{read, ReadOptions};
+use verbatim::stages::read::ingest::{ReadOptions, read};
 
 fn check(name: &str, bytes: &[u8]) {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::dev_set;
-use verbatim::stages::describe::kind::{sentence_kind, Kind};
+use verbatim::stages::describe::kind::{Kind, sentence_kind};
 
 const KINDS: [Kind; 3] = [Kind::Proposition, Kind::Experience, Kind::Constat];
 

@@ -28,8 +28,8 @@ fn f1_of_run(input: &Path, out: &Path, extra: &[&str]) -> f64 {
 /// Area under the ROC curve: the chance that a random positive scores above a random negative.
 fn auc(positive: &[bool], score: &[f64]) -> f64 {
     let (mut above, mut pairs) = (0.0, 0.0);
-    for (i, _) in positive.iter().enumerate().filter(|(_, &p)| p) {
-        for (j, _) in positive.iter().enumerate().filter(|(_, &p)| !p) {
+    for (i, _) in positive.iter().enumerate().filter(|&(_, &p)| p) {
+        for (j, _) in positive.iter().enumerate().filter(|&(_, &p)| !p) {
             pairs += 1.0;
             above += match score[i].total_cmp(&score[j]) {
                 std::cmp::Ordering::Greater => 1.0,
@@ -191,7 +191,7 @@ fn answers_to_a_question_left_out_of_the_taxonomy_go_to_none() {
             let rows: Vec<bool> = none
                 .iter()
                 .zip(&held_out)
-                .filter(|(_, &h)| h == want)
+                .filter(|&(_, &h)| h == want)
                 .map(|(&n, _)| n)
                 .collect();
             rows.iter().filter(|&&n| n).count() as f64 / rows.len() as f64

@@ -509,7 +509,7 @@ fn a_passage_mode_run_publishes_no_planted_item_anywhere() {
 /// Every text a run publishes: its CSV, Markdown, HTML and JSON files and every sheet of its
 /// workbooks.
 fn published_text(out: &std::path::Path) -> String {
-    use calamine::{open_workbook_auto, Reader};
+    use calamine::{Reader, open_workbook_auto};
     let mut all = String::new();
     for entry in std::fs::read_dir(out).unwrap() {
         let path = entry.unwrap().path();

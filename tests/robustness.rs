@@ -150,10 +150,12 @@ fn messy_rows_are_kept_with_a_status_that_says_what_is_wrong() {
     );
     assert_eq!(run_json["rows"]["languages"]["en"], 1);
     assert_eq!(run_json["rows"]["rejected_by_reason"]["no_words"], 1);
-    assert!(run_json["input"]["encoding"]
-        .as_str()
-        .unwrap()
-        .contains("U+FFFD"));
+    assert!(
+        run_json["input"]["encoding"]
+            .as_str()
+            .unwrap()
+            .contains("U+FFFD")
+    );
 }
 
 /// A 1 MB testimony (real answers of the dev set end to end, so its windows differ) is embedded
@@ -447,10 +449,12 @@ fn file_names_that_are_not_utf8_are_handled_everywhere() {
     }
     let record = read_json(&out.join("run.json"));
     assert_eq!(record["input"]["path_not_utf8"], true);
-    assert!(record["input"]["path"]
-        .as_str()
-        .unwrap()
-        .contains("t\u{FFFD}moignages.csv"));
+    assert!(
+        record["input"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("t\u{FFFD}moignages.csv")
+    );
 }
 
 /// Parquet columns that are not text: numbers are said to be numbers, lists are refused as the

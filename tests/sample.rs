@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{Data, Reader, open_workbook_auto};
 use common::*;
 
 fn demo() -> PathBuf {
@@ -85,9 +85,11 @@ fn the_tagging_sheet_round_trips_and_its_tags_are_learned_and_measured() {
     assert_eq!(sheet.len(), 61);
     assert!(sheet[1..13].iter().all(|r| r[4] == "random"));
     assert!(sheet[13..].iter().all(|r| r[4] == "chosen"));
-    assert!(sheet[1..]
-        .iter()
-        .all(|r| !r[1].is_empty() && r[2].is_empty()));
+    assert!(
+        sheet[1..]
+            .iter()
+            .all(|r| !r[1].is_empty() && r[2].is_empty())
+    );
     let choices = rows(&xlsx, "categories");
     assert_eq!(choices.len(), 6, "four pillars and none, under a header");
     assert!(choices[1][0].starts_with("p1 — "), "{:?}", choices[1]);

@@ -87,7 +87,8 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     log::info!(
         "embedded {} rows{} ({} from the cache, {} computed, {long} long texts split into windows) in {seconds:.1}s → {}",
         emb.len(),
-        args.shard.map_or(String::new(), |(k, n)| format!(" of shard {k}/{n}")),
+        args.shard
+            .map_or(String::new(), |(k, n)| format!(" of shard {k}/{n}")),
         emb.cache_hits,
         emb.computed,
         args.out.display()

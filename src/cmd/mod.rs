@@ -139,12 +139,16 @@ mod tests {
         );
         assert!(at_least(1)("x").unwrap_err().contains("not a whole number"));
         assert_eq!(between(-1.0, 1.0)("-0.1"), Ok(-0.1));
-        assert!(between(-1.0, 1.0)("nan")
-            .unwrap_err()
-            .contains("not a finite number"));
-        assert!(between(0.0, 1.0)("1.5")
-            .unwrap_err()
-            .contains("outside 0 to 1"));
+        assert!(
+            between(-1.0, 1.0)("nan")
+                .unwrap_err()
+                .contains("not a finite number")
+        );
+        assert!(
+            between(0.0, 1.0)("1.5")
+                .unwrap_err()
+                .contains("outside 0 to 1")
+        );
         assert!(seed("-1").unwrap_err().contains("from 0 to"));
     }
 }

@@ -10,7 +10,7 @@ use verbatim::stages::themes::cluster::ClusterOptions;
 use verbatim::stages::themes::near_duplicates::NearDuplicateOptions;
 use verbatim::stages::write::csv::CsvStyle;
 
-use super::{at_least, between, CacheArgs, ColumnArgs, ModelArgs};
+use super::{CacheArgs, ColumnArgs, ModelArgs, at_least, between};
 
 #[derive(Args)]
 #[command(after_help = "Examples:

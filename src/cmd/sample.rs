@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use verbatim::sample::source::{count, from_run};
-use verbatim::sample::{sheet, Part, SampleOptions, Strategy};
+use verbatim::sample::{Part, SampleOptions, Strategy, sheet};
 
 #[derive(Args)]
 #[command(after_help = "Examples:

@@ -10,8 +10,8 @@ use super::files::*;
 use super::matching::*;
 use super::read::*;
 use super::{
-    accuracy_coverage, bootstrap, classification, multi_label, partition, Classification,
-    MultiLabel, Partition,
+    Classification, MultiLabel, Partition, accuracy_coverage, bootstrap, classification,
+    multi_label, partition,
 };
 use crate::labels::LabelMatcher;
 

@@ -16,7 +16,7 @@ use super::write::*;
 use super::{CoveragePoint, Interval, MultiLabel, Partition, PerCategory};
 use crate::labels::LabelMatcher;
 use crate::stages::write::csv::CsvStyle;
-use crate::stages::write::record::{read_json, RunRecord, RUN_RECORD};
+use crate::stages::write::record::{RUN_RECORD, RunRecord, read_json};
 use crate::text::fold;
 
 #[derive(Debug, Clone)]

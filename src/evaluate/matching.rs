@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 
 use super::files::*;
 use super::read::*;
@@ -95,10 +95,10 @@ pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> R
     let (ids, cells, label_column) = read_gold(config)?;
     let mut unknown: Vec<String> = Vec::new();
     for cell in &cells {
-        if let Err(label) = matcher.labels(cell) {
-            if !unknown.contains(&label) {
-                unknown.push(label);
-            }
+        if let Err(label) = matcher.labels(cell)
+            && !unknown.contains(&label)
+        {
+            unknown.push(label);
         }
     }
     if !unknown.is_empty() && !config.exclude_unknown {

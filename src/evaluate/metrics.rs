@@ -252,11 +252,7 @@ fn kappa(confusion: &[Vec<usize>], accuracy: f64, n: usize) -> f64 {
         .sum::<f64>()
         / (n as f64 * n as f64).max(1.0);
     if (1.0 - expected).abs() < 1e-12 {
-        if accuracy == 1.0 {
-            1.0
-        } else {
-            0.0
-        }
+        if accuracy == 1.0 { 1.0 } else { 0.0 }
     } else {
         (accuracy - expected) / (1.0 - expected)
     }
@@ -362,7 +358,7 @@ pub fn multi_label(
     let occurring: Vec<f64> = per_label_f1
         .iter()
         .zip(&counts)
-        .filter(|(_, &(tp, fp, fn_))| tp + fp + fn_ > 0)
+        .filter(|&(_, &(tp, fp, fn_))| tp + fp + fn_ > 0)
         .map(|((_, f), _)| *f)
         .collect();
     let total = counts

@@ -151,7 +151,10 @@ pub(super) fn markdown(e: &Evaluation) -> String {
                 "; per theme (the {} outside `none` with at least 5 tagged rows) median {median:.3}, lowest {lowest:.3}.",
                 t.themes
             ),
-            _ => writeln!(md, "; no theme has 5 tagged rows, so none is scored on its own."),
+            _ => writeln!(
+                md,
+                "; no theme has 5 tagged rows, so none is scored on its own."
+            ),
         };
     }
     if let Some(m) = &e.multi_label {
@@ -160,7 +163,10 @@ pub(super) fn markdown(e: &Evaluation) -> String {
     if let Some(t) = &e.taggers {
         md.push_str(&taggers_markdown(t));
     }
-    let _ = writeln!(md, "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|"
+    );
     for c in &e.per_category {
         let _ = writeln!(
             md,
@@ -170,7 +176,11 @@ pub(super) fn markdown(e: &Evaluation) -> String {
     }
     md.push_str(&confusion_markdown(&e.confusion));
     if let Some(curve) = &e.accuracy_coverage_curve {
-        let _ = writeln!(md, "\n## Accuracy as fewer rows are kept (most confident first)\n\n| coverage | accuracy | threshold ({}) |\n|---|---|---|", curve.confidence);
+        let _ = writeln!(
+            md,
+            "\n## Accuracy as fewer rows are kept (most confident first)\n\n| coverage | accuracy | threshold ({}) |\n|---|---|---|",
+            curve.confidence
+        );
         for p in &curve.points {
             let _ = writeln!(
                 md,

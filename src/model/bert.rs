@@ -3,11 +3,11 @@
 //! Weights come from either source already in one shape: row-major `[out, in]` linear weights with
 //! biases, absolute position embeddings, post-layer-norm blocks and an erf GELU.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
-use super::e5bin::{dequantize_q4, Q4_BLOCK, Q4_BLOCK_BYTES};
+use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES, dequantize_q4};
 use super::kernels::{Gelu, ScaledSoftmax};
 use super::quant::QuantLinear;
 use super::weights::Weights;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// Weights per 4-bit block (GGML Q4_0 layout: f16 scale, then 16 bytes of nibbles).
 pub const Q4_BLOCK: usize = 32;
@@ -301,7 +301,9 @@ fn parse_tensors(c: &mut Cursor) -> Result<HashMap<String, StoredTensor>> {
             }
         };
         if bytes != expected || offset.checked_add(bytes).is_none_or(|e| e > c.data.len()) {
-            bail!("tensor {name} ({elements} elements, {bytes} bytes at {offset}) does not fit the file");
+            bail!(
+                "tensor {name} ({elements} elements, {bytes} bytes at {offset}) does not fit the file"
+            );
         }
         tensors.insert(
             name,

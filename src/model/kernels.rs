@@ -61,11 +61,7 @@ fn exp(x: f32) -> f32 {
     p = p * r + 0.5;
     let y = p * (r * r) + r + 1.0;
     let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
-    if x < -87.0 {
-        0.0
-    } else {
-        y * scale
-    }
+    if x < -87.0 { 0.0 } else { y * scale }
 }
 
 #[inline(always)]

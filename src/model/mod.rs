@@ -15,7 +15,7 @@ pub mod weights;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use candle_core::Device;
 use serde::Deserialize;
 
@@ -336,15 +336,15 @@ impl HfConfig {
                 dir.display()
             );
         }
-        if let Some(act) = &self.hidden_act {
-            if act != "gelu" {
-                bail!("activation {act:?} is not supported (only gelu)");
-            }
+        if let Some(act) = &self.hidden_act
+            && act != "gelu"
+        {
+            bail!("activation {act:?} is not supported (only gelu)");
         }
-        if let Some(kind) = &self.position_embedding_type {
-            if kind != "absolute" {
-                bail!("position embedding {kind:?} is not supported (only absolute)");
-            }
+        if let Some(kind) = &self.position_embedding_type
+            && kind != "absolute"
+        {
+            bail!("position embedding {kind:?} is not supported (only absolute)");
         }
         let roberta_like = matches!(
             self.model_type.as_str(),
@@ -388,10 +388,11 @@ const HF_FILES: [&str; 4] = [
 fn resolve_hub_id(id: &str, allow_download: bool) -> Result<PathBuf> {
     let cache = hub_cache();
     let repo = cache.model(id.to_string());
-    if let Some(config) = repo.get("config.json") {
-        if repo.get("model.safetensors").is_some() && repo.get("tokenizer.json").is_some() {
-            return Ok(config.parent().unwrap().to_path_buf());
-        }
+    if let Some(config) = repo.get("config.json")
+        && repo.get("model.safetensors").is_some()
+        && repo.get("tokenizer.json").is_some()
+    {
+        return Ok(config.parent().unwrap().to_path_buf());
     }
     if !allow_download {
         bail!(

@@ -16,7 +16,7 @@
 
 use std::mem::MaybeUninit;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
 use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES};
@@ -88,7 +88,9 @@ impl QuantLinear {
     /// the layout of the E5S1 file) and an `[out]` bias.
     pub fn from_q4(raw: &[u8], out: usize, inp: usize, bias: Vec<f32>) -> Result<QuantLinear> {
         if !supports(out, inp) {
-            bail!("a 4-bit linear layer needs inputs in multiples of {Q4_BLOCK} and outputs in multiples of {PANEL}, got [{out}, {inp}]");
+            bail!(
+                "a 4-bit linear layer needs inputs in multiples of {Q4_BLOCK} and outputs in multiples of {PANEL}, got [{out}, {inp}]"
+            );
         }
         let blocks = inp / Q4_BLOCK;
         if raw.len() != out * blocks * Q4_BLOCK_BYTES || bias.len() != out {
@@ -242,23 +244,27 @@ impl QuantLinear {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
     unsafe fn forward_vnni(&self, q: &QuantRows, rows: usize, y: &mut [MaybeUninit<f32>]) {
-        const ROW_CHUNK: usize = 192;
-        let panels = self.out / PANEL;
-        for chunk in (0..rows).step_by(ROW_CHUNK) {
-            let chunk_end = (chunk + ROW_CHUNK).min(rows);
-            for panel in 0..panels {
-                let mut r = chunk;
-                while r < chunk_end {
-                    let n = (chunk_end - r).min(ROWS);
-                    match n {
-                        6 => self.tile::<6>(q, r, panel, y),
-                        5 => self.tile::<5>(q, r, panel, y),
-                        4 => self.tile::<4>(q, r, panel, y),
-                        3 => self.tile::<3>(q, r, panel, y),
-                        2 => self.tile::<2>(q, r, panel, y),
-                        _ => self.tile::<1>(q, r, panel, y),
+        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
+        // its caller (the CPU features it is compiled for, and the lengths stated there).
+        unsafe {
+            const ROW_CHUNK: usize = 192;
+            let panels = self.out / PANEL;
+            for chunk in (0..rows).step_by(ROW_CHUNK) {
+                let chunk_end = (chunk + ROW_CHUNK).min(rows);
+                for panel in 0..panels {
+                    let mut r = chunk;
+                    while r < chunk_end {
+                        let n = (chunk_end - r).min(ROWS);
+                        match n {
+                            6 => self.tile::<6>(q, r, panel, y),
+                            5 => self.tile::<5>(q, r, panel, y),
+                            4 => self.tile::<4>(q, r, panel, y),
+                            3 => self.tile::<3>(q, r, panel, y),
+                            2 => self.tile::<2>(q, r, panel, y),
+                            _ => self.tile::<1>(q, r, panel, y),
+                        }
+                        r += n;
                     }
-                    r += n;
                 }
             }
         }
@@ -280,54 +286,58 @@ impl QuantLinear {
         panel: usize,
         y: &mut [MaybeUninit<f32>],
     ) {
-        use std::arch::x86_64::*;
-        let blocks = q.blocks;
-        let panel_codes =
-            &self.codes[panel * blocks * PANEL_BLOCK_BYTES..][..blocks * PANEL_BLOCK_BYTES];
-        let panel_scales = &self.scales[panel * blocks * PANEL..][..blocks * PANEL];
-        let act = &q.codes[row * self.inp..][..R * self.inp];
-        let act_scales = &q.scales[row * blocks..][..R * blocks];
-        let act_offsets = &q.offsets[row * blocks..][..R * blocks];
-        // Raw pointers in the hot loop: every offset below stays inside the slices taken above
-        // (block b < blocks, group g < 8), and indexing would re-check it at each load.
-        let rows_at: [*const i8; R] = std::array::from_fn(|i| act[i * self.inp..].as_ptr());
-        let mut acc = [[_mm512_setzero_ps(); 2]; R];
-        for b in 0..blocks {
-            let mut dot = [[_mm512_setzero_si512(); 2]; R];
-            for (i, d) in dot.iter_mut().enumerate() {
-                let start = _mm512_set1_epi32(*act_offsets.get_unchecked(i * blocks + b));
-                *d = [start, start];
-            }
-            let codes = panel_codes[b * PANEL_BLOCK_BYTES..][..PANEL_BLOCK_BYTES].as_ptr();
-            for g in 0..Q4_BLOCK / GROUP {
-                let w0 = _mm512_loadu_si512(codes.add(g * PANEL * GROUP).cast());
-                let w1 = _mm512_loadu_si512(codes.add(g * PANEL * GROUP + 64).cast());
-                for (d, &row) in dot.iter_mut().zip(rows_at.iter()) {
-                    let a = row
-                        .add(b * Q4_BLOCK + g * GROUP)
-                        .cast::<i32>()
-                        .read_unaligned();
-                    let a = _mm512_set1_epi32(a);
-                    d[0] = _mm512_dpbusd_epi32(d[0], w0, a);
-                    d[1] = _mm512_dpbusd_epi32(d[1], w1, a);
+        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
+        // its caller (the CPU features it is compiled for, and the lengths stated there).
+        unsafe {
+            use std::arch::x86_64::*;
+            let blocks = q.blocks;
+            let panel_codes =
+                &self.codes[panel * blocks * PANEL_BLOCK_BYTES..][..blocks * PANEL_BLOCK_BYTES];
+            let panel_scales = &self.scales[panel * blocks * PANEL..][..blocks * PANEL];
+            let act = &q.codes[row * self.inp..][..R * self.inp];
+            let act_scales = &q.scales[row * blocks..][..R * blocks];
+            let act_offsets = &q.offsets[row * blocks..][..R * blocks];
+            // Raw pointers in the hot loop: every offset below stays inside the slices taken above
+            // (block b < blocks, group g < 8), and indexing would re-check it at each load.
+            let rows_at: [*const i8; R] = std::array::from_fn(|i| act[i * self.inp..].as_ptr());
+            let mut acc = [[_mm512_setzero_ps(); 2]; R];
+            for b in 0..blocks {
+                let mut dot = [[_mm512_setzero_si512(); 2]; R];
+                for (i, d) in dot.iter_mut().enumerate() {
+                    let start = _mm512_set1_epi32(*act_offsets.get_unchecked(i * blocks + b));
+                    *d = [start, start];
+                }
+                let codes = panel_codes[b * PANEL_BLOCK_BYTES..][..PANEL_BLOCK_BYTES].as_ptr();
+                for g in 0..Q4_BLOCK / GROUP {
+                    let w0 = _mm512_loadu_si512(codes.add(g * PANEL * GROUP).cast());
+                    let w1 = _mm512_loadu_si512(codes.add(g * PANEL * GROUP + 64).cast());
+                    for (d, &row) in dot.iter_mut().zip(rows_at.iter()) {
+                        let a = row
+                            .add(b * Q4_BLOCK + g * GROUP)
+                            .cast::<i32>()
+                            .read_unaligned();
+                        let a = _mm512_set1_epi32(a);
+                        d[0] = _mm512_dpbusd_epi32(d[0], w0, a);
+                        d[1] = _mm512_dpbusd_epi32(d[1], w1, a);
+                    }
+                }
+                let s = panel_scales[b * PANEL..][..PANEL].as_ptr();
+                let s0 = _mm512_loadu_ps(s);
+                let s1 = _mm512_loadu_ps(s.add(16));
+                for (i, (a, d)) in acc.iter_mut().zip(dot.iter()).enumerate() {
+                    let da = _mm512_set1_ps(*act_scales.get_unchecked(i * blocks + b));
+                    a[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[0]), _mm512_mul_ps(s0, da), a[0]);
+                    a[1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[1]), _mm512_mul_ps(s1, da), a[1]);
                 }
             }
-            let s = panel_scales[b * PANEL..][..PANEL].as_ptr();
-            let s0 = _mm512_loadu_ps(s);
-            let s1 = _mm512_loadu_ps(s.add(16));
-            for (i, (a, d)) in acc.iter_mut().zip(dot.iter()).enumerate() {
-                let da = _mm512_set1_ps(*act_scales.get_unchecked(i * blocks + b));
-                a[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[0]), _mm512_mul_ps(s0, da), a[0]);
-                a[1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[1]), _mm512_mul_ps(s1, da), a[1]);
+            let bias = &self.bias[panel * PANEL..][..PANEL];
+            let b0 = _mm512_loadu_ps(bias.as_ptr());
+            let b1 = _mm512_loadu_ps(bias[16..].as_ptr());
+            for (i, a) in acc.iter().enumerate() {
+                let dst = &mut y[(row + i) * self.out + panel * PANEL..][..PANEL];
+                _mm512_storeu_ps(dst.as_mut_ptr().cast(), _mm512_add_ps(a[0], b0));
+                _mm512_storeu_ps(dst[16..].as_mut_ptr().cast(), _mm512_add_ps(a[1], b1));
             }
-        }
-        let bias = &self.bias[panel * PANEL..][..PANEL];
-        let b0 = _mm512_loadu_ps(bias.as_ptr());
-        let b1 = _mm512_loadu_ps(bias[16..].as_ptr());
-        for (i, a) in acc.iter().enumerate() {
-            let dst = &mut y[(row + i) * self.out + panel * PANEL..][..PANEL];
-            _mm512_storeu_ps(dst.as_mut_ptr().cast(), _mm512_add_ps(a[0], b0));
-            _mm512_storeu_ps(dst[16..].as_mut_ptr().cast(), _mm512_add_ps(a[1], b1));
         }
     }
 }
@@ -369,27 +379,31 @@ fn quantize_block_with(vector: Option<Vnni>, src: &[f32], dst: &mut [i8]) -> (f3
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn quantize_block_avx512(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
-    use std::arch::x86_64::*;
-    let (src, dst) = (&src[..Q4_BLOCK], &mut dst[..Q4_BLOCK]);
-    let x0 = _mm512_loadu_ps(src.as_ptr());
-    let x1 = _mm512_loadu_ps(src[16..].as_ptr());
-    let amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
-    let scale = amax / 127.0;
-    let inv = _mm512_set1_ps(if scale > 0.0 { 1.0 / scale } else { 0.0 });
-    let magic = _mm512_set1_ps(ROUNDING);
-    let round = |x| {
-        _mm512_cvtps_epi32(_mm512_sub_ps(
-            _mm512_add_ps(_mm512_mul_ps(x, inv), magic),
-            magic,
-        ))
-    };
-    let (c0, c1) = (round(x0), round(x1));
-    _mm_storeu_si128(dst.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(c0));
-    _mm_storeu_si128(dst[16..].as_mut_ptr().cast(), _mm512_cvtepi32_epi8(c1));
-    (
-        scale,
-        -8 * _mm512_reduce_add_epi32(_mm512_add_epi32(c0, c1)),
-    )
+    // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
+    // its caller (the CPU features it is compiled for, and the lengths stated there).
+    unsafe {
+        use std::arch::x86_64::*;
+        let (src, dst) = (&src[..Q4_BLOCK], &mut dst[..Q4_BLOCK]);
+        let x0 = _mm512_loadu_ps(src.as_ptr());
+        let x1 = _mm512_loadu_ps(src[16..].as_ptr());
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+        let scale = amax / 127.0;
+        let inv = _mm512_set1_ps(if scale > 0.0 { 1.0 / scale } else { 0.0 });
+        let magic = _mm512_set1_ps(ROUNDING);
+        let round = |x| {
+            _mm512_cvtps_epi32(_mm512_sub_ps(
+                _mm512_add_ps(_mm512_mul_ps(x, inv), magic),
+                magic,
+            ))
+        };
+        let (c0, c1) = (round(x0), round(x1));
+        _mm_storeu_si128(dst.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(c0));
+        _mm_storeu_si128(dst[16..].as_mut_ptr().cast(), _mm512_cvtepi32_epi8(c1));
+        (
+            scale,
+            -8 * _mm512_reduce_add_epi32(_mm512_add_epi32(c0, c1)),
+        )
+    }
 }
 
 impl CustomOp1 for QuantLinear {

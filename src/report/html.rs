@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{bar_chart, scatter, CSS};
-use super::{escape, evaluation_rows, CategorySection, Report};
+use super::charts::{CSS, bar_chart, scatter};
+use super::{CategorySection, Report, escape, evaluation_rows};
 use crate::evaluate::files::Evaluation;
 
 pub fn render(r: &Report) -> String {

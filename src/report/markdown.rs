@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{evaluation_rows, CategorySection, Report};
+use super::{CategorySection, Report, evaluation_rows};
 use crate::evaluate::files::Evaluation;
 
 pub fn render(r: &Report) -> String {

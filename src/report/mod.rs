@@ -19,7 +19,7 @@ use anyhow::Result;
 use crate::evaluate::files::Evaluation;
 use crate::stages::write::record::RunRecord;
 use crate::stages::write::table::{self, TextColumn, ThemeRow};
-use words::{Words, EN, FR};
+use words::{EN, FR, Words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {

@@ -150,8 +150,7 @@ pub const EN: Words = Words {
     purity: "purity",
     map: "Map of the {}",
     map_sampled: "sample shown:",
-    map_note:
-        "The {} projected on the first two principal axes of their embeddings; colour: category.",
+    map_note: "The {} projected on the first two principal axes of their embeddings; colour: category.",
     sizes: "Theme sizes",
     evaluation: "Agreement with the manual tagging",
     figure: "Figure",
@@ -193,8 +192,7 @@ pub const EN: Words = Words {
     documents_rejected_n: "unreadable contribution, set aside|unreadable contributions, set aside",
     passages_read_n: "passage analysed|passages analysed",
     passages_assigned_n: "passage assigned to a theme|passages assigned to a theme",
-    passage_duplicates_n:
-        "duplicate passage (counted, grouped)|duplicate passages (counted, grouped)",
+    passage_duplicates_n: "duplicate passage (counted, grouped)|duplicate passages (counted, grouped)",
     clustering: "Clustering",
     input: "Input",
     tags: "Tags",

@@ -7,11 +7,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::sheet::SheetRow;
-use super::{choose, Candidate, Part, SampleOptions};
+use super::{Candidate, Part, SampleOptions, choose};
 use crate::privacy::Pseudonymiser;
 use crate::stages::read::ingest::{self, ReadOptions};
 use crate::stages::write::record::RunRecord;
-use crate::stages::write::table::{read_parquet_as_text, TextColumn};
+use crate::stages::write::table::{TextColumn, read_parquet_as_text};
 use crate::taxonomy::Taxonomy;
 
 /// A drawn sample: the sheet's rows (random part first) and the run's taxonomy.

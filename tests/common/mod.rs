@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
-use verbatim::model::{self, fetch, LoadedModel, ModelRequest};
+use verbatim::model::{self, LoadedModel, ModelRequest, fetch};
 
 /// The shared development data and references: `$VERBATIM_SHARED`, else `../shared` beside the
 /// checkout (read-only; never copied into the repository). `None` in a fresh clone without it: the

@@ -33,7 +33,8 @@ fn main() {
     )
     .init();
     verbatim::progress::set_enabled(false);
-    verbatim::stages::embed::embedder::init_threads(cli.threads);
+    // SAFETY: first thing in main after parsing and logging set-up: no other thread exists yet.
+    unsafe { verbatim::stages::embed::embedder::init_threads(cli.threads) };
     let result = match cli.command {
         Command::Bench(b) => bench::run(b),
     };

@@ -15,7 +15,7 @@
 
 use anyhow::Result;
 
-use crate::linalg::{blocked_gram, dot, Rows};
+use crate::linalg::{Rows, blocked_gram, dot};
 use crate::stages::embed::embedder::Embedder;
 use crate::taxonomy::Taxonomy;
 

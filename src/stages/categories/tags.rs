@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
-use crate::labels::{shown_list, LabelMatcher, NONE};
+use crate::labels::{LabelMatcher, NONE, shown_list};
 use crate::pipeline::Prepared;
 use crate::sample::sheet::{PART_COLUMN, TAG_COLUMN};
 use crate::stages::read::ingest;

@@ -130,20 +130,20 @@ impl FrenchAnalyzer {
                         surface: format!("{w} {n}"),
                         stems: vec![stem.clone(), s2],
                     });
-                } else if PHRASE_LINKS.contains(&n.as_str()) {
-                    if let Some(n2) = words.get(i + 2).filter(|n2| !self.is_stop(n2)) {
-                        let s2 = self.stem(n2);
-                        let link = if n == "d" {
-                            "d'".to_string()
-                        } else {
-                            format!("{n} ")
-                        };
-                        terms.push(Term {
-                            key: format!("{stem} {s2}"),
-                            surface: format!("{w} {link}{n2}"),
-                            stems: vec![stem.clone(), s2],
-                        });
-                    }
+                } else if PHRASE_LINKS.contains(&n.as_str())
+                    && let Some(n2) = words.get(i + 2).filter(|n2| !self.is_stop(n2))
+                {
+                    let s2 = self.stem(n2);
+                    let link = if n == "d" {
+                        "d'".to_string()
+                    } else {
+                        format!("{n} ")
+                    };
+                    terms.push(Term {
+                        key: format!("{stem} {s2}"),
+                        surface: format!("{w} {link}{n2}"),
+                        stems: vec![stem.clone(), s2],
+                    });
                 }
             }
         }
@@ -181,7 +181,7 @@ pub fn keywords(
             };
             let mut scored: Vec<(&String, f64, f64)> = counts.doc_freq[t]
                 .iter()
-                .filter(|(_, &df)| df >= min_docs)
+                .filter(|&(_, &df)| df >= min_docs)
                 .map(|(k, &df)| {
                     let tf = df / total;
                     let idf = (1.0 + average / overall[k.as_str()]).ln();
@@ -285,7 +285,7 @@ impl TermCounts {
 /// Two folded keywords that a reader would see as the same: a typo apart ("hopital"/"hopitl"), or
 /// one word family the stemmer leaves apart ("satisfait"/"satisfaction": a long common prefix).
 fn near_duplicate(a: &str, b: &str) -> bool {
-    if crate::text::edit_distance(a, b) <= 2 {
+    if strsim::levenshtein(a, b) <= 2 {
         return true;
     }
     if a.contains(' ') || b.contains(' ') {
@@ -380,11 +380,7 @@ pub fn select_quotes<'a>(
                 )
             })
             .fold((0, f32::NEG_INFINITY), |best, (pos, s)| {
-                if s > best.1 {
-                    (pos, s)
-                } else {
-                    best
-                }
+                if s > best.1 { (pos, s) } else { best }
             });
         chosen.push(pool.remove(best_pos));
     }
@@ -496,9 +492,11 @@ mod tests {
         );
         let second: Vec<&str> = kw[1].iter().map(|k| k.text.as_str()).collect();
         assert_eq!(second[0], "paperasse");
-        assert!(second
-            .iter()
-            .all(|k| !STOP_WORDS.split(' ').any(|s| s == *k)));
+        assert!(
+            second
+                .iter()
+                .all(|k| !STOP_WORDS.split(' ').any(|s| s == *k))
+        );
         assert_eq!(title(&kw[1][..1]), "Paperasse");
     }
 

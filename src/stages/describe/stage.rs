@@ -11,7 +11,7 @@ use crate::stages::categories::mapping as map;
 use crate::stages::describe::keywords::{
     self as describe, FrenchAnalyzer, Keyword, KeywordOptions,
 };
-use crate::stages::describe::kind::{text_kind, Kind};
+use crate::stages::describe::kind::{Kind, text_kind};
 use crate::stages::write::table::ThemeRow;
 use crate::text::detect_language;
 

@@ -18,8 +18,7 @@ const LINKS: [&str; 9] = ["de", "du", "des", "d", "à", "au", "aux", "en", "pour
 /// Articles allowed right after a link (« de la », « à l' »).
 const ARTICLES: [&str; 4] = ["la", "le", "les", "l"];
 /// Content words too vague to carry a title alone.
-const GENERIC: &str =
-    "question questions problème problèmes chose choses personne personnes temps \
+const GENERIC: &str = "question questions problème problèmes chose choses personne personnes temps \
     faire fait gens cas niveau part fois monde manière façon rien tout point moment jour jours \
     année années sujet exemple situation madame monsieur ministre premier première gouvernement \
     fin mois semaine semaines besoin besoins place mise effet vie type partie nombre ensemble";
@@ -228,9 +227,11 @@ mod tests {
         );
         assert!(found.contains(&"revalorisation des salaires des infirmières".to_string()));
         assert!(found.contains(&"délais de remboursement".to_string()));
-        assert!(!found
-            .iter()
-            .any(|p| p.contains(',') || p.contains("infirmières et")));
+        assert!(
+            !found
+                .iter()
+                .any(|p| p.contains(',') || p.contains("infirmières et"))
+        );
     }
 
     #[test]

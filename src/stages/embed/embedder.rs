@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use super::cache::{Cached, EmbeddingCache};
@@ -381,15 +381,21 @@ fn normalize(mut sum: Vec<f32>, count: u32) -> Vec<f32> {
 
 /// Sets the worker threads for a process that embeds: `requested` (at least 1), else
 /// `RAYON_NUM_THREADS`, else every core. The embedder runs one batch per thread, so candle itself
-/// must stay single-threaded: it reads these variables before any of its threads exist, so this
-/// runs first thing in `main`. rayon's own pool gets the real count. Returns it.
-pub fn init_threads(requested: Option<usize>) -> usize {
+/// must stay single-threaded: it reads these variables before any of its threads exist. rayon's
+/// own pool gets the real count. Returns it.
+///
+/// # Safety
+/// It sets environment variables: no other thread may be running (call it first thing in `main`).
+pub unsafe fn init_threads(requested: Option<usize>) -> usize {
     let threads = requested
         .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    std::env::set_var("CANDLE_NUM_THREADS", "1");
+    // SAFETY: the caller guarantees that no other thread runs yet (this function's contract).
+    unsafe {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global();

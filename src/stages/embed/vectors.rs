@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use sha2::{Digest, Sha256};
 
 use super::embedder::Embeddings;
@@ -60,12 +60,12 @@ pub fn from_tables(
                 table.dim
             );
         }
-        if let Some(sha) = &table.model_sha256 {
-            if sha != model_sha256 {
-                bail!(
-                    "{name}: vectors were made by the model with sha256 {sha}, this run uses {model_sha256}: pass the same --model"
-                );
-            }
+        if let Some(sha) = &table.model_sha256
+            && sha != model_sha256
+        {
+            bail!(
+                "{name}: vectors were made by the model with sha256 {sha}, this run uses {model_sha256}: pass the same --model"
+            );
         }
         let extra: Vec<&str> = table
             .ids
@@ -157,8 +157,10 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(err(&parts[..1], &["a", "b"])
-            .contains("1 ids of the input have no vector in the embeddings files: a"));
+        assert!(
+            err(&parts[..1], &["a", "b"])
+                .contains("1 ids of the input have no vector in the embeddings files: a")
+        );
         let extra = vec![("p3".to_string(), table(&["a", "zz"], 2, None))];
         assert!(err(&extra, &["a"]).contains("p3: 1 ids are not in the input: zz"));
         let twice = vec![parts[0].clone(), parts[0].clone()];

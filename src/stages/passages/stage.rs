@@ -2,7 +2,7 @@
 //! passage by passage, each passage a row of its own for every later stage, traced back to its
 //! document by rank and character offsets.
 
-use crate::stages::passages::cut::{self as passages, PassageOptions, Span, AUTO_PASSAGE_WORDS};
+use crate::stages::passages::cut::{self as passages, AUTO_PASSAGE_WORDS, PassageOptions, Span};
 use crate::stages::read::ingest::Corpus;
 
 /// What `--unit` asks for.

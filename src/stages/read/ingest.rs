@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use super::delimited::{describe_delimiter, detect_delimiter, parse_csv};
 pub use super::encoding::decode;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 use crate::digest::hex;
 pub use crate::stages::write::table::TextColumn;
-use crate::text::{edit_distance, fold};
+use crate::text::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -354,7 +354,7 @@ pub fn find_column(path: &Path, names: &[&str], wanted: &str, role: &str) -> Res
     }
     let closest = names
         .iter()
-        .min_by_key(|n| edit_distance(&fold(n), &fold(wanted)))
+        .min_by_key(|n| strsim::levenshtein(&fold(n), &fold(wanted)))
         .map(|n| format!(" Did you mean {n:?}?"))
         .unwrap_or_default();
     bail!(

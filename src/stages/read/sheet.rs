@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use calamine::{Data, Reader};
 
 use crate::stages::write::table::TextColumn;

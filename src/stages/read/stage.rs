@@ -90,8 +90,7 @@ pub fn prepare<'c>(
                 "{}: no text of column {} has a single letter (e.g. {:?}): is it a column of numbers or codes? Name the text column with --text-column",
                 config.input.display(),
                 corpus.text_column,
-                crate::privacy::Pseudonymiser::new()
-                    .apply(&t.chars().take(40).collect::<String>())
+                crate::privacy::Pseudonymiser::new().apply(&t.chars().take(40).collect::<String>())
             ),
         }
     }

@@ -12,7 +12,7 @@
 
 use rayon::prelude::*;
 
-use crate::linalg::{dot, product, Rows};
+use crate::linalg::{Rows, dot, product};
 use crate::rng::Rng;
 
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::linalg::{dot, Rows};
+use crate::linalg::{Rows, dot};
 
 /// Near-duplicates (copy-paste campaigns with small edits): point `i` points to the original of the
 /// earliest `j < i` of its group (`groups[i]`) whose cosine reaches `options.cosine` and whose word

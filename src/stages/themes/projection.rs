@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::linalg::{gram, Rows};
+use crate::linalg::{Rows, gram};
 
 /// Coordinates of each row on the first two principal axes (power iteration from a fixed start, so
 /// deterministic), for the map of the report. Rows should be centred.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::linalg::{dot, Rows};
+use crate::linalg::{Rows, dot};
 use crate::pipeline::{Categories, Embedded, Prepared};
 use crate::stages::themes::cluster::{self, ClusterOptions, Clustering};
 use crate::stages::themes::near_duplicates::{self, NearDuplicateOptions};

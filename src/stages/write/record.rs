@@ -392,7 +392,7 @@ impl OutputLock {
                 );
             }
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
             }
         }
         file.set_len(0)?;

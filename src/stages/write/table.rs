@@ -6,14 +6,14 @@
 use std::fs::File;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use polars::prelude::{
     AnyValue, Column, CsvWriter, DataFrame, DataType, Float32Type, IntoSeries, ListBuilderTrait,
     ListPrimitiveChunkedBuilder, NamedFrom, ParquetCompression, ParquetReader, ParquetWriter,
     SerReader, SerWriter, Series,
 };
 
-use super::csv::{neutralise_formula, CsvStyle};
+use super::csv::{CsvStyle, neutralise_formula};
 use crate::stages::embed::embedder::Embeddings;
 use crate::stages::embed::vectors::EmbeddingTable;
 use crate::stages::write::xlsx;
@@ -559,7 +559,9 @@ fn write_table(dir: &Path, stem: &str, mut df: DataFrame, style: CsvStyle) -> Re
     if n < xlsx::MAX_ROWS {
         write_xlsx(&dir.join(format!("{stem}.xlsx")), stem, &df)?;
     } else {
-        log::warn!("{n} rows do not fit an Excel sheet: no {stem}.xlsx (the Parquet and CSV files hold them)");
+        log::warn!(
+            "{n} rows do not fit an Excel sheet: no {stem}.xlsx (the Parquet and CSV files hold them)"
+        );
     }
     let mut flat = lists_joined(&df, LABEL_JOIN)?;
     write_csv(&dir.join(format!("{stem}.csv")), &mut flat, style)

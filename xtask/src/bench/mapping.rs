@@ -138,7 +138,9 @@ fn methods(set: &Set) -> Result<(Assigned, Assigned)> {
     let label_free = run_once(set, "label-free-none-off", off)?;
     let default = run_once(set, DEFAULT_RUN, |_| {})?;
     let none = default.pillar.iter().filter(|p| *p == "none").count();
-    println!("| zero-shot (peers) | label-free, `none` off | label-free, `none` at default ({NONE_THRESHOLD}) | sent to `none` at default |");
+    println!(
+        "| zero-shot (peers) | label-free, `none` off | label-free, `none` at default ({NONE_THRESHOLD}) | sent to `none` at default |"
+    );
     println!("|---|---|---|---|");
     println!(
         "| {:.3} | {:.3} | **{:.3}** | {:.1}% ({none} of {}) |\n",
@@ -176,7 +178,9 @@ fn none_table(set: &Set, full: &Assigned) -> Result<()> {
             caught[t].push(n as f64 / rows.len().max(1) as f64);
         }
     }
-    println!("| `--none-threshold` | set sent to `none` (lost) | left-out category caught (mean) | least caught |");
+    println!(
+        "| `--none-threshold` | set sent to `none` (lost) | left-out category caught (mean) | least caught |"
+    );
     println!("|---|---|---|---|");
     for (t, threshold) in THRESHOLDS.iter().enumerate() {
         let lost = full.relevance.iter().filter(|&&v| v < *threshold).count();
@@ -223,7 +227,9 @@ struct Curve {
 }
 
 fn few_shot_table(set: &Set, label_free: &Assigned) -> Result<()> {
-    println!("| tags per category | tags | random | `sample` mixed | `sample` uncertain | `sample` stratified | rows neither tagged: random / mixed |");
+    println!(
+        "| tags per category | tags | random | `sample` mixed | `sample` uncertain | `sample` stratified | rows neither tagged: random / mixed |"
+    );
     println!("|---|---|---|---|---|---|---|");
     println!(
         "| 0 (label-free) | 0 | {:.3} | | | | |",

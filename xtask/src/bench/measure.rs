@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use verbatim::model::bert::Arithmetic;
 use verbatim::model::LoadedModel;
+use verbatim::model::bert::Arithmetic;
 use verbatim::stages::embed::embedder::{EmbedOptions, Embedder, Embeddings};
 use verbatim::stages::write::record::peak_rss_mib;
 
@@ -111,6 +111,8 @@ pub fn print_table(rows: &[Measurement], n: usize, machine: &Machine) {
             m.min_cosine.map_or("-".into(), |c| format!("{c:.5}")),
         );
     }
-    println!("(ratio: verbatim's texts/s over the row's; min cos: lowest cosine, text by text, to verbatim f32;");
+    println!(
+        "(ratio: verbatim's texts/s over the row's; min cos: lowest cosine, text by text, to verbatim f32;"
+    );
     println!(" of peak: over the f32 peak, or the int8 peak for rows on 8-bit integer products)");
 }

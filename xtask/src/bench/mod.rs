@@ -22,7 +22,7 @@ use verbatim::stages::embed::embedder::{EmbedOptions, Embeddings};
 use verbatim::stages::read::ingest;
 
 use machine::Machine;
-use measure::{min_cosine, reset_peak_rss, time_verbatim, Measurement};
+use measure::{Measurement, min_cosine, reset_peak_rss, time_verbatim};
 use verbatim::model::ModelArgs;
 
 /// The benchmarks, one subcommand each.

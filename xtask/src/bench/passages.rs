@@ -57,7 +57,9 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)], contributions: usize, seed: 
             all.push(as_documents(&corpus, &label, taxonomy));
         }
     }
-    println!("set                     mode     docs  micro-F1  exact-set  main in gold  passage macro-F1  seconds");
+    println!(
+        "set                     mode     docs  micro-F1  exact-set  main in gold  passage macro-F1  seconds"
+    );
     for set in &mut all {
         set.input = dir.join(format!("{}.csv", set.name.replace([' ', ','], "_")));
         write_input(set)?;

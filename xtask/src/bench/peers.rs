@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use verbatim::model::{self, fetch};
 use verbatim::stages::embed::embedder::Embeddings;
 
-use super::measure::{min_cosine, Measurement};
+use super::measure::{Measurement, min_cosine};
 use verbatim::model::bert::Arithmetic;
 
 const SCRIPT: &str = include_str!("peers.py");

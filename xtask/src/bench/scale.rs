@@ -3,7 +3,7 @@
 use anyhow::Result;
 use verbatim::model;
 use verbatim::rng::Rng;
-use verbatim::stages::embed::cache::{gigabytes, EmbeddingCache, DEFAULT_CACHE_MAX_GB};
+use verbatim::stages::embed::cache::{DEFAULT_CACHE_MAX_GB, EmbeddingCache, gigabytes};
 use verbatim::stages::embed::embedder::{EmbedOptions, Embedder, Embeddings};
 
 /// Writes `rows` testimonies resampled from `texts` (each with one word dropped and one borrowed

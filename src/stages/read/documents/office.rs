@@ -11,8 +11,8 @@
 
 use std::io::{Cursor, Read};
 
-use quick_xml::events::Event;
 use quick_xml::Reader;
+use quick_xml::events::Event;
 
 use super::Extracted;
 
