@@ -201,15 +201,33 @@ fn check_offsets(docs: &Path, out: &Path) {
     let passages = read_parquet(&out.join("passages.parquet"));
     let (ids, texts) = (strings(&passages, "id"), strings(&passages, "text"));
     let (starts, ends) = (strings(&passages, "start"), strings(&passages, "end"));
+    // Every format's passages (txt, docx, odt, pdf, xlsx), against the text the reader extracted;
+    // the plain-text file against its own bytes too.
+    let corpus = verbatim::stages::read::documents::read(docs, &Default::default()).unwrap();
+    let mut formats = std::collections::BTreeSet::new();
     for i in 0..ids.len() {
-        if ids[i] != "lettre.txt" {
-            continue; // the plain-text file is its own document text
-        }
-        let source = std::fs::read_to_string(docs.join(&ids[i])).unwrap();
-        let chars: Vec<char> = source.chars().collect();
+        let doc = corpus.ids.iter().position(|d| *d == ids[i]).unwrap();
+        let chars: Vec<char> = corpus.texts[doc].chars().collect();
         let (s, e): (usize, usize) = (starts[i].parse().unwrap(), ends[i].parse().unwrap());
-        assert_eq!(chars[s..e].iter().collect::<String>(), texts[i]);
+        assert_eq!(
+            chars[s..e].iter().collect::<String>(),
+            texts[i],
+            "{}",
+            ids[i]
+        );
+        formats.insert(ids[i].rsplit('.').next().unwrap().to_string());
+        if ids[i] == "lettre.txt" {
+            let source: Vec<char> = std::fs::read_to_string(docs.join(&ids[i]))
+                .unwrap()
+                .chars()
+                .collect();
+            assert_eq!(source[s..e].iter().collect::<String>(), texts[i]);
+        }
     }
+    assert_eq!(
+        formats.into_iter().collect::<Vec<_>>(),
+        ["docx", "odt", "pdf", "txt", "xlsx"]
+    );
     let docx_texts: Vec<&String> = ids
         .iter()
         .zip(&texts)
