@@ -534,3 +534,27 @@ fn published_text(out: &std::path::Path) -> String {
     }
     all
 }
+
+/// An e-mail or a name in an extra input column is replaced in `assignments.*` like in a quote:
+/// every passed-through column is published through the pseudonymiser.
+#[test]
+fn extra_columns_are_pseudonymised_in_the_assignments() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.csv");
+    std::fs::write(
+        &input,
+        "texte,contact\n\"Les urgences ferment la nuit, il faut rouvrir des lits.\",marie.garnier@exemple.fr\n\"Plus aucun médecin traitant dans notre village depuis deux ans.\",M. Lefebvre\n\"Les infirmières de nuit ne sont pas assez payées.\",\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&input, &out, &[]);
+    let published = published_text(&out);
+    for secret in ["marie.garnier", "Lefebvre"] {
+        assert!(!published.contains(secret), "{secret} was published");
+    }
+    let assignments = read_parquet(&out.join("assignments.parquet"));
+    assert_eq!(
+        strings(&assignments, "contact"),
+        ["[EMAIL]", "M. [NOM]", ""]
+    );
+}
