@@ -162,10 +162,15 @@ impl Pseudonymiser {
             .par_iter()
             .flat_map_iter(|t| p.names_in(t.as_ref()))
             .collect();
+        if found.is_empty() {
+            return p;
+        }
+        // Only the lower-case words that are also names are kept (no String for the others).
         let common: HashSet<String> = texts
             .par_iter()
             .flat_map_iter(|t| lower_case_words(t.as_ref()))
-            .filter(|w| found.contains(w))
+            .filter(|w| found.contains(*w))
+            .map(str::to_string)
             .collect();
         p.corpus_names = found.into_iter().filter(|n| !common.contains(n)).collect();
         p
@@ -360,10 +365,9 @@ fn email_names(email: &str) -> Vec<String> {
 }
 
 /// The words of a text written wholly in lower case (ordinary words, not names).
-fn lower_case_words(text: &str) -> impl Iterator<Item = String> + '_ {
+fn lower_case_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphabetic() || c == '-' || c == '\'' || c == '’'))
         .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
-        .map(str::to_string)
 }
 
 /// A NIR written in its groups (`1 85 03 75 123 456 36`) is one whatever its key: a mistyped key

@@ -108,6 +108,26 @@ pub(super) fn taggers_markdown(t: &Taggers) -> String {
 }
 
 pub(super) fn markdown(e: &Evaluation) -> String {
+    let mut md = headline_markdown(e);
+    if let Some(t) = &e.theme_categories {
+        md.push_str(&theme_categories_markdown(t));
+    }
+    if let Some(m) = &e.multi_label {
+        md.push_str(&multi_label_markdown(m));
+    }
+    if let Some(t) = &e.taggers {
+        md.push_str(&taggers_markdown(t));
+    }
+    md.push_str(&per_category_markdown(e));
+    md.push_str(&confusion_markdown(&e.confusion));
+    if let Some(curve) = &e.accuracy_coverage_curve {
+        md.push_str(&curve_markdown(curve));
+    }
+    md
+}
+
+/// The title, what was evaluated, and the headline figures with their intervals.
+fn headline_markdown(e: &Evaluation) -> String {
     let mut md = String::new();
     let ci = |c: &Interval| format!("[{:.3}, {:.3}]", c.low, c.high);
     let intervals = &e.confidence_intervals_95;
@@ -139,33 +159,32 @@ pub(super) fn markdown(e: &Evaluation) -> String {
             "| themes: ARI / NMI / V-measure | {ari:.3} / {nmi:.3} / {v:.3} | |"
         );
     }
-    if let Some(t) = &e.theme_categories {
-        let _ = write!(
+    md
+}
+
+/// How far each theme's category holds for the gold labels (or why no theme is scored).
+fn theme_categories_markdown(t: &ThemeCategories) -> String {
+    let mut md = format!(
+        "\nGold label = the category of the row's theme: {:.3} of the rows",
+        t.rows
+    );
+    let _ = match (t.median_theme, t.lowest_theme) {
+        (Some(median), Some(lowest)) => writeln!(
             md,
-            "\nGold label = the category of the row's theme: {:.3} of the rows",
-            t.rows
-        );
-        let _ = match (t.median_theme, t.lowest_theme) {
-            (Some(median), Some(lowest)) => writeln!(
-                md,
-                "; per theme (the {} outside `none` with at least 5 tagged rows) median {median:.3}, lowest {lowest:.3}.",
-                t.themes
-            ),
-            _ => writeln!(
-                md,
-                "; no theme has 5 tagged rows, so none is scored on its own."
-            ),
-        };
-    }
-    if let Some(m) = &e.multi_label {
-        md.push_str(&multi_label_markdown(m));
-    }
-    if let Some(t) = &e.taggers {
-        md.push_str(&taggers_markdown(t));
-    }
-    let _ = writeln!(
-        md,
-        "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|"
+            "; per theme (the {} outside `none` with at least 5 tagged rows) median {median:.3}, lowest {lowest:.3}.",
+            t.themes
+        ),
+        _ => writeln!(
+            md,
+            "; no theme has 5 tagged rows, so none is scored on its own."
+        ),
+    };
+    md
+}
+
+fn per_category_markdown(e: &Evaluation) -> String {
+    let mut md = String::from(
+        "\n## Per category\n\n| category | precision | recall | F1 | support |\n|---|---|---|---|---|\n",
     );
     for c in &e.per_category {
         let _ = writeln!(
@@ -174,22 +193,22 @@ pub(super) fn markdown(e: &Evaluation) -> String {
             c.label, c.precision, c.recall, c.f1, c.support
         );
     }
-    md.push_str(&confusion_markdown(&e.confusion));
-    if let Some(curve) = &e.accuracy_coverage_curve {
+    md
+}
+
+fn curve_markdown(curve: &Curve) -> String {
+    let mut md = format!(
+        "\n## Accuracy as fewer rows are kept (most confident first)\n\n| coverage | accuracy | threshold ({}) |\n|---|---|---|\n",
+        curve.confidence
+    );
+    for p in &curve.points {
         let _ = writeln!(
             md,
-            "\n## Accuracy as fewer rows are kept (most confident first)\n\n| coverage | accuracy | threshold ({}) |\n|---|---|---|",
-            curve.confidence
+            "| {:.0}% | {:.3} | {:.3} |",
+            p.coverage * 100.0,
+            p.accuracy,
+            p.threshold
         );
-        for p in &curve.points {
-            let _ = writeln!(
-                md,
-                "| {:.0}% | {:.3} | {:.3} |",
-                p.coverage * 100.0,
-                p.accuracy,
-                p.threshold
-            );
-        }
     }
     md
 }

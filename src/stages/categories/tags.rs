@@ -49,8 +49,8 @@ pub fn read(path: &Path, prepared: &Prepared) -> Result<Tags> {
         .collect();
     let matcher = LabelMatcher::new(&categories, None)?;
     let sheet = columns(path, &table.columns, &matcher)?;
-    check_texts(path, &sheet, prepared)?;
     let row_of = ingest::positions(&prepared.corpus.ids);
+    check_texts(path, &sheet, prepared, &row_of)?;
     let mut tags = Tags {
         pairs: Vec::new(),
         random: Vec::new(),
@@ -186,11 +186,15 @@ fn is_random(path: &Path, parts: Option<&TextColumn>, r: usize) -> Result<bool> 
 /// A sheet that carries the texts it was drawn with must still match the input: the tags were
 /// given to those texts. Placeholders of the pseudonymised sheet (`[NOM]`) match anything; the
 /// rest must appear in the input's text, in order, whatever the spacing.
-fn check_texts(path: &Path, sheet: &Sheet, prepared: &Prepared) -> Result<()> {
+fn check_texts(
+    path: &Path,
+    sheet: &Sheet,
+    prepared: &Prepared,
+    row_of: &HashMap<&str, usize>,
+) -> Result<()> {
     let Some(texts) = sheet.texts else {
         return Ok(());
     };
-    let row_of = ingest::positions(&prepared.corpus.ids);
     let mut stale = Vec::new();
     for (r, (id, text)) in sheet.ids.values.iter().zip(&texts.values).enumerate() {
         let (Some(id), Some(text)) = (id, text) else {
