@@ -38,6 +38,8 @@ enum Command {
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// Pick the testimonies to tag by hand and write them as a tagging sheet (xlsx or CSV).
     Sample(cmd::sample::SampleArgs),
+    /// Turn the decisions typed into a run's workbooks into the edits file `run --edits` replays.
+    Edits(cmd::edits::EditsArgs),
     /// Rebuild report.html and report.md from a run's tables, without recomputing.
     Report(cmd::report::ReportArgs),
     /// Install, inspect or export the sentence encoder.
@@ -60,6 +62,7 @@ fn main() {
         Command::Run(a) => cmd::run::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Sample(a) => cmd::sample::run(a),
+        Command::Edits(a) => cmd::edits::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Model(c) => cmd::model::run(c),
         Command::Embed(a) => cmd::embed::run(a),

@@ -1,10 +1,11 @@
 //! `verbatim run`, one function per stage, each taking the previous stages' typed values:
 //! read and prepare → passages (long texts) → load the model → embed → categories (the taxonomy
-//! mapping) → themes (near-duplicates, clustering within each category) → describe (keywords,
-//! titles, quotes) → write the tables and the record.
+//! mapping) → themes (near-duplicates, clustering within each category) → curate (theme keys, the
+//! analyst's edits) → describe (keywords, titles, quotes) → write the tables and the record.
 //! Data flows one way.
 
 use crate::stages::categories::{stage as categories, tags};
+use crate::stages::curate::stage as curate;
 use crate::stages::describe::stage as describe;
 use crate::stages::embed::stage as embedding;
 use crate::stages::passages::stage as units;
@@ -62,6 +63,8 @@ pub struct RunConfig {
     /// The ids of a manual tagging to evaluate the run against (`run --gold`): checked against
     /// the input's ids as soon as it is read, before any work.
     pub gold_ids: Option<(PathBuf, Vec<String>)>,
+    /// The analyst's edits and the run whose theme keys this one continues.
+    pub curate: crate::stages::curate::stage::CurateOptions,
 }
 
 /// Where the vectors come from.
@@ -129,6 +132,7 @@ impl RunConfig {
             describe: DescribeOptions::default(),
             output: OutputOptions::default(),
             gold_ids: None,
+            curate: Default::default(),
         }
     }
 }
@@ -150,12 +154,17 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     if let Some((gold, ids)) = &config.gold_ids {
         crate::evaluate::files::check_gold_ids(gold, ids, &input.ids)?;
     }
+    // A malformed edits file stops the run here; the earlier run is read before its folder is
+    // cleared.
+    let mut plan = curate::plan(config)?;
     let units = timed(&mut t.ingest_s, "cutting passages", || {
         units::choose(&input, config.unit, &config.passages)
     });
     log::info!("unit of analysis: {} ({})", units.unit_name(), units.reason);
-    let prepared = timed(&mut t.ingest_s, "sorting rows", || {
-        prepare::prepare(units.corpus(&input), units.documents(&input), config)
+    let documents = units.documents(&input);
+    curate::resolve_drops(&mut plan, units.corpus(&input), &documents, &input);
+    let mut prepared = timed(&mut t.ingest_s, "sorting rows", || {
+        prepare::prepare(units.corpus(&input), documents, config)
     })?;
     // A tagging file that would teach something wrong stops the run here, before any work.
     let tags = (config.labels.as_ref())
@@ -174,7 +183,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut categories = timed(&mut t.map_s, "categories", || {
         categories::map(&prepared, &embedded, &mut embedder, config, tags.as_ref())
     })?;
-    let themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
+    let mut themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
         themes::find(
             &prepared,
             &embedded,
@@ -184,8 +193,12 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             config.theme_scope,
         )
     });
+    let (curation, edits) = timed(&mut t.cluster_s, "theme keys and edits", || {
+        let (themes, categories) = (&mut themes, &mut categories);
+        curate::curate(&plan, &input, &mut prepared, &embedded, themes, categories, config)
+    })?;
     let described = timed(&mut t.describe_s, "keywords, titles, quotes", || {
-        describe::describe(&prepared, &embedded, &themes, &categories, config)
+        describe::describe(&prepared, &embedded, &themes, &categories, &curation, config)
     });
     let mut stages = write::Stages {
         input: &input,
@@ -196,12 +209,15 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         themes: &themes,
         categories: &categories,
         described: &described,
+        curation: &curation,
+        previous: plan.previous.as_ref(),
         written: write::Written::default(),
     };
     stages.written = timed(&mut t.write_s, "writing the tables", || {
         write::tables(&stages, config)
     })?;
     let mut record = write::record(stages, config, t);
+    record.edits = edits;
     record.seal(&config.out, RunRecord::sealed())?;
     record.write(&config.out)?;
     Ok(RunSummary {

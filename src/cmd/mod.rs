@@ -1,6 +1,7 @@
 //! One file per subcommand: argument parsing and wiring of the library's stages.
 
 pub mod cache;
+pub mod edits;
 pub mod embed;
 pub mod evaluate;
 pub mod logging;

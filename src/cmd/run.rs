@@ -5,6 +5,8 @@ use clap::Args;
 use verbatim::evaluate::files::EvaluateConfig;
 use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
 use verbatim::stages::categories::mapping::MapOptions;
+use verbatim::stages::curate::previous::PreviousChoice;
+use verbatim::stages::curate::stage::CurateOptions;
 use verbatim::stages::describe::keywords::DescribeOptions;
 use verbatim::stages::themes::cluster::ClusterOptions;
 use verbatim::stages::themes::near_duplicates::NearDuplicateOptions;
@@ -16,7 +18,8 @@ use super::{CacheArgs, ColumnArgs, ModelArgs, at_least, between};
 #[command(after_help = "Examples:
   verbatim run --input temoignages.csv --out out
   verbatim run --input export.xlsx --out out --excel --gold etiquetage.csv
-  verbatim run --input reponses.parquet --text-column reponse --taxonomy piliers.toml --out out")]
+  verbatim run --input reponses.parquet --text-column reponse --taxonomy piliers.toml --out out
+  verbatim run --input temoignages.csv --out out --edits edits.toml")]
 pub struct RunArgs {
     /// Testimonies: a table (CSV with any of , ; tab, Excel or OpenDocument sheet, Parquet, JSON
     /// Lines), or a folder or quoted glob of documents (.txt .md .html .docx .odt .pdf .xlsx .ods),
@@ -103,6 +106,20 @@ pub struct RunArgs {
     /// paths or quoted globs. The model still embeds the taxonomy, so it must be the same model.
     #[arg(long, num_args = 1..)]
     embeddings: Vec<String>,
+    /// The analyst's decisions (rename, merge, split, move, drop, pin, hide, category), replayed
+    /// after the automatic stages in file order: see README, "Curate the draft".
+    #[arg(long)]
+    edits: Option<PathBuf>,
+    /// An edit that no longer applies (its theme or ids vanished) is an error, not a warning.
+    #[arg(long, requires = "edits")]
+    strict_edits: bool,
+    /// The run whose theme keys this one continues and compares itself with (changes.*);
+    /// default: the run already in --out, read before it is replaced.
+    #[arg(long, conflicts_with = "no_previous")]
+    previous: Option<PathBuf>,
+    /// Continue no earlier run: every theme gets a new key.
+    #[arg(long)]
+    no_previous: bool,
 }
 
 impl RunArgs {
@@ -154,6 +171,15 @@ impl RunArgs {
                     CsvStyle::plain()
                 },
                 pseudonymise: !self.no_pseudonymise,
+            },
+            curate: CurateOptions {
+                edits: self.edits.clone(),
+                strict: self.strict_edits,
+                previous: match (&self.previous, self.no_previous) {
+                    (Some(dir), _) => PreviousChoice::Dir(dir.clone()),
+                    (None, true) => PreviousChoice::None,
+                    (None, false) => PreviousChoice::InOutput,
+                },
             },
             ..RunConfig::new(self.input.clone(), self.out.clone())
         })

@@ -551,7 +551,39 @@ fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
         ),
     ];
     rows.extend(run.few_shot.as_ref().map(|f| (w.tags, tags_line(f, w))));
+    rows.extend(edits_line(&run.edits, w).map(|line| (w.edits, line)));
     rows
+}
+
+/// What the analyst decided by hand, in one line: operations by kind, those that no longer
+/// apply, and the earlier run whose keys the themes continue.
+fn edits_line(e: &crate::stages::curate::EditsRecord, w: &Words) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(file) = &e.file {
+        let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
+        for o in &e.operations {
+            *kinds.entry(o.operation.as_str()).or_default() += 1;
+        }
+        let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        parts.push(format!(
+            "{} ({}; {})",
+            w.count(e.operations.len(), w.edits_n),
+            kinds.join(", "),
+            file.display()
+        ));
+        if e.stale > 0 {
+            parts.push(format!("{} {}", e.stale, w.noun(e.stale, w.edits_stale_n)));
+        }
+    }
+    if let Some(run) = &e.previous_run_id {
+        parts.push(format!(
+            "{} / {} {} ({run})",
+            e.keys_continued,
+            e.keys_continued + e.keys_new,
+            w.keys_continued
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" ; "))
 }
 
 /// What the manual tags (`--labels`) taught and measured, in one line.

@@ -2,9 +2,10 @@
 //! algorithms and, in `stage.rs`, its wiring: the one function [`crate::pipeline::run`] calls, taking
 //! the earlier stages' typed values and returning its own.
 //!
-//! read → passages → embed → categories → themes → describe → write
+//! read → passages → embed → categories → themes → curate → describe → write
 
 pub mod categories;
+pub mod curate;
 pub mod describe;
 pub mod embed;
 pub mod passages;

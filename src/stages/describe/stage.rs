@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::pipeline::{Categories, Embedded, Prepared, RunConfig, Themes};
 use crate::privacy::Pseudonymiser;
+use crate::stages::curate::Curation;
 use crate::stages::categories::mapping as map;
 use crate::stages::describe::keywords::{
     self as describe, FrenchAnalyzer, Keyword, KeywordOptions,
@@ -57,6 +58,7 @@ pub fn describe(
     embedded: &Embedded,
     themes: &Themes,
     categories: &Categories,
+    curation: &Curation,
     config: &RunConfig,
 ) -> Described {
     let texts = prepared.texts();
@@ -86,7 +88,7 @@ pub fn describe(
     );
     let titles = crate::stages::describe::titles::phrase_titles(
         &keyword_texts,
-        &central_texts(themes),
+        &central_texts(themes, &curation.hidden),
         &|w| analyzer.is_stop(w),
         &describe::distinct_titles(&keywords),
     );
@@ -102,14 +104,17 @@ pub fn describe(
                 embedded,
                 themes,
                 categories,
+                curation,
                 config,
                 theme,
                 kinds: &kinds,
             };
-            row.describe(titles[theme].clone(), &keywords[theme], &mut publisher)
+            let title = curation.titles[theme].clone();
+            let title = title.unwrap_or_else(|| titles[theme].clone());
+            row.describe(title, &keywords[theme], &mut publisher)
         })
         .collect();
-    let proposals = all_proposals(&texts, &kinds, themes, &mut publisher);
+    let proposals = all_proposals(&texts, &kinds, themes, &curation.hidden, &mut publisher);
     Described {
         theme_rows,
         kinds,
@@ -120,16 +125,16 @@ pub fn describe(
     }
 }
 
-/// Each theme's texts, most central first (near-duplicates left out), at most
-/// [`crate::stages::describe::titles::CENTRAL_TEXTS`].
-fn central_texts(themes: &Themes) -> Vec<Vec<usize>> {
+/// Each theme's texts, most central first (near-duplicates and hidden texts left out: a title
+/// may quote a phrase), at most [`crate::stages::describe::titles::CENTRAL_TEXTS`].
+fn central_texts(themes: &Themes, hidden: &[bool]) -> Vec<Vec<usize>> {
     let c = &themes.clustering;
     (0..c.themes())
         .map(|t| {
             let mut members: Vec<usize> = themes
                 .members(t)
                 .into_iter()
-                .filter(|&d| themes.near[d].is_none())
+                .filter(|&d| themes.near[d].is_none() && !hidden[d])
                 .collect();
             members.sort_by(|&a, &b| c.similarity[b].total_cmp(&c.similarity[a]).then(a.cmp(&b)));
             members.truncate(crate::stages::describe::titles::CENTRAL_TEXTS);
@@ -138,16 +143,17 @@ fn central_texts(themes: &Themes) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// Every proposal (no near-duplicate), published whole, by theme then input order.
+/// Every proposal (no near-duplicate, nothing hidden), published whole, by theme then input order.
 fn all_proposals(
     texts: &[&str],
     kinds: &[Kind],
     themes: &Themes,
+    hidden: &[bool],
     publisher: &mut Publisher,
 ) -> Vec<(usize, String)> {
     let labels = &themes.clustering.labels;
     let mut picked: Vec<usize> = (0..texts.len())
-        .filter(|&d| kinds[d] == Kind::Proposition && themes.near[d].is_none())
+        .filter(|&d| kinds[d] == Kind::Proposition && themes.near[d].is_none() && !hidden[d])
         .collect();
     picked.sort_by_key(|&d| (labels[d], d));
     picked
@@ -162,6 +168,7 @@ struct Theme<'a, 'c> {
     embedded: &'a Embedded,
     themes: &'a Themes,
     categories: &'a Categories,
+    curation: &'a Curation,
     config: &'a RunConfig,
     theme: usize,
     kinds: &'a [Kind],
@@ -199,6 +206,7 @@ impl Theme<'_, '_> {
         let id = |d: usize| corpus.ids[self.prepared.distinct[d]].clone();
         ThemeRow {
             theme_id: self.theme as u32,
+            theme_key: self.curation.keys[self.theme].clone(),
             title,
             size: size as u32,
             share: size as f64 / self.prepared.assigned() as f64,
@@ -225,6 +233,9 @@ impl Theme<'_, '_> {
             proposal_ids: proposals.iter().map(|&d| id(d)).collect(),
             experiences: self.published(&experiences, quote_chars, publisher),
             experience_ids: experiences.iter().map(|&d| id(d)).collect(),
+            edited: (self.curation.theme_edits[self.theme].iter())
+                .map(|e| e.to_string())
+                .collect(),
         }
     }
 
@@ -264,52 +275,67 @@ impl Theme<'_, '_> {
             .collect()
     }
 
-    /// Central and diverse texts of one kind (MMR, as quotes), never a near-duplicate.
+    /// Central and diverse texts of one kind (MMR, as quotes), never a near-duplicate; pinned
+    /// ones first.
     fn of_kind(&self, members: &[usize], kind: Kind) -> Vec<usize> {
         let pool: Vec<usize> = members
             .iter()
             .copied()
             .filter(|&d| self.kinds[d] == kind && self.themes.near[d].is_none())
             .collect();
+        self.pinned_then_picked(&pool)
+    }
+
+    /// The theme's pinned texts found in `pool`, then central and diverse ones (MMR) among the
+    /// rest, up to `--quotes` (more when more are pinned); hidden texts never.
+    fn pinned_then_picked(&self, pool: &[usize]) -> Vec<usize> {
+        let pinned: Vec<usize> = (self.curation.pinned[self.theme].iter())
+            .copied()
+            .filter(|d| pool.contains(d))
+            .collect();
+        let rest: Vec<usize> = (pool.iter().copied())
+            .filter(|&d| !self.curation.hidden[d] && !pinned.contains(&d))
+            .collect();
         let points = self.embedded.centred_rows();
         let options = &self.config.describe;
-        describe::select_quotes(
-            &pool,
+        let mut picked = pinned.clone();
+        picked.extend(describe::select_quotes(
+            &rest,
             self.themes.clustering.centroid(self.theme),
             |d| points.row(d),
-            options.quotes,
+            options.quotes.saturating_sub(pinned.len()),
             options.quote_diversity as f32,
-        )
+        ));
+        picked
     }
 
     /// Central and diverse quotes; never a near-duplicate, weakly attached testimonies only when
     /// the firm ones are too few.
     fn quotes(&self, members: &[usize]) -> Vec<usize> {
         let (clustering, near) = (&self.themes.clustering, &self.themes.near);
+        let hidden = &self.curation.hidden;
         let originals: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&d| near[d].is_none())
+            .filter(|&d| near[d].is_none() && !hidden[d])
             .collect();
         let firm: Vec<usize> = originals
             .iter()
             .copied()
             .filter(|&d| !clustering.weak[d])
             .collect();
-        let options = &self.config.describe;
-        let pool = if firm.len() >= options.quotes {
-            &firm
+        let mut pool = if firm.len() >= self.config.describe.quotes {
+            firm
         } else {
-            &originals
+            originals
         };
-        let points = self.embedded.centred_rows();
-        describe::select_quotes(
-            pool,
-            clustering.centroid(self.theme),
-            |d| points.row(d),
-            options.quotes,
-            options.quote_diversity as f32,
-        )
+        // A pinned quote is shown even when weakly attached.
+        for &d in &self.curation.pinned[self.theme] {
+            if !pool.contains(&d) {
+                pool.push(d);
+            }
+        }
+        self.pinned_then_picked(&pool)
     }
 }
 

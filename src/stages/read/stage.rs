@@ -22,6 +22,9 @@ pub enum RowStatus {
     NoWords,
     /// A document that could not be read (the reason: `no_text_layer`, `corrupt_file`…).
     Rejected(String),
+    /// Set aside by the analyst (`[[drop]]` in the edits file), with their reason: set after
+    /// the themes, so that a dropped row moves no theme.
+    Dropped(String),
 }
 
 /// The input, its rows sorted, and the texts the model will read.

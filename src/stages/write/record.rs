@@ -11,7 +11,7 @@ use crate::model::ModelInfo;
 use crate::taxonomy::Category;
 
 /// The output files a run writes, for tests and the report; run.json last (it seals the others).
-pub const OUTPUT_FILES: [&str; 13] = [
+pub const OUTPUT_FILES: [&str; 16] = [
     "themes.parquet",
     "themes.csv",
     "themes.xlsx",
@@ -24,6 +24,9 @@ pub const OUTPUT_FILES: [&str; 13] = [
     "proposals.parquet",
     "proposals.csv",
     "proposals.xlsx",
+    "changes.parquet",
+    "changes.csv",
+    "changes.xlsx",
     "run.json",
 ];
 
@@ -54,6 +57,9 @@ pub struct RunRecord {
     pub clustering: ClusteringRecord,
     pub versions: Versions,
     pub timings: Timings,
+    /// The analyst's edits as replayed, and the run whose theme keys this one continues.
+    #[serde(default)]
+    pub edits: crate::stages::curate::EditsRecord,
 }
 
 /// The unit of analysis.
@@ -100,6 +106,9 @@ pub struct RowCounts {
     pub near_duplicates: usize,
     pub rejected: usize,
     pub rejected_by_reason: BTreeMap<String, usize>,
+    /// Rows the analyst dropped (`[[drop]]`), by reason.
+    #[serde(default)]
+    pub dropped_by_reason: BTreeMap<String, usize>,
     /// Guessed language of the embedded rows (other languages are processed, and flagged).
     pub languages: BTreeMap<String, usize>,
 }

@@ -5,6 +5,9 @@ use anyhow::{Context, Result};
 use crate::model::LoadedModel;
 use crate::pipeline::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, Themes};
 use crate::privacy::Pseudonymiser;
+use crate::stages::curate::Curation;
+use crate::stages::curate::changes::{self, Published};
+use crate::stages::curate::previous::PreviousRun;
 use crate::stages::passages::aggregate;
 use crate::stages::passages::stage::{Passages, Units};
 use crate::stages::read::ingest::Corpus;
@@ -35,12 +38,9 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
     let privacy = s.described.pseudonymiser.as_ref();
     let passthrough = published_columns(&s.prepared.corpus.passthrough, privacy);
     let document_columns = published_columns(&s.input.passthrough, privacy);
-    let passage_texts = s
-        .units
-        .passages
-        .as_ref()
-        .map(|p| published(&p.corpus.texts, privacy));
-    let mut table = assignments(s.prepared, s.themes, s.categories, s.described);
+    let passage_texts = (s.units.passages.as_ref())
+        .map(|p| unhidden(s, published(&p.corpus.texts, privacy)));
+    let mut table = assignments(s.prepared, s.themes, s.categories, s.described, s.curation);
     table.passthrough = &passthrough;
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
@@ -63,7 +63,34 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
         }
     }
     table::write_assignments(&config.out, &table, csv)?;
+    if let Some(earlier) = s.previous {
+        table::write_changes(&config.out, &changes::changes(earlier, &published_now(s, &table)), csv)?;
+    }
     Ok(written)
+}
+
+/// Passage texts with those the analyst hid left empty: hidden means in no output.
+fn unhidden(s: &Stages, mut texts: Vec<String>) -> Vec<String> {
+    for (row, d) in s.prepared.distinct_of.iter().enumerate() {
+        if d.is_some_and(|d| s.curation.hidden[d]) {
+            texts[row].clear();
+        }
+    }
+    texts
+}
+
+/// This run's themes and analysed rows as the tables publish them, for `changes`.
+fn published_now<'a>(s: &'a Stages, table: &'a AssignmentTable) -> Published<'a> {
+    let themes = (s.described.theme_rows.iter())
+        .map(|t| (t.theme_key.as_str(), t.title.as_str(), t.size))
+        .collect();
+    let rows = (0..table.ids.len())
+        .filter_map(|r| {
+            let key = table.theme_key[r].as_deref()?;
+            Some((table.ids[r].as_str(), key, table.pillar[r].as_deref()?))
+        })
+        .collect();
+    Published { themes, rows }
 }
 
 /// Every proposal, with its document (and passage), theme and category.
@@ -197,6 +224,7 @@ fn assignments<'a>(
     themes: &Themes,
     categories: &Categories,
     described: &Described,
+    curation: &Curation,
 ) -> AssignmentTable<'a> {
     let of = &prepared.distinct_of;
     let per_row =
@@ -208,6 +236,19 @@ fn assignments<'a>(
         theme_id: of
             .iter()
             .map(|d| d.map(|d| clustering.labels[d] as u32))
+            .collect(),
+        theme_key: (of.iter())
+            .map(|d| d.map(|d| curation.keys[clustering.labels[d]].clone()))
+            .collect(),
+        draft_theme_key: curation.draft_row_keys.clone(),
+        edited: (0..of.len())
+            .map(|r| match (&prepared.statuses[r], of[r]) {
+                (RowStatus::Dropped(_), _) => Some("drop".to_string()),
+                (_, Some(d)) if !curation.text_edits[d].is_empty() => {
+                    Some(curation.text_edits[d].join("+"))
+                }
+                _ => None,
+            })
             .collect(),
         theme_similarity: per_row(&|d| clustering.similarity[d]),
         weakly_attached: of.iter().map(|d| d.map(|d| clustering.weak[d])).collect(),
@@ -255,21 +296,24 @@ fn assignments<'a>(
 /// The `status` column: ok, or why a row was set aside or grouped with another.
 fn statuses(prepared: &Prepared, themes: &Themes) -> Vec<String> {
     let ids = &prepared.corpus.ids;
-    prepared
-        .statuses
-        .iter()
-        .enumerate()
-        .map(|(row, s)| match s {
-            RowStatus::Ok => match prepared.distinct_of[row].and_then(|d| themes.near[d]) {
-                Some(o) => format!("near_duplicate_of:{}", ids[prepared.distinct[o]]),
-                None => "ok".to_string(),
-            },
-            RowStatus::Empty => "empty".to_string(),
-            RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", ids[*j]),
-            RowStatus::NoWords => "rejected:no_words".to_string(),
-            RowStatus::Rejected(reason) => format!("rejected:{reason}"),
+    (0..prepared.statuses.len())
+        .map(|row| match prepared.distinct_of[row].and_then(|d| themes.near[d]) {
+            Some(o) => format!("near_duplicate_of:{}", ids[prepared.distinct[o]]),
+            None => status_of(prepared, row),
         })
         .collect()
+}
+
+/// A row's status as sorted before the themes: ok, or why it was set aside.
+pub fn status_of(prepared: &Prepared, row: usize) -> String {
+    match &prepared.statuses[row] {
+        RowStatus::Ok => "ok".to_string(),
+        RowStatus::Empty => "empty".to_string(),
+        RowStatus::DuplicateOf(j) => format!("duplicate_of:{}", prepared.corpus.ids[*j]),
+        RowStatus::NoWords => "rejected:no_words".to_string(),
+        RowStatus::Rejected(reason) => format!("rejected:{reason}"),
+        RowStatus::Dropped(reason) => format!("dropped:{reason}"),
+    }
 }
 
 /// Every stage's output, for the tables and the record.
@@ -282,6 +326,9 @@ pub struct Stages<'a, 'c> {
     pub themes: &'a Themes,
     pub categories: &'a Categories,
     pub described: &'a Described,
+    pub curation: &'a Curation,
+    /// The run whose theme keys this one continues: `changes.*` compares with it.
+    pub previous: Option<&'a PreviousRun>,
     pub written: Written,
 }
 
@@ -334,6 +381,7 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
         },
         versions: Versions::default(),
         timings,
+        edits: Default::default(),
     }
 }
 
@@ -401,8 +449,14 @@ fn row_counts(s: &Stages) -> RowCounts {
         }
     }
     for status in &p.statuses {
-        if let RowStatus::Rejected(reason) = status {
-            *counts.rejected_by_reason.entry(reason.clone()).or_default() += 1;
+        match status {
+            RowStatus::Rejected(reason) => {
+                *counts.rejected_by_reason.entry(reason.clone()).or_default() += 1
+            }
+            RowStatus::Dropped(reason) => {
+                *counts.dropped_by_reason.entry(reason.clone()).or_default() += 1
+            }
+            _ => {}
         }
     }
     for d in p.distinct_of.iter().flatten() {

@@ -227,6 +227,8 @@ pub const LIST_JOIN: &str = " | ";
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeRow {
     pub theme_id: u32,
+    /// The theme's identity across runs (`p1-salaires-3f2a`): what the edits file names.
+    pub theme_key: String,
     pub title: String,
     pub size: u32,
     pub share: f64,
@@ -244,6 +246,8 @@ pub struct ThemeRow {
     /// Up to `--quotes` that report what their writer lived or did.
     pub experiences: Vec<String>,
     pub experience_ids: Vec<String>,
+    /// The analyst's operations that changed the theme (rename, merge, split, pin, category…).
+    pub edited: Vec<String>,
 }
 
 /// Writes `themes.parquet` (lists as lists) and `themes.csv` (lists joined with " | ").
@@ -253,6 +257,10 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
             Column::new(
                 "theme_id".into(),
                 rows.iter().map(|r| r.theme_id).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_key".into(),
+                rows.iter().map(|r| r.theme_key.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "title".into(),
@@ -302,7 +310,7 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
         )
     };
     type Field<'f> = (&'f str, &'f dyn Fn(&ThemeRow) -> &Vec<String>);
-    let fields: [Field; 7] = [
+    let fields: [Field; 8] = [
         ("keywords", &|r| &r.keywords),
         ("quotes", &|r| &r.quotes),
         ("quote_ids", &|r| &r.quote_ids),
@@ -310,10 +318,11 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
         ("proposal_ids", &|r| &r.proposal_ids),
         ("experiences", &|r| &r.experiences),
         ("experience_ids", &|r| &r.experience_ids),
+        ("edited", &|r| &r.edited),
     ];
     let mut parquet = scalar(fields.iter().map(|(n, g)| list(n, *g)).collect())?;
     write_parquet(&dir.join("themes.parquet"), &mut parquet)?;
-    write_xlsx(&dir.join("themes.xlsx"), "themes", &parquet)?;
+    write_xlsx(&dir.join("themes.xlsx"), "themes", &parquet, &THEME_EDITS)?;
     let mut csv = scalar(fields.iter().map(|(n, g)| joined(n, *g)).collect())?;
     write_csv(&dir.join("themes.csv"), &mut csv, style)
 }
@@ -373,9 +382,13 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
     let (keywords, quotes, quote_ids) = (lists("keywords")?, lists("quotes")?, lists("quote_ids")?);
     let (proposals, proposal_ids) = (lists("proposals")?, lists("proposal_ids")?);
     let (experiences, experience_ids) = (lists("experiences")?, lists("experience_ids")?);
+    // Runs written before theme keys have neither column.
+    let theme_keys = strings("theme_key").unwrap_or_else(|_| vec![String::new(); df.height()]);
+    let edited = lists("edited").unwrap_or_else(|_| vec![Vec::new(); df.height()]);
     Ok((0..df.height())
         .map(|i| ThemeRow {
             theme_id: ids[i] as u32,
+            theme_key: theme_keys[i].clone(),
             title: titles[i].clone(),
             size: sizes[i] as u32,
             share: shares[i],
@@ -390,6 +403,7 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
             proposal_ids: proposal_ids[i].clone(),
             experiences: experiences[i].clone(),
             experience_ids: experience_ids[i].clone(),
+            edited: edited[i].clone(),
         })
         .collect())
 }
@@ -398,6 +412,11 @@ pub fn read_themes(path: &Path) -> Result<Vec<ThemeRow>> {
 pub struct AssignmentTable<'a> {
     pub ids: &'a [String],
     pub theme_id: Vec<Option<u32>>,
+    pub theme_key: Vec<Option<String>>,
+    /// The automatic theme's key, before the analyst's edits: a later run matches on it.
+    pub draft_theme_key: Vec<Option<String>>,
+    /// The analyst's operations that changed the row (move, drop, hide, merge…), `+`-joined.
+    pub edited: Vec<Option<String>>,
     pub theme_similarity: Vec<Option<f32>>,
     pub weakly_attached: Vec<Option<bool>>,
     pub pillar: Vec<Option<String>>,
@@ -446,6 +465,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     };
     cols.extend([
         Column::new("theme_id".into(), &table.theme_id),
+        Column::new("theme_key".into(), &table.theme_key),
         Column::new("theme_similarity".into(), &table.theme_similarity),
         Column::new("weakly_attached".into(), &table.weakly_attached),
         Column::new("pillar".into(), &table.pillar),
@@ -459,6 +479,8 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         cols.push(Column::new(format!("score_{id}").into(), values));
     }
     cols.push(Column::new("status".into(), &table.status));
+    cols.push(Column::new("edited".into(), &table.edited));
+    cols.push(Column::new("draft_theme_key".into(), &table.draft_theme_key));
     cols.push(Column::new("kind".into(), &table.kind));
     cols.push(Column::new("language".into(), &table.language));
     cols.push(Column::new("map_x".into(), &table.map_x));
@@ -469,7 +491,7 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     } else {
         "assignments"
     };
-    write_table(dir, stem, DataFrame::new(n, cols)?, style)
+    write_table(dir, stem, DataFrame::new(n, cols)?, style, &ROW_EDITS)
 }
 
 /// The input's other columns, renamed `input_<name>` where they would shadow one of ours.
@@ -509,7 +531,43 @@ pub fn write_proposals(dir: &Path, table: &ProposalTable, style: CsvStyle) -> Re
         "proposals",
         DataFrame::new(table.ids.len(), cols)?,
         style,
+        &[],
     )
+}
+
+/// Writes `changes.parquet`, `.csv` and `.xlsx`: what changed since the earlier run.
+pub fn write_changes(
+    dir: &Path,
+    rows: &[crate::stages::curate::changes::Change],
+    style: CsvStyle,
+) -> Result<()> {
+    let text = |get: &dyn Fn(&crate::stages::curate::changes::Change) -> Option<&str>| {
+        rows.iter().map(|r| get(r).map(str::to_string)).collect::<Vec<_>>()
+    };
+    let cols = vec![
+        Column::new("change".into(), text(&|r| Some(r.change))),
+        Column::new("theme_key".into(), text(&|r| r.theme_key.as_deref())),
+        Column::new("title".into(), text(&|r| r.title.as_deref())),
+        Column::new(
+            "size_before".into(),
+            rows.iter().map(|r| r.size_before).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "size_after".into(),
+            rows.iter().map(|r| r.size_after).collect::<Vec<_>>(),
+        ),
+        Column::new("related_key".into(), text(&|r| r.related_key.as_deref())),
+        Column::new("id".into(), text(&|r| r.id.as_deref())),
+        Column::new(
+            "category_before".into(),
+            text(&|r| r.category_before.as_deref()),
+        ),
+        Column::new(
+            "category_after".into(),
+            text(&|r| r.category_after.as_deref()),
+        ),
+    ];
+    write_table(dir, "changes", DataFrame::new(rows.len(), cols)?, style, &[])
 }
 
 /// One row per document in passage mode: what its passages say, category by category.
@@ -548,16 +606,29 @@ pub fn write_documents(dir: &Path, table: &DocumentTable, style: CsvStyle) -> Re
     cols.push(Column::new("theme_id".into(), &table.theme_id));
     cols.push(Column::new("status".into(), &table.status));
     push_passthrough(&mut cols, table.passthrough);
-    write_table(dir, "assignments", DataFrame::new(n, cols)?, style)
+    write_table(dir, "assignments", DataFrame::new(n, cols)?, style, &[])
 }
 
 /// Writes `<stem>.parquet`, `<stem>.xlsx` (when it fits a sheet) and `<stem>.csv`, where lists
 /// of labels are joined with `|`.
-fn write_table(dir: &Path, stem: &str, mut df: DataFrame, style: CsvStyle) -> Result<()> {
+/// Empty columns of themes.xlsx where the analyst types decisions (`verbatim edits` reads them).
+pub const THEME_EDITS: [&str; 6] = ["new_title", "merge_into", "category", "split_into", "pin", "note"];
+/// Empty columns of assignments.xlsx (passages.xlsx in passage mode), read the same way.
+pub const ROW_EDITS: [&str; 3] = ["move_to", "drop_reason", "hide"];
+
+/// Writes a table as Parquet, CSV and (when it fits) Excel, with `editable` empty columns added to
+/// the workbook only.
+fn write_table(
+    dir: &Path,
+    stem: &str,
+    mut df: DataFrame,
+    style: CsvStyle,
+    editable: &[&str],
+) -> Result<()> {
     let n = df.height();
     write_parquet(&dir.join(format!("{stem}.parquet")), &mut df)?;
     if n < xlsx::MAX_ROWS {
-        write_xlsx(&dir.join(format!("{stem}.xlsx")), stem, &df)?;
+        write_xlsx(&dir.join(format!("{stem}.xlsx")), stem, &df, editable)?;
     } else {
         log::warn!(
             "{n} rows do not fit an Excel sheet: no {stem}.xlsx (the Parquet and CSV files hold them)"
@@ -593,9 +664,14 @@ fn lists_joined(df: &DataFrame, separator: &str) -> Result<DataFrame> {
     Ok(DataFrame::new(df.height(), columns)?)
 }
 
-/// The frame as a one-sheet workbook, written atomically.
-fn write_xlsx(path: &Path, sheet: &str, df: &DataFrame) -> Result<()> {
-    let bytes = xlsx::workbook(path, sheet, &xlsx_columns(df)?)?;
+/// The frame as a one-sheet workbook, written atomically, with `editable` empty columns after it.
+fn write_xlsx(path: &Path, sheet: &str, df: &DataFrame, editable: &[&str]) -> Result<()> {
+    let mut columns = xlsx_columns(df)?;
+    columns.extend(editable.iter().map(|name| xlsx::Column {
+        name: name.to_string(),
+        cells: vec![xlsx::Cell::Blank; df.height()],
+    }));
+    let bytes = xlsx::workbook(path, sheet, &columns)?;
     write_atomically(path, |f| {
         use std::io::Write;
         f.write_all(&bytes)?;

@@ -2,6 +2,7 @@
 //! throughput against the machine's peak and against peers, the synthetic consultations of the
 //! scale benchmark, the unit of analysis and the category mapping on labelled sets.
 
+mod curation;
 mod machine;
 mod mapping;
 mod measure;
@@ -40,6 +41,8 @@ pub enum Bench {
     /// The category mapping on labelled sets: zero-shot against label-free, the `none` thresholds
     /// on left-out categories, few-shot with random tags against tags picked by `verbatim sample`.
     Mapping(MappingArgs),
+    /// Theme keys and the analyst's edits across re-runs: 10% and 50% more rows, another seed.
+    Curation(MappingArgs),
 }
 
 /// The texts to embed.
@@ -156,6 +159,7 @@ pub fn run(bench: Bench) -> Result<()> {
             None => passages::run(&args.sets.out, &args.sets.sets(), args.contributions, 42),
         },
         Bench::Mapping(args) => mapping::run(&args.sets.out, &args.sets.sets()),
+        Bench::Curation(args) => curation::run(&args.sets.out, &args.sets.sets()),
     }
 }
 
