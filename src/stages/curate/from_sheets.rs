@@ -21,12 +21,15 @@ pub fn read(path: &Path, categories: &[String]) -> Result<Vec<Decision>> {
     let what = path.display().to_string();
     let columns = crate::stages::read::sheet::columns(&bytes, None, &what)?;
     let find = |name: &str| columns.iter().find(|c| c.name == name);
-    if let Some(keys) = find("theme_key") {
-        let value = |name: &str, row: usize| find(name).and_then(|c| c.values[row].clone());
-        return theme_ops(keys, &value, categories, &what);
+    // Rows' workbooks have an id (and a theme_key); the themes' workbook only a theme_key.
+    if let Some(ids) = find("id") {
+        return Ok(row_ops(ids, &columns, categories).into_iter().map(|op| (op, None)).collect());
     }
-    match find("id") {
-        Some(ids) => Ok(row_ops(ids, &columns, categories).into_iter().map(|op| (op, None)).collect()),
+    match find("theme_key") {
+        Some(keys) => {
+            let value = |name: &str, row: usize| find(name).and_then(|c| c.values[row].clone());
+            theme_ops(keys, &value, categories, &what)
+        }
         None => bail!(
             "{what} has neither a theme_key column (themes.xlsx) nor an id column (assignments.xlsx, passages.xlsx)"
         ),
