@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Find the themes of a file of testimonies and map them onto the categories.
-    Run(cmd::run::RunArgs),
+    Run(Box<cmd::run::RunArgs>),
     /// Agreement of a run's categories and themes with a manual tagging.
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// Pick the testimonies to tag by hand and write them as a tagging sheet (xlsx or CSV).
@@ -59,7 +59,7 @@ fn main() {
     // SAFETY: first thing in main after parsing and logging set-up: no other thread exists yet.
     unsafe { verbatim::stages::embed::embedder::init_threads(cli.threads) };
     let result = match cli.command {
-        Command::Run(a) => cmd::run::run(a),
+        Command::Run(a) => cmd::run::run(*a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Sample(a) => cmd::sample::run(a),
         Command::Edits(a) => cmd::edits::run(a),

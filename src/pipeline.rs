@@ -183,6 +183,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut categories = timed(&mut t.map_s, "categories", || {
         categories::map(&prepared, &embedded, &mut embedder, config, tags.as_ref())
     })?;
+    let starts = curate::earlier_starts(&plan, config, &prepared, &embedded, &categories);
     let mut themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
         themes::find(
             &prepared,
@@ -191,14 +192,30 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             &config.near_duplicates,
             &config.cluster,
             config.theme_scope,
+            starts.as_deref(),
         )
     });
     let (curation, edits) = timed(&mut t.cluster_s, "theme keys and edits", || {
         let (themes, categories) = (&mut themes, &mut categories);
-        curate::curate(&plan, &input, &mut prepared, &embedded, themes, categories, config)
+        curate::curate(
+            &plan,
+            &input,
+            &mut prepared,
+            &embedded,
+            themes,
+            categories,
+            config,
+        )
     })?;
     let described = timed(&mut t.describe_s, "keywords, titles, quotes", || {
-        describe::describe(&prepared, &embedded, &themes, &categories, &curation, config)
+        describe::describe(
+            &prepared,
+            &embedded,
+            &themes,
+            &categories,
+            &curation,
+            config,
+        )
     });
     let mut stages = write::Stages {
         input: &input,

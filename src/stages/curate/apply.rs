@@ -161,7 +161,9 @@ impl Replay<'_, '_> {
                 }
                 None => 0,
             },
-            Op::Merge { themes, title } => self.merge(s, edit, themes, title.as_deref(), &mut stale)?,
+            Op::Merge { themes, title } => {
+                self.merge(s, edit, themes, title.as_deref(), &mut stale)?
+            }
             Op::Split { theme, into } => match self.slot(s, edit, theme, &mut stale)? {
                 Some(t) => self.split(s, t, *into, &mut stale),
                 None => 0,
@@ -169,7 +171,9 @@ impl Replay<'_, '_> {
             Op::Move { ids, to } => {
                 let texts = self.texts(s, ids, false, &mut stale);
                 let target = match to {
-                    Target::Theme(key) => self.slot(s, edit, key, &mut stale)?.map(Destination::Theme),
+                    Target::Theme(key) => {
+                        self.slot(s, edit, key, &mut stale)?.map(Destination::Theme)
+                    }
                     Target::Category(c) => Some(Destination::Category(self.category_slot(c))),
                 };
                 match target {
@@ -204,13 +208,25 @@ impl Replay<'_, '_> {
 
     /// The live theme a key names; `None` (with the reason) when the earlier run knew it and this
     /// one lost it; an error when no run knows it or this file merged it away.
-    fn slot(&self, s: &State, edit: &Edit, key: &str, stale: &mut Vec<String>) -> Result<Option<usize>> {
-        if let Some(t) = s.slots.iter().position(|slot| slot.alive && slot.key == key) {
+    fn slot(
+        &self,
+        s: &State,
+        edit: &Edit,
+        key: &str,
+        stale: &mut Vec<String>,
+    ) -> Result<Option<usize>> {
+        if let Some(t) = s
+            .slots
+            .iter()
+            .position(|slot| slot.alive && slot.key == key)
+        {
             return Ok(Some(t));
         }
         let place = self.file.place(edit);
         if let Some(into) = s.merged.get(key) {
-            bail!("{place}: theme {key} was merged into {into} by an earlier edit of this file: name {into} instead");
+            bail!(
+                "{place}: theme {key} was merged into {into} by an earlier edit of this file: name {into} instead"
+            );
         }
         if self.earlier.contains(key) {
             stale.push(format!("theme {key} no longer exists in this run"));
@@ -225,9 +241,19 @@ impl Replay<'_, '_> {
             .collect();
         bail!(
             "{place}: no theme {key} in this run nor in the earlier one: copy the key from the theme_key column of themes.xlsx ({} are: {})",
-            if near.is_empty() { "this run's keys" } else { "keys of that category" },
             if near.is_empty() {
-                s.slots.iter().filter(|x| x.alive).map(|x| x.key.as_str()).take(8).collect::<Vec<_>>().join(", ")
+                "this run's keys"
+            } else {
+                "keys of that category"
+            },
+            if near.is_empty() {
+                s.slots
+                    .iter()
+                    .filter(|x| x.alive)
+                    .map(|x| x.key.as_str())
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             } else {
                 near.join(", ")
             }
@@ -235,7 +261,10 @@ impl Replay<'_, '_> {
     }
 
     fn category_slot(&self, id: &str) -> usize {
-        self.category_ids.iter().position(|c| c == id).unwrap_or(self.category_ids.len())
+        self.category_ids
+            .iter()
+            .position(|c| c == id)
+            .unwrap_or(self.category_ids.len())
     }
 
     /// Distinct texts of a theme.
@@ -260,7 +289,10 @@ impl Replay<'_, '_> {
                 stale.push(format!("{id} is not in this input"));
                 continue;
             };
-            let found: Vec<usize> = rows.iter().filter_map(|&r| self.prepared.distinct_of[r]).collect();
+            let found: Vec<usize> = rows
+                .iter()
+                .filter_map(|&r| self.prepared.distinct_of[r])
+                .collect();
             if found.is_empty() {
                 let status = crate::stages::write::stage::status_of(self.prepared, rows[0]);
                 stale.push(format!("{id} is not analysed ({status})"));
@@ -272,13 +304,22 @@ impl Replay<'_, '_> {
             texts.dedup();
             return texts;
         }
-        texts.extend((0..s.near.len()).filter(|&d| s.near[d].is_some_and(|o| originals.contains(&o))));
+        texts.extend(
+            (0..s.near.len()).filter(|&d| s.near[d].is_some_and(|o| originals.contains(&o))),
+        );
         texts.sort_unstable();
         texts.dedup();
         texts
     }
 
-    fn merge(&self, s: &mut State, edit: &Edit, keys: &[String], title: Option<&str>, stale: &mut Vec<String>) -> Result<usize> {
+    fn merge(
+        &self,
+        s: &mut State,
+        edit: &Edit,
+        keys: &[String],
+        title: Option<&str>,
+        stale: &mut Vec<String>,
+    ) -> Result<usize> {
         let mut found = Vec::new();
         for key in keys {
             if let Some(t) = self.slot(s, edit, key, stale)? {
@@ -298,7 +339,8 @@ impl Replay<'_, '_> {
             self.place(s, &moved, survivor, "merge");
             texts.extend(moved);
             s.slots[t].alive = false;
-            s.merged.insert(s.slots[t].key.clone(), s.slots[survivor].key.clone());
+            s.merged
+                .insert(s.slots[t].key.clone(), s.slots[survivor].key.clone());
         }
         if let Some(title) = title {
             s.slots[survivor].title = Some(title.to_string());
@@ -326,11 +368,17 @@ impl Replay<'_, '_> {
         let members = self.members(s, t);
         let originals = members.iter().filter(|&&d| s.weights[d] > 0.0).count();
         if originals < into {
-            stale.push(format!("theme {} has {originals} distinct texts: too few to split into {into}", s.slots[t].key));
+            stale.push(format!(
+                "theme {} has {originals} distinct texts: too few to split into {into}",
+                s.slots[t].key
+            ));
             return 0;
         }
         let points = self.embedded.centred_rows();
-        let data: Vec<f32> = members.iter().flat_map(|&d| points.row(d).iter().copied()).collect();
+        let data: Vec<f32> = members
+            .iter()
+            .flat_map(|&d| points.row(d).iter().copied())
+            .collect();
         let weights: Vec<f32> = members.iter().map(|&d| s.weights[d]).collect();
         let options = ClusterOptions {
             themes: Some(into),
@@ -351,7 +399,10 @@ impl Replay<'_, '_> {
             };
             s.slots.push(slot);
             let index = s.slots.len() - 1;
-            let texts: Vec<usize> = (0..members.len()).filter(|&j| parts.labels[j] == part).map(|j| members[j]).collect();
+            let texts: Vec<usize> = (0..members.len())
+                .filter(|&j| parts.labels[j] == part)
+                .map(|j| members[j])
+                .collect();
             self.place(s, &texts, index, "split");
         }
         s.slots[t].edits.push("split");
@@ -383,8 +434,16 @@ impl Replay<'_, '_> {
     fn nearest_theme(&self, s: &mut State, d: usize, c: usize) -> usize {
         let point = self.embedded.centred_rows().row(d);
         let best = (0..s.slots.len())
-            .filter(|&t| s.slots[t].alive && s.slots[t].category == Some(c) && !s.slots[t].centroid.is_empty())
-            .max_by(|&a, &b| dot(point, &s.slots[a].centroid).total_cmp(&dot(point, &s.slots[b].centroid)).then(b.cmp(&a)));
+            .filter(|&t| {
+                s.slots[t].alive
+                    && s.slots[t].category == Some(c)
+                    && !s.slots[t].centroid.is_empty()
+            })
+            .max_by(|&a, &b| {
+                dot(point, &s.slots[a].centroid)
+                    .total_cmp(&dot(point, &s.slots[b].centroid))
+                    .then(b.cmp(&a))
+            });
         if let Some(t) = best {
             return t;
         }
@@ -436,19 +495,32 @@ fn set_category(categories: &mut Categories, d: usize, c: usize) {
 impl Replay<'_, '_> {
     /// Compacts the themes, computes changed centroids and similarities again, resolves the pins
     /// and says what no longer applies (an error with `--strict-edits`, else warnings).
-    fn finish(&self, s: Replayed, themes: &mut Themes, mut record: Vec<OperationRecord>) -> Result<Curation> {
-        let Replayed { slots, text_edits, hidden, pins } = s;
+    fn finish(
+        &self,
+        s: Replayed,
+        themes: &mut Themes,
+        mut record: Vec<OperationRecord>,
+    ) -> Result<Curation> {
+        let Replayed {
+            slots,
+            text_edits,
+            hidden,
+            pins,
+        } = s;
         let clustering = &mut themes.clustering;
         // A theme is kept while one of its texts stands for a row (not every one dropped).
         let mut kept = vec![false; slots.len()];
-        for d in &self.prepared.distinct_of {
-            if let Some(d) = d {
-                kept[clustering.labels[*d]] = true;
-            }
+        for d in self.prepared.distinct_of.iter().flatten() {
+            kept[clustering.labels[*d]] = true;
         }
-        let mut order: Vec<usize> = (0..slots.len()).filter(|&t| slots[t].alive && kept[t]).collect();
+        let mut order: Vec<usize> = (0..slots.len())
+            .filter(|&t| slots[t].alive && kept[t])
+            .collect();
         if order.is_empty() {
-            bail!("{}: the edits drop every row: nothing left to analyse", self.file.path.display());
+            bail!(
+                "{}: the edits drop every row: nothing left to analyse",
+                self.file.path.display()
+            );
         }
         order.sort_by_key(|&t| (slots[t].category.unwrap_or(0), t));
         let mut new_index = vec![usize::MAX; slots.len()];
@@ -470,7 +542,9 @@ impl Replay<'_, '_> {
                 centroids.extend_from_slice(&slots[t].centroid);
                 continue;
             }
-            let members: Vec<usize> = (0..clustering.labels.len()).filter(|&d| clustering.labels[d] == i).collect();
+            let members: Vec<usize> = (0..clustering.labels.len())
+                .filter(|&d| clustering.labels[d] == i)
+                .collect();
             let centroid = mean_direction(&points, &themes.weights, &members);
             for &d in &members {
                 clustering.similarity[d] = dot(points.row(d), &centroid);
@@ -482,15 +556,24 @@ impl Replay<'_, '_> {
         }
         clustering.centroids = centroids;
         if let Some(category) = &mut themes.category {
-            *category = order.iter().map(|&t| slots[t].category.unwrap_or(0)).collect();
+            *category = order
+                .iter()
+                .map(|&t| slots[t].category.unwrap_or(0))
+                .collect();
         }
         let mut pinned = vec![Vec::new(); order.len()];
         for (t, texts, index) in pins {
             for d in texts {
                 if hidden[d] {
-                    record[index].stale.push(format!("{} is hidden", self.id_of(d)));
+                    record[index]
+                        .stale
+                        .push(format!("{} is hidden", self.id_of(d)));
                 } else if new_index[t] != clustering.labels[d] || new_index[t] == usize::MAX {
-                    record[index].stale.push(format!("{} is no longer in theme {}", self.id_of(d), slots[t].key));
+                    record[index].stale.push(format!(
+                        "{} is no longer in theme {}",
+                        self.id_of(d),
+                        slots[t].key
+                    ));
                 } else if !pinned[new_index[t]].contains(&d) {
                     pinned[new_index[t]].push(d);
                 }
@@ -516,13 +599,26 @@ impl Replay<'_, '_> {
     fn report_stale(&self, record: &[OperationRecord]) -> Result<()> {
         let stale: Vec<String> = record
             .iter()
-            .flat_map(|r| r.stale.iter().map(move |why| format!("{}, line {} ([[{}]]): {why}", self.file.path.display(), r.line, r.operation)))
+            .flat_map(|r| {
+                r.stale.iter().map(move |why| {
+                    format!(
+                        "{}, line {} ([[{}]]): {why}",
+                        self.file.path.display(),
+                        r.line,
+                        r.operation
+                    )
+                })
+            })
             .collect();
         if stale.is_empty() {
             return Ok(());
         }
         if self.strict {
-            bail!("{} edits no longer apply (--strict-edits):\n  {}", stale.len(), stale.join("\n  "));
+            bail!(
+                "{} edits no longer apply (--strict-edits):\n  {}",
+                stale.len(),
+                stale.join("\n  ")
+            );
         }
         for line in &stale {
             log::warn!("edit no longer applies: {line}");
@@ -541,6 +637,11 @@ fn mean_direction(points: &Rows, weights: &[f32], members: &[usize]) -> Vec<f32>
             *s += w * x;
         }
     }
-    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let norm = sum
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
     sum.iter().map(|x| x / norm).collect()
 }

@@ -36,7 +36,12 @@ pub struct Published<'a> {
 pub fn changes(earlier: &PreviousRun, now: &Published) -> Vec<Change> {
     let before: BTreeMap<&str, &crate::stages::curate::previous::PreviousTheme> =
         earlier.themes.iter().map(|t| (t.key.as_str(), t)).collect();
-    let now_keys: HashMap<&str, usize> = now.themes.iter().enumerate().map(|(i, t)| (t.0, i)).collect();
+    let now_keys: HashMap<&str, usize> = now
+        .themes
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.0, i))
+        .collect();
     let now_of: HashMap<&str, &str> = now.rows.iter().map(|r| (r.0, r.1)).collect();
     let mut out = Vec::new();
     for &(key, title, size) in &now.themes {
@@ -56,9 +61,19 @@ pub fn changes(earlier: &PreviousRun, now: &Published) -> Vec<Change> {
                 };
             }
             None => {
-                let from = now.rows.iter().filter(|r| r.1 == key).filter_map(|r| earlier.published.get(r.0).map(String::as_str));
-                row.related_key = most(from).filter(|k| now_keys.contains_key(k) && before.contains_key(k)).map(str::to_string);
-                row.change = if row.related_key.is_some() { "split" } else { "new" };
+                let from = now
+                    .rows
+                    .iter()
+                    .filter(|r| r.1 == key)
+                    .filter_map(|r| earlier.published.get(r.0).map(String::as_str));
+                row.related_key = most(from)
+                    .filter(|k| now_keys.contains_key(k) && before.contains_key(k))
+                    .map(str::to_string);
+                row.change = if row.related_key.is_some() {
+                    "split"
+                } else {
+                    "new"
+                };
             }
         }
         out.push(row);
@@ -67,8 +82,14 @@ pub fn changes(earlier: &PreviousRun, now: &Published) -> Vec<Change> {
         if now_keys.contains_key(key) {
             continue;
         }
-        let to = earlier.published.iter().filter(|(_, k)| k == key).filter_map(|(id, _)| now_of.get(id.as_str()).copied());
-        let related = most(to).filter(|k| before.contains_key(k)).map(str::to_string);
+        let to = earlier
+            .published
+            .iter()
+            .filter(|(_, k)| k == key)
+            .filter_map(|(id, _)| now_of.get(id.as_str()).copied());
+        let related = most(to)
+            .filter(|k| before.contains_key(k))
+            .map(str::to_string);
         out.push(Change {
             change: if related.is_some() { "merged" } else { "gone" },
             theme_key: Some(key.to_string()),
@@ -101,7 +122,9 @@ fn most<'a>(values: impl Iterator<Item = &'a str>) -> Option<&'a str> {
         *counts.entry(v).or_default() += 1;
         total += 1;
     }
-    let (value, count) = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
+    let (value, count) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
     (count as f64 >= MOST * total as f64).then_some(value)
 }
 
@@ -111,7 +134,10 @@ mod tests {
     use crate::stages::curate::previous::PreviousTheme;
 
     fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -123,12 +149,25 @@ mod tests {
         };
         let earlier = PreviousRun {
             themes: vec![theme("a", 3), theme("b", 2), theme("c", 1), theme("d", 1)],
-            published: map(&[("1", "a"), ("2", "a"), ("3", "a"), ("4", "b"), ("5", "b"), ("6", "c"), ("7", "d")]),
+            published: map(&[
+                ("1", "a"),
+                ("2", "a"),
+                ("3", "a"),
+                ("4", "b"),
+                ("5", "b"),
+                ("6", "c"),
+                ("7", "d"),
+            ]),
             category: map(&[("1", "p1"), ("4", "p2"), ("6", "p3")]),
             ..PreviousRun::default()
         };
         let now = Published {
-            themes: vec![("a", "A", 4), ("a-2", "A2", 2), ("b", "B", 2), ("z", "Z", 1)],
+            themes: vec![
+                ("a", "A", 4),
+                ("a-2", "A2", 2),
+                ("b", "B", 2),
+                ("z", "Z", 1),
+            ],
             rows: vec![
                 ("1", "a", "p1"),
                 ("2", "a-2", "p1"),
@@ -142,7 +181,13 @@ mod tests {
         let c = changes(&earlier, &now);
         let summary: Vec<(&str, &str, Option<&str>)> = c
             .iter()
-            .map(|c| (c.change, c.theme_key.as_deref().unwrap(), c.related_key.as_deref()))
+            .map(|c| {
+                (
+                    c.change,
+                    c.theme_key.as_deref().unwrap(),
+                    c.related_key.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -158,6 +203,12 @@ mod tests {
             ]
         );
         assert_eq!(c[6].id.as_deref(), Some("4"));
-        assert_eq!((c[6].category_before.as_deref(), c[6].category_after.as_deref()), (Some("p2"), Some("p3")));
+        assert_eq!(
+            (
+                c[6].category_before.as_deref(),
+                c[6].category_after.as_deref()
+            ),
+            (Some("p2"), Some("p3"))
+        );
     }
 }

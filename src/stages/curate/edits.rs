@@ -31,20 +31,43 @@ pub struct Edit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    Rename { theme: String, title: String },
+    Rename {
+        theme: String,
+        title: String,
+    },
     /// One theme; the first key survives.
-    Merge { themes: Vec<String>, title: Option<String> },
+    Merge {
+        themes: Vec<String>,
+        title: Option<String>,
+    },
     /// Re-clustered within; the larger part keeps the key, part i gets `<key>-i`.
-    Split { theme: String, into: usize },
-    Move { ids: Vec<String>, to: Target },
+    Split {
+        theme: String,
+        into: usize,
+    },
+    Move {
+        ids: Vec<String>,
+        to: Target,
+    },
     /// Kept in the assignments with status `dropped:<reason>`, analysed nowhere.
-    Drop { ids: Vec<String>, reason: String },
+    Drop {
+        ids: Vec<String>,
+        reason: String,
+    },
     /// Shown first among the theme's quotes (and proposals, experiences).
-    Pin { theme: String, quotes: Vec<String> },
+    Pin {
+        theme: String,
+        quotes: Vec<String>,
+    },
     /// Never quoted anywhere; still counted.
-    Hide { ids: Vec<String> },
+    Hide {
+        ids: Vec<String>,
+    },
     /// The theme and its members change category.
-    Category { theme: String, to: String },
+    Category {
+        theme: String,
+        to: String,
+    },
 }
 
 /// Where moved testimonies go.
@@ -274,7 +297,11 @@ pub fn parse(text: &str, taxonomy: &Taxonomy) -> Result<Vec<Edit>> {
     }
     for r in raw.hide {
         let (s, r) = (r.span().start, r.into_inner());
-        push(s, ids(&r.ids, "hide").map(|_| Op::Hide { ids: r.ids }), r.note);
+        push(
+            s,
+            ids(&r.ids, "hide").map(|_| Op::Hide { ids: r.ids }),
+            r.note,
+        );
     }
     for r in raw.category {
         let (s, r) = (r.span().start, r.into_inner());
@@ -294,7 +321,9 @@ pub fn parse(text: &str, taxonomy: &Taxonomy) -> Result<Vec<Edit>> {
 fn key(key: String, op: &str) -> Result<String> {
     let key = key.trim().to_string();
     if key.is_empty() {
-        bail!("[[{op}]] names an empty theme key (copy it from the theme_key column of themes.xlsx)");
+        bail!(
+            "[[{op}]] names an empty theme key (copy it from the theme_key column of themes.xlsx)"
+        );
     }
     Ok(key)
 }
@@ -332,7 +361,11 @@ fn merge(themes: Vec<String>, new: Option<String>) -> Result<Op> {
     if themes.len() < 2 {
         bail!("[[merge]] needs at least two themes in `themes` (the first one survives)");
     }
-    if let Some(k) = themes.iter().enumerate().find_map(|(i, k)| themes[..i].contains(k).then_some(k)) {
+    if let Some(k) = themes
+        .iter()
+        .enumerate()
+        .find_map(|(i, k)| themes[..i].contains(k).then_some(k))
+    {
         bail!("[[merge]] names {k} twice");
     }
     Ok(Op::Merge {
@@ -374,7 +407,9 @@ fn moved(
     let to = match (to_theme, to_category) {
         (Some(t), None) => Target::Theme(key(t, "move")?),
         (None, Some(c)) => Target::Category(category_id(&c, taxonomy, "move")?),
-        _ => bail!("[[move]] needs exactly one of `to_theme` (a theme key) or `to_category` (a category id or none)"),
+        _ => bail!(
+            "[[move]] needs exactly one of `to_theme` (a theme key) or `to_category` (a category id or none)"
+        ),
     };
     Ok(Op::Move { ids: list, to })
 }
@@ -480,13 +515,19 @@ note = "relu par l'équipe"
     #[test]
     fn unknown_operations_fields_and_bad_values_name_their_line() {
         let e = error("[[rename]]\ntheme = \"a\"\ntitle = \"b\"\n\n[[renommer]]\ntheme = \"a\"\n");
-        assert!(e.contains("line 5") && e.contains("renommer") && e.contains("operations:"), "{e}");
+        assert!(
+            e.contains("line 5") && e.contains("renommer") && e.contains("operations:"),
+            "{e}"
+        );
         let e = error("[[rename]]\ntheme = \"a\"\ntitel = \"b\"\n");
         assert!(e.contains("line 3") && e.contains("titel"), "{e}");
         let e = error("[[split]]\ntheme = \"a\"\ninto = 1\n");
         assert!(e.starts_with(", line 1") && e.contains("2 to 20"), "{e}");
         let e = error("\n[[move]]\nids = [\"T1\"]\nto_category = \"p9\"\n");
-        assert!(e.contains("line 2") && e.contains("p1, p2, p3, p4, or none"), "{e}");
+        assert!(
+            e.contains("line 2") && e.contains("p1, p2, p3, p4, or none"),
+            "{e}"
+        );
         let e = error("[[move]]\nids = [\"T1\"]\nto_category = \"p1\"\nto_theme = \"k\"\n");
         assert!(e.contains("exactly one"), "{e}");
         let e = error("[[merge]]\nthemes = [\"a\"]\n");
@@ -501,6 +542,10 @@ note = "relu par l'équipe"
 
     #[test]
     fn an_empty_file_has_no_edits() {
-        assert!(parse("# rien encore\n", &Taxonomy::segur()).unwrap().is_empty());
+        assert!(
+            parse("# rien encore\n", &Taxonomy::segur())
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -23,7 +23,10 @@ pub fn read(path: &Path, categories: &[String]) -> Result<Vec<Decision>> {
     let find = |name: &str| columns.iter().find(|c| c.name == name);
     // Rows' workbooks have an id (and a theme_key); the themes' workbook only a theme_key.
     if let Some(ids) = find("id") {
-        return Ok(row_ops(ids, &columns, categories).into_iter().map(|op| (op, None)).collect());
+        return Ok(row_ops(ids, &columns, categories)
+            .into_iter()
+            .map(|op| (op, None))
+            .collect());
     }
     match find("theme_key") {
         Some(keys) => {
@@ -48,23 +51,40 @@ fn theme_ops(
         let line = row + 2; // the sheet's row number: the header is row 1
         let mut ops = Vec::new();
         if let Some(title) = value("new_title", row) {
-            ops.push(Op::Rename { theme: key.clone(), title: title.trim().to_string() });
+            ops.push(Op::Rename {
+                theme: key.clone(),
+                title: title.trim().to_string(),
+            });
         }
         if let Some(into) = value("merge_into", row) {
-            ops.push(Op::Merge { themes: vec![into.trim().to_string(), key.clone()], title: None });
+            ops.push(Op::Merge {
+                themes: vec![into.trim().to_string(), key.clone()],
+                title: None,
+            });
         }
         if let Some(to) = value("category", row) {
-            ops.push(Op::Category { theme: key.clone(), to: category(&to, categories, what, line)? });
+            ops.push(Op::Category {
+                theme: key.clone(),
+                to: category(&to, categories, what, line)?,
+            });
         }
         if let Some(parts) = value("split_into", row) {
             let into = parts.trim().parse().ok().filter(|n| (2..=20).contains(n));
             let Some(into) = into else {
-                bail!("{what}, row {line}, column split_into: {parts:?} is not a number of parts from 2 to 20");
+                bail!(
+                    "{what}, row {line}, column split_into: {parts:?} is not a number of parts from 2 to 20"
+                );
             };
-            ops.push(Op::Split { theme: key.clone(), into });
+            ops.push(Op::Split {
+                theme: key.clone(),
+                into,
+            });
         }
         if let Some(pins) = value("pin", row) {
-            ops.push(Op::Pin { theme: key.clone(), quotes: list(&pins) });
+            ops.push(Op::Pin {
+                theme: key.clone(),
+                quotes: list(&pins),
+            });
         }
         let note = value("note", row);
         decisions.extend(ops.into_iter().map(|op| (op, note.clone())));
@@ -118,19 +138,28 @@ fn row_ops(ids: &TextColumn, columns: &[TextColumn], categories: &[String]) -> V
             let order = *first.entry(format!("drop {reason}")).or_insert(row);
             drops.entry((order, reason)).or_default().push(id.clone());
         }
-        if cell("hide", row).is_some_and(|v| !matches!(v.trim().to_lowercase().as_str(), "" | "0" | "non" | "no" | "false" | "faux")) {
+        if cell("hide", row).is_some_and(|v| {
+            !matches!(
+                v.trim().to_lowercase().as_str(),
+                "" | "0" | "non" | "no" | "false" | "faux"
+            )
+        }) {
             hidden.push(id);
         }
     }
     let mut ops: Vec<Op> = Vec::new();
     for ((_, to), ids) in moves {
-        let to = match categories.iter().any(|c| *c == to) || to == "none" {
+        let to = match categories.contains(&to) || to == "none" {
             true => Target::Category(to),
             false => Target::Theme(to),
         };
         ops.push(Op::Move { ids, to });
     }
-    ops.extend(drops.into_iter().map(|((_, reason), ids)| Op::Drop { ids, reason }));
+    ops.extend(
+        drops
+            .into_iter()
+            .map(|((_, reason), ids)| Op::Drop { ids, reason }),
+    );
     if !hidden.is_empty() {
         ops.push(Op::Hide { ids: hidden });
     }
@@ -140,19 +169,32 @@ fn row_ops(ids: &TextColumn, columns: &[TextColumn], categories: &[String]) -> V
 /// The operations as TOML, in the edits file's format.
 pub fn to_toml(ops: &[Decision]) -> String {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-    let qs = |v: &[String]| format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", "));
+    let qs = |v: &[String]| {
+        format!(
+            "[{}]",
+            v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+        )
+    };
     let mut out = String::new();
     for (op, note) in ops {
         out += &format!("\n[[{}]]\n", op.name());
         out += &match op {
             Op::Rename { theme, title } => format!("theme = {}\ntitle = {}\n", q(theme), q(title)),
             Op::Merge { themes, title } => {
-                let title = title.as_deref().map_or(String::new(), |t| format!("title = {}\n", q(t)));
+                let title = title
+                    .as_deref()
+                    .map_or(String::new(), |t| format!("title = {}\n", q(t)));
                 format!("themes = {}\n{title}", qs(themes))
             }
             Op::Split { theme, into } => format!("theme = {}\ninto = {into}\n", q(theme)),
-            Op::Move { ids, to: Target::Theme(t) } => format!("ids = {}\nto_theme = {}\n", qs(ids), q(t)),
-            Op::Move { ids, to: Target::Category(c) } => format!("ids = {}\nto_category = {}\n", qs(ids), q(c)),
+            Op::Move {
+                ids,
+                to: Target::Theme(t),
+            } => format!("ids = {}\nto_theme = {}\n", qs(ids), q(t)),
+            Op::Move {
+                ids,
+                to: Target::Category(c),
+            } => format!("ids = {}\nto_category = {}\n", qs(ids), q(c)),
             Op::Drop { ids, reason } => format!("ids = {}\nreason = {}\n", qs(ids), q(reason)),
             Op::Pin { theme, quotes } => format!("theme = {}\nquotes = {}\n", q(theme), qs(quotes)),
             Op::Hide { ids } => format!("ids = {}\n", qs(ids)),
@@ -184,15 +226,41 @@ mod tests {
     #[test]
     fn every_operation_written_reads_back_the_same() {
         let ops = vec![
-            Op::Rename { theme: "p1-a-0000".into(), title: "Titre \"cité\" et \\ barre".into() },
-            Op::Merge { themes: vec!["p1-a-0000".into(), "p1-b-1111".into()], title: None },
-            Op::Split { theme: "p2-c-2222".into(), into: 3 },
-            Op::Move { ids: vec!["T1".into(), "doc.pdf#4".into()], to: Target::Theme("p4-d-3333".into()) },
-            Op::Move { ids: vec!["T2".into()], to: Target::Category("none".into()) },
-            Op::Drop { ids: vec!["T3".into()], reason: "hors sujet".into() },
-            Op::Pin { theme: "p1-a-0000".into(), quotes: vec!["T4".into()] },
-            Op::Hide { ids: vec!["T5".into()] },
-            Op::Category { theme: "p3-e-4444".into(), to: "p2".into() },
+            Op::Rename {
+                theme: "p1-a-0000".into(),
+                title: "Titre \"cité\" et \\ barre".into(),
+            },
+            Op::Merge {
+                themes: vec!["p1-a-0000".into(), "p1-b-1111".into()],
+                title: None,
+            },
+            Op::Split {
+                theme: "p2-c-2222".into(),
+                into: 3,
+            },
+            Op::Move {
+                ids: vec!["T1".into(), "doc.pdf#4".into()],
+                to: Target::Theme("p4-d-3333".into()),
+            },
+            Op::Move {
+                ids: vec!["T2".into()],
+                to: Target::Category("none".into()),
+            },
+            Op::Drop {
+                ids: vec!["T3".into()],
+                reason: "hors sujet".into(),
+            },
+            Op::Pin {
+                theme: "p1-a-0000".into(),
+                quotes: vec!["T4".into()],
+            },
+            Op::Hide {
+                ids: vec!["T5".into()],
+            },
+            Op::Category {
+                theme: "p3-e-4444".into(),
+                to: "p2".into(),
+            },
         ];
         let decisions: Vec<Decision> = (ops.iter().enumerate())
             .map(|(i, op)| (op.clone(), (i == 0).then(|| "relu".to_string())))

@@ -17,7 +17,12 @@ pub const MIN_CONTINUITY: f64 = 1.0 / 3.0;
 
 /// The word of a key: the word most specific to the theme (in how many of its texts, times
 /// 1 + its inverse document frequency in the corpus), folded to ASCII and cut to 12 letters.
-pub fn key_words(texts: &[&str], labels: &[usize], themes: usize, is_stop: &dyn Fn(&str) -> bool) -> Vec<String> {
+pub fn key_words(
+    texts: &[&str],
+    labels: &[usize],
+    themes: usize,
+    is_stop: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
     let words: Vec<HashSet<String>> = texts
         .iter()
         .map(|t| {
@@ -78,7 +83,10 @@ pub fn new_key(category: &str, word: &str, member_ids: &[&str], taken: &HashSet<
 
 /// For each new theme (its members' ids), the earlier key it continues, if any. `earlier` gives
 /// each id's earlier automatic theme key.
-pub fn continued(new_members: &[Vec<&str>], earlier: &HashMap<String, String>) -> Vec<Option<String>> {
+pub fn continued(
+    new_members: &[Vec<&str>],
+    earlier: &HashMap<String, String>,
+) -> Vec<Option<String>> {
     let present: HashSet<&str> = new_members.iter().flatten().copied().collect();
     let mut earlier_size: BTreeMap<&str, usize> = BTreeMap::new();
     for (id, key) in earlier {
@@ -123,19 +131,34 @@ mod tests {
     use super::*;
 
     fn earlier(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(i, k)| (i.to_string(), k.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(i, k)| (i.to_string(), k.to_string()))
+            .collect()
     }
 
     #[test]
     fn a_theme_keeps_its_key_when_it_grows_or_shrinks() {
-        let before = earlier(&[("a", "k1"), ("b", "k1"), ("c", "k1"), ("d", "k2"), ("e", "k2")]);
+        let before = earlier(&[
+            ("a", "k1"),
+            ("b", "k1"),
+            ("c", "k1"),
+            ("d", "k2"),
+            ("e", "k2"),
+        ]);
         let keys = continued(&[vec!["d", "e", "x"], vec!["a", "b", "y", "z"]], &before);
         assert_eq!(keys, [Some("k2".into()), Some("k1".into())]);
     }
 
     #[test]
     fn a_split_gives_the_key_to_the_larger_part_and_a_merge_to_the_larger_contributor() {
-        let before = earlier(&[("a", "k1"), ("b", "k1"), ("c", "k1"), ("d", "k2"), ("e", "k2")]);
+        let before = earlier(&[
+            ("a", "k1"),
+            ("b", "k1"),
+            ("c", "k1"),
+            ("d", "k2"),
+            ("e", "k2"),
+        ]);
         assert_eq!(
             continued(&[vec!["a"], vec!["b", "c"], vec!["d", "e"]], &before),
             [None, Some("k1".into()), Some("k2".into())]
@@ -149,16 +172,35 @@ mod tests {
     #[test]
     fn a_dissolved_theme_passes_on_nothing() {
         let before = earlier(&[("a", "k1"), ("b", "k1"), ("c", "k1"), ("d", "k1")]);
-        let keys = continued(&[vec!["a", "x"], vec!["b", "y"], vec!["c", "z"], vec!["d", "w"]], &before);
-        assert_eq!(keys, [None, None, None, None], "a quarter each is below a third");
+        let keys = continued(
+            &[
+                vec!["a", "x"],
+                vec!["b", "y"],
+                vec!["c", "z"],
+                vec!["d", "w"],
+            ],
+            &before,
+        );
+        assert_eq!(
+            keys,
+            [None, None, None, None],
+            "a quarter each is below a third"
+        );
     }
 
     #[test]
     fn new_keys_are_readable_stable_and_never_collide() {
         let mut taken = HashSet::new();
         let k = new_key("p1", "salaires", &["T2", "T1"], &taken);
-        assert!(k.starts_with("p1-salaires-") && k.len() == "p1-salaires-".len() + 4, "{k}");
-        assert_eq!(k, new_key("p1", "salaires", &["T1", "T2"], &taken), "order of members");
+        assert!(
+            k.starts_with("p1-salaires-") && k.len() == "p1-salaires-".len() + 4,
+            "{k}"
+        );
+        assert_eq!(
+            k,
+            new_key("p1", "salaires", &["T1", "T2"], &taken),
+            "order of members"
+        );
         taken.insert(k.clone());
         let other = new_key("p1", "salaires", &["T1", "T2"], &taken);
         assert!(other.starts_with(&k) && other.len() == k.len() + 1);

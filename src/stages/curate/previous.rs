@@ -65,7 +65,10 @@ pub fn read(choice: &PreviousChoice, out: &Path) -> Result<Option<PreviousRun>> 
             match read_dir(out) {
                 Ok(run) => Ok(Some(run)),
                 Err(e) => {
-                    log::warn!("the earlier run in {} is not continued (themes get new keys): {e:#}", out.display());
+                    log::warn!(
+                        "the earlier run in {} is not continued (themes get new keys): {e:#}",
+                        out.display()
+                    );
                     Ok(None)
                 }
             }
@@ -105,7 +108,10 @@ fn read_dir(dir: &Path) -> Result<PreviousRun> {
         .map(|i| PreviousTheme {
             key: keys[i].clone().unwrap_or_default(),
             title: titles[i].clone().unwrap_or_default(),
-            size: sizes[i].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
+            size: sizes[i]
+                .as_deref()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
         })
         .collect();
     let ids = column(&rows, &rows_file, "id")?;
@@ -125,7 +131,7 @@ fn read_dir(dir: &Path) -> Result<PreviousRun> {
     };
     Ok::<_, anyhow::Error>(PreviousRun {
         dir: dir.to_path_buf(),
-        run_id: record.run_id,
+        run_id: record.run_id.clone(),
         themes,
         draft: by_id(column(&rows, &rows_file, "draft_theme_key")?),
         published: by_id(column(&rows, &rows_file, "theme_key")?),

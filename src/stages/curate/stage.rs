@@ -3,7 +3,7 @@
 //! theme gets its key (continued from the earlier run or new) and the edits are replayed
 //! ([`curate`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -45,7 +45,11 @@ pub fn plan(config: &RunConfig) -> Result<Plan> {
     };
     let previous = previous::read(&options.previous, &config.out)?;
     if let Some(p) = &previous {
-        log::info!("continuing the theme keys of run {} ({})", p.run_id, p.dir.display());
+        log::info!(
+            "continuing the theme keys of run {} ({})",
+            p.run_id,
+            p.dir.display()
+        );
     }
     let operations = (file.edits.iter())
         .map(|e| OperationRecord {
@@ -112,7 +116,12 @@ pub fn curate(
         prepared,
         embedded,
         ids: &ids,
-        category_ids: prepared.taxonomy.categories.iter().map(|c| c.id.clone()).collect(),
+        category_ids: prepared
+            .taxonomy
+            .categories
+            .iter()
+            .map(|c| c.id.clone())
+            .collect(),
         earlier,
         cluster: config.cluster.clone(),
         strict: plan.strict,
@@ -124,8 +133,16 @@ pub fn curate(
         file: (!plan.file.path.as_os_str().is_empty()).then(|| plan.file.path.clone()),
         sha256: (!plan.file.sha256.is_empty()).then(|| plan.file.sha256.clone()),
         strict: plan.strict,
-        applied: curation.operations.iter().filter(|o| o.stale.is_empty()).count(),
-        stale: curation.operations.iter().filter(|o| !o.stale.is_empty()).count(),
+        applied: curation
+            .operations
+            .iter()
+            .filter(|o| o.stale.is_empty())
+            .count(),
+        stale: curation
+            .operations
+            .iter()
+            .filter(|o| !o.stale.is_empty())
+            .count(),
         operations: curation.operations.clone(),
         previous: plan.previous.as_ref().map(|p| p.dir.clone()),
         previous_run_id: plan.previous.as_ref().map(|p| p.run_id.clone()),
@@ -146,15 +163,19 @@ pub fn curate(
 /// Sets the dropped rows aside, after the themes so that they move none: a dropped row leaves
 /// its theme's counts; a text whose first row is dropped is cited by its next copy; a text whose
 /// every row is dropped (returned) weighs nothing in the keywords and is never quoted.
-fn drop_rows(prepared: &mut Prepared, themes: &mut Themes, dropped: &HashMap<usize, String>) -> Vec<usize> {
+fn drop_rows(
+    prepared: &mut Prepared,
+    themes: &mut Themes,
+    dropped: &HashMap<usize, String>,
+) -> Vec<usize> {
     let mut rows: Vec<usize> = dropped.keys().copied().collect();
     rows.sort_unstable();
     let mut firsts = Vec::new();
     for &r in &rows {
-        if let Some(d) = prepared.distinct_of[r].take() {
-            if prepared.distinct[d] == r {
-                firsts.push(d);
-            }
+        if let Some(d) = prepared.distinct_of[r].take()
+            && prepared.distinct[d] == r
+        {
+            firsts.push(d);
         }
         prepared.statuses[r] = RowStatus::Dropped(dropped[&r].clone());
     }
@@ -214,22 +235,90 @@ fn draft_keys(
             keys[t] = Some(key);
         }
     }
-    (keys.into_iter().map(Option::unwrap_or_default).collect(), continued)
+    (
+        keys.into_iter().map(Option::unwrap_or_default).collect(),
+        continued,
+    )
 }
 
 /// The category id a theme's key starts with: the one it was formed in, or across categories
 /// the most frequent among its texts.
-fn theme_category<'p>(prepared: &'p Prepared, themes: &Themes, categories: &Categories, t: usize) -> &'p str {
+fn theme_category<'p>(
+    prepared: &'p Prepared,
+    themes: &Themes,
+    categories: &Categories,
+    t: usize,
+) -> &'p str {
     let cats = &prepared.taxonomy.categories;
     let slot = match &themes.category {
         Some(slots) => slots[t],
         None => {
             let mut counts = vec![0usize; cats.len() + 1];
             for d in themes.members(t) {
-                counts[if categories.outside[d] { cats.len() } else { categories.best[d].0 }] += 1;
+                counts[if categories.outside[d] {
+                    cats.len()
+                } else {
+                    categories.best[d].0
+                }] += 1;
             }
-            (0..counts.len()).max_by_key(|&c| (counts[c], std::cmp::Reverse(c))).unwrap_or(0)
+            (0..counts.len())
+                .max_by_key(|&c| (counts[c], std::cmp::Reverse(c)))
+                .unwrap_or(0)
         }
     };
     cats.get(slot).map_or("none", |c| c.id.as_str())
+}
+
+/// Within categories, where each category slot's clustering starts (the number of categories
+/// for `none`): the earlier run's automatic themes, each as the mean direction of its testimonies
+/// in this run, in the category most of them now have. `None` without an earlier run, with a
+/// forced `--themes`, or across categories.
+pub fn earlier_starts(
+    plan: &Plan,
+    config: &RunConfig,
+    prepared: &Prepared,
+    embedded: &Embedded,
+    categories: &Categories,
+) -> Option<Vec<Option<Vec<f32>>>> {
+    let previous = plan.previous.as_ref()?;
+    let within = config.theme_scope == crate::pipeline::ThemeScope::WithinCategories;
+    if config.cluster.themes.is_some() || !within {
+        return None;
+    }
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (r, d) in prepared.distinct_of.iter().enumerate() {
+        if let (Some(d), Some(key)) = (d, previous.draft.get(&prepared.corpus.ids[r])) {
+            members.entry(key.as_str()).or_default().push(*d);
+        }
+    }
+    let count = categories.count();
+    let slot = |d: usize| {
+        if categories.outside[d] {
+            count
+        } else {
+            categories.best[d].0
+        }
+    };
+    let points = embedded.centred_rows();
+    let mut starts: Vec<Option<Vec<f32>>> = vec![None; count + 1];
+    for texts in members.values_mut() {
+        texts.sort_unstable();
+        texts.dedup();
+        let mut votes = vec![0usize; count + 1];
+        texts.iter().for_each(|&d| votes[slot(d)] += 1);
+        let g = (0..=count)
+            .max_by_key(|&g| (votes[g], std::cmp::Reverse(g)))
+            .unwrap_or(0);
+        let mut sum = vec![0f32; points.dim];
+        for &d in texts.iter().filter(|&&d| slot(d) == g) {
+            sum.iter_mut().zip(points.row(d)).for_each(|(s, x)| *s += x);
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            starts[g]
+                .get_or_insert_with(Vec::new)
+                .extend(sum.iter().map(|x| x / norm));
+        }
+    }
+    Some(starts)
 }

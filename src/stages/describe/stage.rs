@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use crate::pipeline::{Categories, Embedded, Prepared, RunConfig, Themes};
 use crate::privacy::Pseudonymiser;
-use crate::stages::curate::Curation;
 use crate::stages::categories::mapping as map;
+use crate::stages::curate::Curation;
 use crate::stages::describe::keywords::{
     self as describe, FrenchAnalyzer, Keyword, KeywordOptions,
 };

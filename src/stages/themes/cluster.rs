@@ -24,6 +24,9 @@ pub struct ClusterOptions {
     pub min_size: Option<usize>,
     /// Largest number of themes considered when choosing.
     pub max_themes: usize,
+    /// Centroids to start from (row-major), instead of choosing: an earlier run's themes, so that
+    /// a re-run continues them (Lloyd's iterations from there, small themes dissolved).
+    pub start: Option<Vec<f32>>,
 }
 
 impl Default for ClusterOptions {
@@ -33,6 +36,7 @@ impl Default for ClusterOptions {
             themes: None,
             min_size: None,
             max_themes: 40,
+            start: None,
         }
     }
 }
@@ -77,6 +81,9 @@ pub fn cluster(points: &Rows, weights: &[f32], options: &ClusterOptions) -> Clus
         let centroid = mean_direction(points, weights, &(0..n).collect::<Vec<_>>(), dim);
         return finish(points, vec![0; n], centroid, dim, Vec::new(), n, min_size);
     }
+    if let Some(start) = options.start.as_ref().filter(|s| s.len() >= dim && dim > 0) {
+        return continue_from(points, weights, start, min_size);
+    }
     let max_k = options
         .themes
         .unwrap_or(options.max_themes)
@@ -111,6 +118,36 @@ pub fn cluster(points: &Rows, weights: &[f32], options: &ClusterOptions) -> Clus
         micro_k,
         min_size,
     )
+}
+
+/// The themes of an earlier run carried on: each point goes to the nearest starting centroid,
+/// then Lloyd's iterations, small themes dissolved, ordered by size.
+fn continue_from(points: &Rows, weights: &[f32], start: &[f32], min_size: usize) -> Clustering {
+    let dim = points.dim;
+    let k = start.len() / dim;
+    let (labels, centroids) = polish(points, weights, assign(points, start, dim).0, k);
+    let (labels, centroids) = drop_empty(labels, centroids, dim);
+    let (labels, centroids) = dissolve_small(points, weights, labels, centroids, min_size);
+    let (labels, centroids) = order_by_size(labels, centroids, weights, dim);
+    finish(points, labels, centroids, dim, Vec::new(), 0, min_size)
+}
+
+/// Removes centroids no point is nearest to, numbering the rest in order.
+fn drop_empty(labels: Vec<usize>, centroids: Vec<f32>, dim: usize) -> (Vec<usize>, Vec<f32>) {
+    let k = centroids.len() / dim;
+    let mut used = vec![false; k];
+    for &l in &labels {
+        used[l] = true;
+    }
+    let mut index = vec![0; k];
+    let mut kept = Vec::new();
+    for c in 0..k {
+        if used[c] {
+            index[c] = kept.len() / dim;
+            kept.extend_from_slice(&centroids[c * dim..(c + 1) * dim]);
+        }
+    }
+    (labels.into_iter().map(|l| index[l]).collect(), kept)
 }
 
 /// The number of themes among the dendrogram's cuts 2..=`k_high`, by silhouette on a fixed

@@ -59,6 +59,7 @@ pub fn find(
     near_options: &NearDuplicateOptions,
     options: &ClusterOptions,
     scope: ThemeScope,
+    earlier: Option<&[Option<Vec<f32>>]>,
 ) -> Themes {
     let points = embedded.centred_rows();
     let n = prepared.distinct.len();
@@ -66,7 +67,7 @@ pub fn find(
     let cluster_all = |weights: &[f32], slots: Option<Vec<usize>>| match slots {
         Some(groups) => {
             let (clustering, category, per) =
-                cluster_within(&points, weights, &groups, count, options);
+                cluster_within(&points, weights, &groups, count, options, earlier);
             (clustering, Some(category), per)
         }
         None => (
@@ -127,12 +128,16 @@ fn category_slots(categories: &Categories) -> Vec<usize> {
 /// Clusters each group apart: group g's themes follow group g−1's, each group's by size. A group
 /// may have at most its share of `max_themes` and √(size/2) themes (at least 2); a forced
 /// number of themes is shared among groups in proportion to their size (at least one each).
+/// With an earlier run (`earlier`: starting centroids per group), a group's clustering starts
+/// from the themes it had then: on the dev sets this keeps more theme keys when rows are added
+/// or the seed changes (README, "Curate the draft").
 fn cluster_within(
     points: &Rows,
     weights: &[f32],
     groups: &[usize],
     count: usize,
     options: &ClusterOptions,
+    earlier: Option<&[Option<Vec<f32>>]>,
 ) -> (Clustering, Vec<usize>, Vec<CategoryClustering>) {
     let (n, dim) = (points.len(), points.dim);
     let mut all = Clustering {
@@ -166,6 +171,7 @@ fn cluster_within(
         let group_options = ClusterOptions {
             max_themes: share(options.max_themes).min(rule_of_thumb).max(2),
             themes: options.themes.map(|k| share(k).max(1)),
+            start: earlier.and_then(|e| e.get(g).cloned().flatten()),
             ..options.clone()
         };
         let sub = cluster::cluster(&Rows::new(&data, dim), &w, &group_options);
@@ -241,8 +247,14 @@ mod tests {
             groups.push(1 - g); // group 1 first in input order
         }
         let points = Rows::new(&data, 4);
-        let (c, theme_group, per) =
-            cluster_within(&points, &[1.0; 40], &groups, 3, &ClusterOptions::default());
+        let (c, theme_group, per) = cluster_within(
+            &points,
+            &[1.0; 40],
+            &groups,
+            3,
+            &ClusterOptions::default(),
+            None,
+        );
         assert_eq!(per.len(), 2, "the empty group has no clustering");
         for i in 0..40 {
             assert_eq!(theme_group[c.labels[i]], groups[i]);

@@ -38,8 +38,8 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
     let privacy = s.described.pseudonymiser.as_ref();
     let passthrough = published_columns(&s.prepared.corpus.passthrough, privacy);
     let document_columns = published_columns(&s.input.passthrough, privacy);
-    let passage_texts = (s.units.passages.as_ref())
-        .map(|p| unhidden(s, published(&p.corpus.texts, privacy)));
+    let passage_texts =
+        (s.units.passages.as_ref()).map(|p| unhidden(s, published(&p.corpus.texts, privacy)));
     let mut table = assignments(s.prepared, s.themes, s.categories, s.described, s.curation);
     table.passthrough = &passthrough;
     std::fs::create_dir_all(&config.out)
@@ -64,7 +64,11 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
     }
     table::write_assignments(&config.out, &table, csv)?;
     if let Some(earlier) = s.previous {
-        table::write_changes(&config.out, &changes::changes(earlier, &published_now(s, &table)), csv)?;
+        table::write_changes(
+            &config.out,
+            &changes::changes(earlier, &published_now(s, &table)),
+            csv,
+        )?;
     }
     Ok(written)
 }
@@ -297,10 +301,12 @@ fn assignments<'a>(
 fn statuses(prepared: &Prepared, themes: &Themes) -> Vec<String> {
     let ids = &prepared.corpus.ids;
     (0..prepared.statuses.len())
-        .map(|row| match prepared.distinct_of[row].and_then(|d| themes.near[d]) {
-            Some(o) => format!("near_duplicate_of:{}", ids[prepared.distinct[o]]),
-            None => status_of(prepared, row),
-        })
+        .map(
+            |row| match prepared.distinct_of[row].and_then(|d| themes.near[d]) {
+                Some(o) => format!("near_duplicate_of:{}", ids[prepared.distinct[o]]),
+                None => status_of(prepared, row),
+            },
+        )
         .collect()
 }
 

@@ -260,7 +260,9 @@ pub fn write_themes(dir: &Path, rows: &[ThemeRow], style: CsvStyle) -> Result<()
             ),
             Column::new(
                 "theme_key".into(),
-                rows.iter().map(|r| r.theme_key.as_str()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| r.theme_key.as_str())
+                    .collect::<Vec<_>>(),
             ),
             Column::new(
                 "title".into(),
@@ -480,7 +482,10 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
     }
     cols.push(Column::new("status".into(), &table.status));
     cols.push(Column::new("edited".into(), &table.edited));
-    cols.push(Column::new("draft_theme_key".into(), &table.draft_theme_key));
+    cols.push(Column::new(
+        "draft_theme_key".into(),
+        &table.draft_theme_key,
+    ));
     cols.push(Column::new("kind".into(), &table.kind));
     cols.push(Column::new("language".into(), &table.language));
     cols.push(Column::new("map_x".into(), &table.map_x));
@@ -542,7 +547,9 @@ pub fn write_changes(
     style: CsvStyle,
 ) -> Result<()> {
     let text = |get: &dyn Fn(&crate::stages::curate::changes::Change) -> Option<&str>| {
-        rows.iter().map(|r| get(r).map(str::to_string)).collect::<Vec<_>>()
+        rows.iter()
+            .map(|r| get(r).map(str::to_string))
+            .collect::<Vec<_>>()
     };
     let cols = vec![
         Column::new("change".into(), text(&|r| Some(r.change))),
@@ -567,7 +574,13 @@ pub fn write_changes(
             text(&|r| r.category_after.as_deref()),
         ),
     ];
-    write_table(dir, "changes", DataFrame::new(rows.len(), cols)?, style, &[])
+    write_table(
+        dir,
+        "changes",
+        DataFrame::new(rows.len(), cols)?,
+        style,
+        &[],
+    )
 }
 
 /// One row per document in passage mode: what its passages say, category by category.
@@ -612,7 +625,14 @@ pub fn write_documents(dir: &Path, table: &DocumentTable, style: CsvStyle) -> Re
 /// Writes `<stem>.parquet`, `<stem>.xlsx` (when it fits a sheet) and `<stem>.csv`, where lists
 /// of labels are joined with `|`.
 /// Empty columns of themes.xlsx where the analyst types decisions (`verbatim edits` reads them).
-pub const THEME_EDITS: [&str; 6] = ["new_title", "merge_into", "category", "split_into", "pin", "note"];
+pub const THEME_EDITS: [&str; 6] = [
+    "new_title",
+    "merge_into",
+    "category",
+    "split_into",
+    "pin",
+    "note",
+];
 /// Empty columns of assignments.xlsx (passages.xlsx in passage mode), read the same way.
 pub const ROW_EDITS: [&str; 3] = ["move_to", "drop_reason", "hide"];
 

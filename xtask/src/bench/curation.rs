@@ -17,10 +17,14 @@ use verbatim::stages::read::ingest::{self, ReadOptions};
 use verbatim::stages::write::table::read_parquet_as_text;
 
 pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)]) -> Result<()> {
-    println!("| set | scenario | earlier themes | keep their key | with a ≥ 50% successor | of which keep their key | edits | still apply |");
+    println!(
+        "| set | scenario | earlier themes | keep their key | with a ≥ 50% successor | of which keep their key | edits | still apply |"
+    );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for (input, taxonomy) in sets {
-        let name = input.file_stem().map_or("set".into(), |s| s.to_string_lossy().into_owned());
+        let name = input
+            .file_stem()
+            .map_or("set".into(), |s| s.to_string_lossy().into_owned());
         let corpus = ingest::read(input, &ReadOptions::default())?;
         let mut order: Vec<usize> = (0..corpus.len()).collect();
         Rng::new(1).shuffle(&mut order);
@@ -38,7 +42,14 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)]) -> Result<()> {
             let first = config(&base, &s.0, taxonomy, seeds.0, PreviousChoice::None, None);
             pipeline::run(&first)?;
             let edits = write_edits(&s.0)?;
-            let second = config(&full, &s.1, taxonomy, seeds.1, PreviousChoice::Dir(s.0.clone()), Some(edits.0));
+            let second = config(
+                &full,
+                &s.1,
+                taxonomy,
+                seeds.1,
+                PreviousChoice::Dir(s.0.clone()),
+                Some(edits.0),
+            );
             pipeline::run(&second)?;
             let k = keys_kept(&s.0, &s.1)?;
             let (applied, total) = edits_applied(&s.1)?;
@@ -56,8 +67,14 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)]) -> Result<()> {
 }
 
 fn scenario_dirs(dir: &Path, scenario: &str) -> (PathBuf, PathBuf) {
-    let slug: String = scenario.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    (dir.join(format!("{slug}-first")), dir.join(format!("{slug}-second")))
+    let slug: String = scenario
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    (
+        dir.join(format!("{slug}-first")),
+        dir.join(format!("{slug}-second")),
+    )
 }
 
 fn config(
@@ -94,12 +111,17 @@ fn write_rows(path: &Path, corpus: &ingest::Corpus, rows: &[usize]) -> Result<Pa
 fn column(dir: &Path, table: &str, name: &str) -> Result<Vec<Option<String>>> {
     let columns = read_parquet_as_text(&dir.join(table))?;
     let c = columns.into_iter().find(|c| c.name == name);
-    c.map(|c| c.values).ok_or_else(|| anyhow::anyhow!("{table} has no {name}"))
+    c.map(|c| c.values)
+        .ok_or_else(|| anyhow::anyhow!("{table} has no {name}"))
 }
 
 /// The rows' table of a run (passages in passage mode), with each row's unit id.
 fn unit_ids(dir: &Path) -> Result<(String, Vec<Option<String>>)> {
-    let table = if dir.join("passages.parquet").is_file() { "passages.parquet" } else { "assignments.parquet" };
+    let table = if dir.join("passages.parquet").is_file() {
+        "passages.parquet"
+    } else {
+        "assignments.parquet"
+    };
     let ids = column(dir, table, "id")?;
     let ids = match column(dir, table, "passage") {
         Ok(rank) => (ids.iter().zip(rank))
@@ -119,12 +141,21 @@ fn write_edits(first: &Path) -> Result<(PathBuf, usize)> {
     let mut count = 0;
     for (t, key) in keys.iter().enumerate() {
         let key = key.clone().unwrap_or_default();
-        let q: Vec<String> = quotes[t].as_deref().unwrap_or("").split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let q: Vec<String> = quotes[t]
+            .as_deref()
+            .unwrap_or("")
+            .split('|')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         text += &format!("[[rename]]\ntheme = {:?}\ntitle = \"Thème {t}\"\n\n", key);
         count += 1;
         if q.len() >= 4 {
             let next = keys[(t + 1) % keys.len()].clone().unwrap_or_default();
-            text += &format!("[[pin]]\ntheme = {key:?}\nquotes = [{:?}]\n\n[[hide]]\nids = [{:?}]\n\n", q[1], q[2]);
+            text += &format!(
+                "[[pin]]\ntheme = {key:?}\nquotes = [{:?}]\n\n[[hide]]\nids = [{:?}]\n\n",
+                q[1], q[2]
+            );
             text += &format!("[[move]]\nids = [{:?}]\nto_theme = {next:?}\n\n", q[3]);
             count += 3;
         }
@@ -147,7 +178,11 @@ fn keys_kept(first: &Path, second: &Path) -> Result<KeysKept> {
     let keys1 = column(first, &table, "draft_theme_key")?;
     let (table2, ids2) = unit_ids(second)?;
     let keys2 = column(second, &table2, "draft_theme_key")?;
-    let now: HashMap<String, String> = ids2.into_iter().zip(keys2).filter_map(|(i, k)| Some((i?, k?))).collect();
+    let now: HashMap<String, String> = ids2
+        .into_iter()
+        .zip(keys2)
+        .filter_map(|(i, k)| Some((i?, k?)))
+        .collect();
     let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, k) in ids1.into_iter().zip(keys1) {
         if let (Some(i), Some(k)) = (i, k) {
@@ -155,7 +190,12 @@ fn keys_kept(first: &Path, second: &Path) -> Result<KeysKept> {
         }
     }
     let new_keys: std::collections::HashSet<&String> = now.values().collect();
-    let mut k = KeysKept { earlier: members.len(), kept: 0, eligible: 0, eligible_kept: 0 };
+    let mut k = KeysKept {
+        earlier: members.len(),
+        kept: 0,
+        eligible: 0,
+        eligible_kept: 0,
+    };
     for (key, ids) in &members {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for i in ids {
