@@ -83,14 +83,29 @@ fn xlsx_outputs_open_as_typed_cells_with_a_frozen_filtered_header() {
     let mut themes: Xlsx<_> = open_workbook(out.join("themes.xlsx")).unwrap();
     let sheet = themes.worksheet_range("themes").unwrap();
     let header = header_of(&sheet);
-    assert_eq!(header[..4], ["theme_id", "title", "size", "share"]);
+    assert_eq!(
+        header[..5],
+        ["theme_id", "theme_key", "title", "size", "share"]
+    );
+    let editable = &header[header.len() - 6..];
+    assert_eq!(
+        editable,
+        [
+            "new_title",
+            "merge_into",
+            "category",
+            "split_into",
+            "pin",
+            "note"
+        ]
+    );
     let csv_rows = read_parquet(&out.join("themes.parquet")).height();
     assert_eq!(sheet.height(), csv_rows + 1);
     let keywords = header.iter().position(|h| h == "keywords").unwrap();
     let mut listed = 0;
     for row in sheet.rows().skip(1) {
         assert!(matches!(row[0], Data::Float(_)), "theme_id {:?}", row[0]);
-        assert!(matches!(row[3], Data::Float(s) if (0.0..=1.0).contains(&s)));
+        assert!(matches!(row[4], Data::Float(s) if (0.0..=1.0).contains(&s)));
         let Data::String(k) = &row[keywords] else {
             panic!("keywords {:?}", row[keywords])
         };
