@@ -170,19 +170,8 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let tags = (config.labels.as_ref())
         .map(|path| tags::read(path, &prepared))
         .transpose()?;
-    let model = timed(&mut t.model_load_s, "loading the model", || {
-        crate::model::load(&config.model)
-    })?;
-    let mut embedder = timed(&mut t.model_load_s, "opening the embedding cache", || {
-        embedding::embedder(&model, &config.vectors)
-    })?;
-    // The embedder draws its own bar (windows done, rate, time left).
-    let embedded = timed_without_spinner(&mut t.embed_s, "embedding", || {
-        embedding::embed(&prepared, &mut embedder, &model, &config.vectors)
-    })?;
-    let mut categories = timed(&mut t.map_s, "categories", || {
-        categories::map(&prepared, &embedded, &mut embedder, config, tags.as_ref())
-    })?;
+    let (model, embedded, mut categories) =
+        embed_and_map(&prepared, tags.as_ref(), config, &mut t)?;
     let starts = curate::earlier_starts(&plan, config, &prepared, &embedded, &categories);
     let mut themes = timed(&mut t.cluster_s, "near-duplicates and themes", || {
         themes::find(
@@ -217,7 +206,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
             config,
         )
     });
-    let mut stages = write::Stages {
+    let stages = write::Stages {
         input: &input,
         units: &units,
         prepared: &prepared,
@@ -230,19 +219,52 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         previous: plan.previous.as_ref(),
         written: write::Written::default(),
     };
-    stages.written = timed(&mut t.write_s, "writing the tables", || {
-        write::tables(&stages, config)
-    })?;
-    let mut record = write::record(stages, config, t);
-    record.edits = edits;
-    record.seal(&config.out, RunRecord::sealed())?;
-    record.write(&config.out)?;
+    write_outputs(stages, config, t, edits)?;
     Ok(RunSummary {
         rows: input.len(),
         passages: units.passages.as_ref().map(|p| p.corpus.len()),
         themes: themes.clustering.themes(),
         out: config.out.clone(),
     })
+}
+
+/// Loads the model, embeds the distinct texts and maps them onto the categories.
+fn embed_and_map(
+    prepared: &Prepared,
+    tags: Option<&tags::Tags>,
+    config: &RunConfig,
+    t: &mut Timings,
+) -> Result<(crate::model::LoadedModel, Embedded, Categories)> {
+    let model = timed(&mut t.model_load_s, "loading the model", || {
+        crate::model::load(&config.model)
+    })?;
+    let mut embedder = timed(&mut t.model_load_s, "opening the embedding cache", || {
+        embedding::embedder(&model, &config.vectors)
+    })?;
+    // The embedder draws its own bar (windows done, rate, time left).
+    let embedded = timed_without_spinner(&mut t.embed_s, "embedding", || {
+        embedding::embed(prepared, &mut embedder, &model, &config.vectors)
+    })?;
+    let categories = timed(&mut t.map_s, "categories", || {
+        categories::map(prepared, &embedded, &mut embedder, config, tags)
+    })?;
+    Ok((model, embedded, categories))
+}
+
+/// Writes the tables, then run.json sealing them.
+fn write_outputs(
+    mut stages: write::Stages,
+    config: &RunConfig,
+    mut t: Timings,
+    edits: crate::stages::curate::EditsRecord,
+) -> Result<()> {
+    stages.written = timed(&mut t.write_s, "writing the tables", || {
+        write::tables(&stages, config)
+    })?;
+    let mut record = write::record(stages, config, t);
+    record.edits = edits;
+    record.seal(&config.out, RunRecord::sealed())?;
+    record.write(&config.out)
 }
 
 /// Runs one stage under a spinner, adds its duration to `seconds` and logs it (`-v`).

@@ -501,17 +501,35 @@ impl Replay<'_, '_> {
         themes: &mut Themes,
         mut record: Vec<OperationRecord>,
     ) -> Result<Curation> {
-        let Replayed {
-            slots,
-            text_edits,
-            hidden,
-            pins,
-        } = s;
-        let clustering = &mut themes.clustering;
-        // A theme is kept while one of its texts stands for a row (not every one dropped).
+        let (order, new_index) = self.compact(&s.slots, &mut themes.clustering.labels)?;
+        self.recompute(&s, &order, themes);
+        if let Some(category) = &mut themes.category {
+            *category = (order.iter())
+                .map(|&t| s.slots[t].category.unwrap_or(0))
+                .collect();
+        }
+        let labels = &themes.clustering.labels;
+        let pinned = self.pinned(&s, &new_index, order.len(), labels, &mut record);
+        self.report_stale(&record)?;
+        let slots = &s.slots;
+        Ok(Curation {
+            keys: order.iter().map(|&t| slots[t].key.clone()).collect(),
+            draft_row_keys: Vec::new(),
+            titles: order.iter().map(|&t| slots[t].title.clone()).collect(),
+            theme_edits: order.iter().map(|&t| slots[t].edits.clone()).collect(),
+            text_edits: s.text_edits,
+            pinned,
+            hidden: s.hidden,
+            operations: record,
+        })
+    }
+
+    /// The themes kept (alive, and one of their texts stands for a row), ordered by category as
+    /// the automatic ones were; labels renumbered. Returns the order and each slot's new index.
+    fn compact(&self, slots: &[Slot], labels: &mut [usize]) -> Result<(Vec<usize>, Vec<usize>)> {
         let mut kept = vec![false; slots.len()];
         for d in self.prepared.distinct_of.iter().flatten() {
-            kept[clustering.labels[*d]] = true;
+            kept[labels[*d]] = true;
         }
         let mut order: Vec<usize> = (0..slots.len())
             .filter(|&t| slots[t].alive && kept[t])
@@ -528,18 +546,24 @@ impl Replay<'_, '_> {
             new_index[t] = i;
         }
         // Texts left in a theme that is gone (every row dropped) stay with the first theme, unseen.
-        for label in clustering.labels.iter_mut() {
+        for label in labels.iter_mut() {
             *label = match new_index[*label] {
                 usize::MAX => 0,
                 i => i,
             };
         }
+        Ok((order, new_index))
+    }
+
+    /// Centroids of the themes the edits changed, and their texts' similarity to them; a text
+    /// the analyst placed is no longer weakly attached.
+    fn recompute(&self, s: &Replayed, order: &[usize], themes: &mut Themes) {
         let points = self.embedded.centred_rows();
-        let dim = points.dim;
-        let mut centroids = Vec::with_capacity(order.len() * dim);
+        let clustering = &mut themes.clustering;
+        let mut centroids = Vec::with_capacity(order.len() * points.dim);
         for (i, &t) in order.iter().enumerate() {
-            if !slots[t].changed {
-                centroids.extend_from_slice(&slots[t].centroid);
+            if !s.slots[t].changed {
+                centroids.extend_from_slice(&s.slots[t].centroid);
                 continue;
             }
             let members: Vec<usize> = (0..clustering.labels.len())
@@ -548,48 +572,40 @@ impl Replay<'_, '_> {
             let centroid = mean_direction(&points, &themes.weights, &members);
             for &d in &members {
                 clustering.similarity[d] = dot(points.row(d), &centroid);
-                if !text_edits[d].is_empty() {
-                    clustering.weak[d] = false; // the analyst put it there
+                if !s.text_edits[d].is_empty() {
+                    clustering.weak[d] = false;
                 }
             }
             centroids.extend(centroid);
         }
         clustering.centroids = centroids;
-        if let Some(category) = &mut themes.category {
-            *category = order
-                .iter()
-                .map(|&t| slots[t].category.unwrap_or(0))
-                .collect();
-        }
-        let mut pinned = vec![Vec::new(); order.len()];
-        for (t, texts, index) in pins {
-            for d in texts {
-                if hidden[d] {
-                    record[index]
-                        .stale
-                        .push(format!("{} is hidden", self.id_of(d)));
-                } else if new_index[t] != clustering.labels[d] || new_index[t] == usize::MAX {
-                    record[index].stale.push(format!(
-                        "{} is no longer in theme {}",
-                        self.id_of(d),
-                        slots[t].key
-                    ));
-                } else if !pinned[new_index[t]].contains(&d) {
-                    pinned[new_index[t]].push(d);
+    }
+
+    /// Each final theme's pinned texts; a pin of a hidden text, or of one no longer in its theme,
+    /// is stale.
+    fn pinned(
+        &self,
+        s: &Replayed,
+        new_index: &[usize],
+        themes: usize,
+        labels: &[usize],
+        record: &mut [OperationRecord],
+    ) -> Vec<Vec<usize>> {
+        let mut pinned = vec![Vec::new(); themes];
+        for (t, texts, index) in &s.pins {
+            for &d in texts {
+                let stale = &mut record[*index].stale;
+                if s.hidden[d] {
+                    stale.push(format!("{} is hidden", self.id_of(d)));
+                } else if new_index[*t] == usize::MAX || new_index[*t] != labels[d] {
+                    let key = &s.slots[*t].key;
+                    stale.push(format!("{} is no longer in theme {key}", self.id_of(d)));
+                } else if !pinned[new_index[*t]].contains(&d) {
+                    pinned[new_index[*t]].push(d);
                 }
             }
         }
-        self.report_stale(&record)?;
-        Ok(Curation {
-            keys: order.iter().map(|&t| slots[t].key.clone()).collect(),
-            draft_row_keys: Vec::new(),
-            titles: order.iter().map(|&t| slots[t].title.clone()).collect(),
-            theme_edits: order.iter().map(|&t| slots[t].edits.clone()).collect(),
-            text_edits,
-            pinned,
-            hidden,
-            operations: record,
-        })
+        pinned
     }
 
     fn id_of(&self, d: usize) -> &str {
@@ -627,21 +643,16 @@ impl Replay<'_, '_> {
     }
 }
 
-/// Unit-length weighted mean of some rows (weight 1 each where all weights are 0).
+/// Unit-length weighted mean of some rows (weight 1 each where all weights are 0: a theme of
+/// near-duplicates only).
 fn mean_direction(points: &Rows, weights: &[f32], members: &[usize]) -> Vec<f32> {
-    let mut sum = vec![0f32; points.dim];
-    let all_zero = members.iter().all(|&d| weights[d] == 0.0);
-    for &d in members {
-        let w = if all_zero { 1.0 } else { weights[d] };
-        for (s, x) in sum.iter_mut().zip(points.row(d)) {
-            *s += w * x;
+    let ones;
+    let weights = match members.iter().all(|&d| weights[d] == 0.0) {
+        true => {
+            ones = vec![1.0; weights.len()];
+            &ones
         }
-    }
-    let norm = sum
-        .iter()
-        .map(|x| x * x)
-        .sum::<f32>()
-        .sqrt()
-        .max(f32::MIN_POSITIVE);
-    sum.iter().map(|x| x / norm).collect()
+        false => weights,
+    };
+    cluster::mean_direction(points, weights, members, points.dim)
 }

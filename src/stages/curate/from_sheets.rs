@@ -92,9 +92,10 @@ fn theme_ops(
     Ok(decisions)
 }
 
-/// Ids typed in one cell: separated by `|`, `,`, `;` or spaces.
+/// Ids typed in one cell: separated by `|`, `;` or line breaks (not spaces nor commas: a
+/// document's file name may hold them).
 fn list(cell: &str) -> Vec<String> {
-    cell.split(['|', ',', ';', ' '])
+    cell.split(['|', ';', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
@@ -273,7 +274,10 @@ mod tests {
     }
 
     #[test]
-    fn cells_list_ids_however_they_are_separated() {
-        assert_eq!(list("T1 | T2;T3, T4  T5"), ["T1", "T2", "T3", "T4", "T5"]);
+    fn cells_list_ids_and_keep_file_names_whole() {
+        assert_eq!(
+            list("T1 | T2;T3\nmon rapport, v2.pdf#4"),
+            ["T1", "T2", "T3", "mon rapport, v2.pdf#4"]
+        );
     }
 }

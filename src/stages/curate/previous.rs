@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::stages::passages::cut::key as passage_key;
 use crate::stages::write::table::{TextColumn, read_parquet_as_text};
@@ -129,7 +129,7 @@ fn read_dir(dir: &Path) -> Result<PreviousRun> {
             .filter_map(|(id, v)| Some((id.clone()?, v?)))
             .collect()
     };
-    Ok::<_, anyhow::Error>(PreviousRun {
+    Ok(PreviousRun {
         dir: dir.to_path_buf(),
         run_id: record.run_id.clone(),
         themes,
@@ -137,5 +137,4 @@ fn read_dir(dir: &Path) -> Result<PreviousRun> {
         published: by_id(column(&rows, &rows_file, "theme_key")?),
         category: by_id(column(&rows, &rows_file, "pillar")?),
     })
-    .with_context(|| format!("reading the earlier run in {}", dir.display()))
 }

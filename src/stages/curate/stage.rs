@@ -15,6 +15,7 @@ use crate::stages::curate::keys;
 use crate::stages::curate::previous::{self, PreviousChoice, PreviousRun};
 use crate::stages::curate::{Curation, EditsRecord, OperationRecord};
 use crate::stages::read::ingest::Corpus;
+use crate::stages::themes::cluster::mean_direction;
 use crate::taxonomy::Taxonomy;
 
 /// `--edits`, `--strict-edits`, `--previous` / `--no-previous`.
@@ -225,6 +226,9 @@ fn draft_keys(
     if let Some(p) = previous {
         taken.extend(p.keys().into_iter().map(str::to_string));
     }
+    if continued == k {
+        return (keys.into_iter().flatten().collect(), continued);
+    }
     let analyzer = crate::stages::describe::keywords::FrenchAnalyzer::new();
     let words = keys::key_words(&prepared.texts(), labels, k, &|w| analyzer.is_stop(w));
     for t in 0..k {
@@ -300,6 +304,7 @@ pub fn earlier_starts(
         }
     };
     let points = embedded.centred_rows();
+    let ones = vec![1.0f32; points.len()];
     let mut starts: Vec<Option<Vec<f32>>> = vec![None; count + 1];
     for texts in members.values_mut() {
         texts.sort_unstable();
@@ -309,15 +314,10 @@ pub fn earlier_starts(
         let g = (0..=count)
             .max_by_key(|&g| (votes[g], std::cmp::Reverse(g)))
             .unwrap_or(0);
-        let mut sum = vec![0f32; points.dim];
-        for &d in texts.iter().filter(|&&d| slot(d) == g) {
-            sum.iter_mut().zip(points.row(d)).for_each(|(s, x)| *s += x);
-        }
-        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            starts[g]
-                .get_or_insert_with(Vec::new)
-                .extend(sum.iter().map(|x| x / norm));
+        let in_g: Vec<usize> = texts.iter().copied().filter(|&d| slot(d) == g).collect();
+        let centroid = mean_direction(&points, &ones, &in_g, points.dim);
+        if centroid.iter().any(|&x| x != 0.0) {
+            starts[g].get_or_insert_with(Vec::new).extend(centroid);
         }
     }
     Some(starts)

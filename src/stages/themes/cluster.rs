@@ -436,7 +436,8 @@ fn centroids_of(
         .collect()
 }
 
-fn mean_direction(points: &Rows, weights: &[f32], members: &[usize], dim: usize) -> Vec<f32> {
+/// Unit-length weighted mean of some points (zeros when they cancel out), summed in f64.
+pub fn mean_direction(points: &Rows, weights: &[f32], members: &[usize], dim: usize) -> Vec<f32> {
     let mut sum = vec![0f64; dim];
     for &i in members {
         let w = weights[i] as f64;
