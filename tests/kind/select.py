@@ -1,6 +1,10 @@
 """Draws the sentences of tests/kind/tagged.csv: 150 from each development set, at random with a fixed
 seed, each named by its row id and character offsets (never copied). Run from the repository root:
-python3 tests/kind/select.py ../shared/data > /tmp/sentences.txt (prints them, to be tagged by hand)."""
+python3 tests/kind/select.py ../shared/data > /tmp/sentences.txt (prints them, to be tagged by hand).
+
+`python3 tests/kind/select.py ../shared/data 2` draws the second round (tests/kind/tagged2.csv): 100
+more from each set with another seed, none already in the first round, each dealt at random to the
+`rules` part (read when writing rules) or the `held_out` part (only ever measured)."""
 import csv
 import random
 import re
@@ -20,7 +24,9 @@ def sentences(text):
         yield start, len(text)
 
 
-def main(data):
+def main(data, round_=1):
+    if round_ == 2:
+        return second_round(data)
     rng = random.Random(20261130)
     for name, file in SETS:
         rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
@@ -38,5 +44,25 @@ def main(data):
             print(f"{name},{row_id},{a},{b}\t{text[a:b]!r}")
 
 
+def second_round(data):
+    first = {tuple(l.split(",")[:3]) for l in open("tests/kind/tagged.csv") if not l.startswith("#")}
+    rng = random.Random(20261207)
+    for name, file in SETS:
+        rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
+        pool = []
+        for row in rows:
+            text = row["text"]
+            for a, b in sentences(text):
+                while a < b and text[a].isspace():
+                    a += 1
+                if 4 <= len(text[a:b].split()) <= 60 and (name, row["id"], str(a)) not in first:
+                    pool.append((row["id"], a, b))
+        drawn = sorted(rng.sample(pool, 100), key=lambda p: (p[0], p[1]))
+        parts = [rng.choice(["rules", "held_out"]) for _ in drawn]
+        for (row_id, a, b), part in zip(drawn, parts):
+            text = next(r["text"] for r in rows if r["id"] == row_id)
+            print(f"{name},{row_id},{a},{b},{part}\t{text[a:b]!r}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
