@@ -1,5 +1,7 @@
-//! `kind` (proposition, experience, constat) against 300 sentences of the development sets tagged
-//! by hand before the rules were written (tests/kind/tagged.csv): precision and recall per kind.
+//! `kind` (proposition, experience, constat) against sentences of the development sets tagged by
+//! hand before the rules were written: 300 in tests/kind/tagged.csv (the first rules), 200 in
+//! tests/kind/tagged2.csv, half of them held out from the rules written since (precision and
+//! recall per kind).
 
 mod common;
 
@@ -77,4 +79,60 @@ fn proposals_are_found_with_the_precision_a_writer_can_use() {
             k.as_str()
         );
     }
+}
+
+/// Precision and recall of `proposition` on one part of tests/kind/tagged2.csv: (hits, predicted,
+/// tagged).
+fn second_round(part: &str) -> Option<(usize, usize, usize)> {
+    let dev = dev_set()?;
+    let texts = texts(dev.parent().unwrap());
+    let tagged = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kind/tagged2.csv"),
+    )
+    .unwrap();
+    let (mut hits, mut predicted, mut gold) = (0, 0, 0);
+    for line in tagged.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[4] != part {
+            continue;
+        }
+        let text = &texts[&(f[0].to_string(), f[1].to_string())];
+        let (start, end): (usize, usize) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        let sentence: String = text.chars().skip(start).take(end - start).collect();
+        let is = Kind::parse(f[5]).expect("a kind") == Kind::Proposition;
+        let says = sentence_kind(&sentence) == Kind::Proposition;
+        // Only the rules part is ever shown: the held-out part is measured, never read.
+        if is != says && part == "rules" {
+            println!("{part}: tagged {is}, found {says}: {sentence}");
+        }
+        hits += (is && says) as usize;
+        predicted += says as usize;
+        gold += is as usize;
+    }
+    Some((hits, predicted, gold))
+}
+
+/// The second round measured (METHODS.md): the rules as they stand find too few of the
+/// proposals of shapes they were not written on. Any change to the rules that moves these figures
+/// must say so there.
+#[test]
+fn proposals_on_sentences_the_rules_were_not_written_on() {
+    let Some(rules) = second_round("rules") else {
+        return;
+    };
+    let held_out = second_round("held_out").unwrap();
+    let mut figures = Vec::new();
+    for (part, (hits, predicted, gold)) in [("rules", rules), ("held_out", held_out)] {
+        println!(
+            "{part}: proposition precision {hits}/{predicted} = {:.3}, recall {hits}/{gold} = {:.3}",
+            hits as f64 / predicted as f64,
+            hits as f64 / gold as f64
+        );
+        figures.push((part, hits, predicted, gold));
+    }
+    assert_eq!(
+        figures,
+        [("rules", 9, 14, 16), ("held_out", 6, 11, 13)],
+        "update METHODS.md's kind table"
+    );
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Args;
 use verbatim::evaluate::files::EvaluateConfig;
 use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
-use verbatim::stages::categories::mapping::MapOptions;
+use verbatim::stages::categories::mapping::{MapOptions, NoneThreshold};
 use verbatim::stages::curate::previous::PreviousChoice;
 use verbatim::stages::curate::stage::CurateOptions;
 use verbatim::stages::describe::keywords::DescribeOptions;
@@ -77,11 +77,12 @@ pub struct RunArgs {
     /// Folds of the cross-validated agreement with the tags of --labels.
     #[arg(long, default_value_t = MapOptions::default().folds, value_parser = at_least(2), allow_hyphen_values = true)]
     folds: usize,
-    /// Testimonies whose relevance to the taxonomy (centred cosine to the nearest category
-    /// description, column taxonomy_relevance) is below this go to `none`, outside the taxonomy;
-    /// from -1 (none off: a cosine is never below it) to 1.
-    #[arg(long, default_value_t = verbatim::stages::categories::mapping::NONE_THRESHOLD, allow_hyphen_values = true, value_parser = between(-1.0, 1.0))]
-    none_threshold: f64,
+    /// When a testimony goes to `none`, outside the taxonomy: `auto` (its relevance, column
+    /// taxonomy_relevance, is an outlier below the corpus's own: under the median by 2 robust
+    /// standard deviations, and among the lowest 3%), or a fixed relevance from -1 (none off: a
+    /// cosine is never below it) to 1.
+    #[arg(long, default_value = "auto", allow_hyphen_values = true, value_parser = none_threshold)]
+    none_threshold: NoneThreshold,
     /// Manual tagging to evaluate the run against (as `verbatim evaluate --gold`); the evaluation
     /// files land in the output directory.
     #[arg(long)]
@@ -148,7 +149,7 @@ impl RunArgs {
             },
             map: MapOptions {
                 zero_shot: self.zero_shot,
-                none_threshold: self.none_threshold as f32,
+                none_threshold: self.none_threshold,
                 folds: self.folds,
                 ..MapOptions::default()
             },
@@ -246,4 +247,14 @@ pub fn run(args: RunArgs) -> Result<()> {
         summary.out.display()
     );
     Ok(())
+}
+
+/// `auto` or a relevance from -1 to 1.
+fn none_threshold(s: &str) -> Result<NoneThreshold, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(NoneThreshold::Auto);
+    }
+    between(-1.0, 1.0)(s)
+        .map(|v| NoneThreshold::Fixed(v as f32))
+        .map_err(|e| format!("{e} (or auto)"))
 }

@@ -31,6 +31,8 @@ pub struct Categories {
     pub best: Vec<(usize, f32)>,
     /// Texts sent to `none`, outside the taxonomy.
     pub outside: Vec<bool>,
+    /// The relevance under which a text went to `none` (the `auto` rule resolved on this corpus).
+    pub none_threshold: f32,
     pub few_shot: Option<FewShotRecord>,
 }
 
@@ -86,10 +88,8 @@ pub fn map(
     } else {
         map::map_label_free(&embedded.centred, dim, &centred, &config.map)
     };
-    let outside: Vec<bool> = relevance
-        .iter()
-        .map(|&r| r < config.map.none_threshold)
-        .collect();
+    let none_threshold = config.map.none_threshold.resolve(&relevance);
+    let outside: Vec<bool> = relevance.iter().map(|&r| r < none_threshold).collect();
     let (mapping, few_shot) = match (&config.labels, tags) {
         (Some(path), Some(tags)) => {
             let record = few_shot_record(
@@ -120,6 +120,7 @@ pub fn map(
         fit,
         best,
         outside,
+        none_threshold,
         few_shot,
     })
 }

@@ -227,9 +227,16 @@ pub struct MappingRecord {
     pub self_training_rounds: usize,
     /// What the score columns hold: "probability" (label-free, few-shot) or "cosine" (zero-shot).
     pub scores: String,
+    /// The relevance under which a text went to `none`, as resolved on this corpus.
     pub none_threshold: f32,
+    /// How it was set: "auto" (read from the corpus's relevance) or "fixed" (--none-threshold).
+    pub none_rule: String,
     /// Rows sent to `none`, outside the taxonomy.
     pub none: usize,
+    /// The self-training's drift check (label-free): descriptions still in place, agreement with
+    /// the zero-shot's clearest rows, and the round undone when it drifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_training_check: Option<crate::stages::categories::mapping::SelfCheck>,
     /// Why another method than the requested one was used (too few texts), if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,

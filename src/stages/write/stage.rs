@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use crate::model::LoadedModel;
 use crate::pipeline::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, Themes};
 use crate::privacy::Pseudonymiser;
+use crate::stages::categories::mapping::NoneThreshold;
 use crate::stages::curate::Curation;
 use crate::stages::curate::changes::{self, Published};
 use crate::stages::curate::previous::PreviousRun;
@@ -503,13 +504,21 @@ fn mapping_record(s: &Stages, config: &RunConfig) -> MappingRecord {
         .into(),
         self_training_rounds: s.categories.mapping.rounds,
         scores: if cosine { "cosine" } else { "probability" }.into(),
-        none_threshold: config.map.none_threshold,
+        none_threshold: s.categories.none_threshold,
+        none_rule: match config.map.none_threshold {
+            NoneThreshold::Auto => {
+                "auto: min(median − 2 × 1.4826 × MAD, 3rd percentile) of taxonomy_relevance"
+            }
+            NoneThreshold::Fixed(_) => "fixed (--none-threshold)",
+        }
+        .into(),
         none: s
             .prepared
             .distinct_of
             .iter()
             .filter(|d| d.is_some_and(|d| s.categories.outside[d]))
             .count(),
+        self_training_check: s.categories.mapping.self_check.clone(),
         fallback: s.categories.fallback.clone(),
     }
 }
