@@ -4,7 +4,10 @@ python3 tests/kind/select.py ../shared/data > /tmp/sentences.txt (prints them, t
 
 `python3 tests/kind/select.py ../shared/data 2` draws the second round (tests/kind/tagged2.csv): 100
 more from each set with another seed, none already in the first round, each dealt at random to the
-`rules` part (read when writing rules) or the `held_out` part (only ever measured)."""
+`rules` part (read when writing rules) or the `held_out` part (only ever measured).
+
+`python3 tests/kind/select.py ../shared/data 3` draws the third round (tests/kind/tagged3.csv): 120
+more from each set with a third seed, none from the earlier rounds, all held out."""
 import csv
 import random
 import re
@@ -25,8 +28,8 @@ def sentences(text):
 
 
 def main(data, round_=1):
-    if round_ == 2:
-        return second_round(data)
+    if round_ >= 2:
+        return later_round(data, round_)
     rng = random.Random(20261130)
     for name, file in SETS:
         rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
@@ -44,9 +47,11 @@ def main(data, round_=1):
             print(f"{name},{row_id},{a},{b}\t{text[a:b]!r}")
 
 
-def second_round(data):
-    first = {tuple(l.split(",")[:3]) for l in open("tests/kind/tagged.csv") if not l.startswith("#")}
-    rng = random.Random(20261207)
+def later_round(data, round_):
+    earlier = ["tests/kind/tagged.csv"] + [f"tests/kind/tagged{r}.csv" for r in range(2, round_)]
+    first = {tuple(l.split(",")[:3]) for f in earlier for l in open(f) if not l.startswith("#")}
+    rng = random.Random(20261207 if round_ == 2 else 20261208)
+    count = 100 if round_ == 2 else 120
     for name, file in SETS:
         rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
         pool = []
@@ -57,8 +62,8 @@ def second_round(data):
                     a += 1
                 if 4 <= len(text[a:b].split()) <= 60 and (name, row["id"], str(a)) not in first:
                     pool.append((row["id"], a, b))
-        drawn = sorted(rng.sample(pool, 100), key=lambda p: (p[0], p[1]))
-        parts = [rng.choice(["rules", "held_out"]) for _ in drawn]
+        drawn = sorted(rng.sample(pool, count), key=lambda p: (p[0], p[1]))
+        parts = [rng.choice(["rules", "held_out"]) if round_ == 2 else "held_out" for _ in drawn]
         for (row_id, a, b), part in zip(drawn, parts):
             text = next(r["text"] for r in rows if r["id"] == row_id)
             print(f"{name},{row_id},{a},{b},{part}\t{text[a:b]!r}")
