@@ -4,7 +4,8 @@ use anyhow::Result;
 use clap::Args;
 use verbatim::evaluate::files::EvaluateConfig;
 use verbatim::pipeline::{self, OutputOptions, RunConfig, VectorOptions};
-use verbatim::stages::categories::mapping::{MapOptions, NoneThreshold};
+use verbatim::stages::categories::mapping::MapOptions;
+use verbatim::stages::categories::none::NoneThreshold;
 use verbatim::stages::curate::previous::PreviousChoice;
 use verbatim::stages::curate::stage::CurateOptions;
 use verbatim::stages::describe::keywords::DescribeOptions;
@@ -257,4 +258,18 @@ fn none_threshold(s: &str) -> Result<NoneThreshold, String> {
     between(-1.0, 1.0)(s)
         .map(|v| NoneThreshold::Fixed(v as f32))
         .map_err(|e| format!("{e} (or auto)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn none_threshold_is_auto_or_a_relevance() {
+        assert_eq!(none_threshold("auto"), Ok(NoneThreshold::Auto));
+        assert_eq!(none_threshold(" AUTO "), Ok(NoneThreshold::Auto));
+        assert_eq!(none_threshold("-0.05"), Ok(NoneThreshold::Fixed(-0.05)));
+        assert!(none_threshold("nan").unwrap_err().contains("or auto"));
+        assert!(none_threshold("2").unwrap_err().contains("outside -1 to 1"));
+    }
 }

@@ -15,7 +15,10 @@
 
 use anyhow::Result;
 
-use crate::linalg::{Rows, blocked_gram, dot};
+use super::discriminant::Discriminant;
+use super::drift::{SelfCheck, anchors};
+use super::none::NoneThreshold;
+use crate::linalg::{Rows, dot};
 use crate::stages::embed::embedder::Embedder;
 use crate::taxonomy::Taxonomy;
 
@@ -99,7 +102,7 @@ pub fn best(scores: &[f32], categories: usize) -> Vec<(usize, f32)> {
 
 /// Per-column standardisation of a `[rows, cols]` matrix (z-scores), in place; returns each
 /// column's (mean, standard deviation).
-fn standardize(m: &mut [f32], cols: usize) -> Vec<(f64, f64)> {
+pub(super) fn standardize(m: &mut [f32], cols: usize) -> Vec<(f64, f64)> {
     let rows = m.len() / cols.max(1);
     let mut stats = Vec::with_capacity(cols);
     for c in 0..cols {
@@ -115,68 +118,6 @@ fn standardize(m: &mut [f32], cols: usize) -> Vec<(f64, f64)> {
         stats.push((mean, sd));
     }
     stats
-}
-
-/// When a testimony goes to `none`: below a fixed relevance, or (default) below a threshold read
-/// from the run's own relevance distribution ([`NoneThreshold::resolve`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum NoneThreshold {
-    Auto,
-    Fixed(f32),
-}
-
-impl std::fmt::Display for NoneThreshold {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NoneThreshold::Auto => f.write_str("auto"),
-            NoneThreshold::Fixed(v) => write!(f, "{v}"),
-        }
-    }
-}
-
-/// `auto`: a testimony is outside when its relevance is an outlier below the corpus's own (more
-/// than this many robust standard deviations, 1.4826 × MAD, under the median)…
-pub const NONE_SPREAD: f64 = 2.0;
-/// …and among the lowest 3% of the corpus: what a report may lose at most. A fixed −0.05 (the
-/// default before) sent 10.4% of on-topic answers away on a consultation whose answers sit
-/// farther from the descriptions than the development sets' do.
-pub const NONE_BUDGET: f64 = 0.03;
-/// Fewest distinct texts `auto` reads a distribution from; below it nothing goes to `none`.
-pub const MIN_FOR_NONE: usize = 20;
-
-impl NoneThreshold {
-    /// The relevance under which a text goes to `none` in this corpus.
-    pub fn resolve(self, relevance: &[f32]) -> f32 {
-        match self {
-            NoneThreshold::Fixed(v) => v,
-            NoneThreshold::Auto => auto_threshold(relevance),
-        }
-    }
-}
-
-/// min(median − 2 × 1.4826 × MAD, the value that leaves 3% of the corpus strictly below): both
-/// read from the corpus, so that no constant chosen on one data set decides. −1 (nothing
-/// outside) under [`MIN_FOR_NONE`] texts.
-pub fn auto_threshold(relevance: &[f32]) -> f32 {
-    let mut sorted: Vec<f64> = relevance.iter().map(|&r| r as f64).collect();
-    if sorted.len() < MIN_FOR_NONE {
-        return -1.0;
-    }
-    sorted.sort_by(f64::total_cmp);
-    let median = quantile_sorted(&sorted, 0.5);
-    let mut deviations: Vec<f64> = sorted.iter().map(|r| (r - median).abs()).collect();
-    deviations.sort_by(f64::total_cmp);
-    let spread = 1.4826 * quantile_sorted(&deviations, 0.5);
-    // Strictly below the value at rank ⌊3% n⌋: at most that many rows.
-    let budget = sorted[(NONE_BUDGET * sorted.len() as f64).floor() as usize];
-    (median - NONE_SPREAD * spread).min(budget) as f32
-}
-
-/// The median-style quantile of sorted values (mean of the two middle ones for 0.5).
-fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (low, high) = (pos.floor() as usize, pos.ceil() as usize);
-    (sorted[low] + sorted[high]) / 2.0
 }
 
 /// Settings of the label-free mapping.
@@ -238,7 +179,7 @@ impl Mapping {
 }
 
 /// The best and the second-best column of a score row (ties to the lower index).
-fn top_two(row: &[f32]) -> (usize, Option<usize>) {
+pub(super) fn top_two(row: &[f32]) -> (usize, Option<usize>) {
     let mut order: Vec<usize> = (0..row.len()).collect();
     order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
     (order[0], order.get(1).copied())
@@ -308,98 +249,6 @@ pub fn map_label_free(
     let mut mapping = from_z(z, c, rounds);
     mapping.self_check = check;
     mapping
-}
-
-/// Share of the zero-shot's most confident rows (per category) the self-training must keep in
-/// their category. Measured (METHODS.md): 0.87 at the lowest over both development sets and 20
-/// random halves of each, 1.00 on the Grand Débat answers.
-pub const MIN_AGREEMENT: f64 = 0.75;
-/// The zero-shot's most confident rows of each category: this share of them, by margin.
-const ANCHOR_SHARE: f64 = 0.2;
-
-/// Whether a self-training round kept to what the taxonomy says: each category's own description
-/// must still map to that category, and the rows the descriptions place most clearly must mostly
-/// stay where they were (the mean over categories of the share kept).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SelfCheck {
-    /// The round checked last (the one that drifted, when one did).
-    pub round: usize,
-    /// Categories whose description maps to themselves under the round's discriminant.
-    pub descriptions_in_place: usize,
-    pub categories: usize,
-    /// Mean over categories of the share of the zero-shot's most confident rows kept.
-    pub zero_shot_agreement: f64,
-    /// Why the round was undone, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drift: Option<String>,
-}
-
-impl SelfCheck {
-    fn of(
-        discriminant: &Discriminant,
-        stats: &[(f64, f64)],
-        prototypes: &Prototypes,
-        z: &[f32],
-        anchors: &[Vec<usize>],
-        round: usize,
-    ) -> SelfCheck {
-        let c = prototypes.len();
-        let described = discriminant.scores(&prototypes.vectors);
-        let descriptions_in_place = (0..c)
-            .filter(|&k| {
-                let row: Vec<f32> = (0..c)
-                    .map(|j| ((described[k * c + j] as f64 - stats[j].0) / stats[j].1) as f32)
-                    .collect();
-                top_two(&row).0 == k
-            })
-            .count();
-        let kept: Vec<f64> = (anchors.iter().enumerate())
-            .filter(|(_, rows)| !rows.is_empty())
-            .map(|(k, rows)| {
-                let same = rows
-                    .iter()
-                    .filter(|&&r| top_two(&z[r * c..(r + 1) * c]).0 == k);
-                same.count() as f64 / rows.len() as f64
-            })
-            .collect();
-        let zero_shot_agreement = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
-        let drift = if descriptions_in_place < c {
-            Some(format!(
-                "{} of {c} category descriptions no longer map to their own category",
-                c - descriptions_in_place
-            ))
-        } else if zero_shot_agreement < MIN_AGREEMENT {
-            Some(format!(
-                "kept {zero_shot_agreement:.2} of the rows the descriptions place most clearly, under {MIN_AGREEMENT}"
-            ))
-        } else {
-            None
-        };
-        SelfCheck {
-            round,
-            descriptions_in_place,
-            categories: c,
-            zero_shot_agreement,
-            drift,
-        }
-    }
-}
-
-/// For each category, the [`ANCHOR_SHARE`] of the rows the standardised zero-shot scores put in
-/// it with the largest margin.
-fn anchors(z: &[f32], c: usize) -> Vec<Vec<usize>> {
-    let mut by_class: Vec<Vec<(f32, usize)>> = vec![Vec::new(); c];
-    for (r, row) in z.chunks_exact(c).enumerate() {
-        let (first, second) = top_two(row);
-        by_class[first].push((second.map_or(0.0, |s| row[first] - row[s]), r));
-    }
-    (by_class.into_iter())
-        .map(|mut members| {
-            members.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let take = (members.len() as f64 * ANCHOR_SHARE).ceil() as usize;
-            members[..take].iter().map(|&(_, r)| r).collect()
-        })
-        .collect()
 }
 
 /// Probabilities (softmax), best category and margin from standardised scores.
@@ -598,223 +447,9 @@ fn confident(
     selected
 }
 
-/// A shrunk linear discriminant: score of class k = x·w_k + b_k.
-#[derive(Debug, Clone)]
-pub struct Discriminant {
-    dim: usize,
-    classes: usize,
-    weights: Vec<f32>,
-    offsets: Vec<f32>,
-}
-
-impl Discriminant {
-    /// Fits on `(row, class)` examples: class means, pooled covariance shrunk toward a scaled
-    /// identity by `shrinkage`. `None` when a class has no example or the covariance cannot be
-    /// factored.
-    pub fn fit(
-        points: &[f32],
-        dim: usize,
-        selected: &[(usize, usize)],
-        c: usize,
-        shrinkage: f64,
-    ) -> Option<Discriminant> {
-        if selected.len() <= c || c < 2 {
-            return None;
-        }
-        let means = class_means(points, dim, selected, c)?;
-        let cov = shrunk_covariance(points, dim, selected, &means, c, shrinkage);
-        let chol = cholesky(&cov, dim)?;
-        // w_k = Σ⁻¹ m_k; b_k = −½ m_k·w_k.
-        let mut weights = Vec::with_capacity(c * dim);
-        let mut offsets = Vec::with_capacity(c);
-        for k in 0..c {
-            let mean = &means[k * dim..(k + 1) * dim];
-            let w = cholesky_solve(&chol, dim, mean);
-            offsets.push((-0.5 * w.iter().zip(mean).map(|(a, b)| a * b).sum::<f64>()) as f32);
-            weights.extend(w.iter().map(|&v| v as f32));
-        }
-        Some(Discriminant {
-            dim,
-            classes: c,
-            weights,
-            offsets,
-        })
-    }
-
-    /// Scores `[points, classes]` of row-major points.
-    pub fn scores(&self, points: &[f32]) -> Vec<f32> {
-        let (dim, c) = (self.dim, self.classes);
-        let mut out = Vec::with_capacity(points.len() / dim * c);
-        for row in points.chunks_exact(dim) {
-            for k in 0..c {
-                out.push(dot(row, &self.weights[k * dim..(k + 1) * dim]) + self.offsets[k]);
-            }
-        }
-        out
-    }
-}
-
-/// Class means `[c, dim]` in f64 and a fixed order; `None` when a class has no example.
-fn class_means(
-    points: &[f32],
-    dim: usize,
-    selected: &[(usize, usize)],
-    c: usize,
-) -> Option<Vec<f64>> {
-    let mut means = vec![0f64; c * dim];
-    let mut counts = vec![0usize; c];
-    for &(r, k) in selected {
-        counts[k] += 1;
-        for (m, &x) in means[k * dim..(k + 1) * dim]
-            .iter_mut()
-            .zip(&points[r * dim..(r + 1) * dim])
-        {
-            *m += x as f64;
-        }
-    }
-    for k in 0..c {
-        if counts[k] == 0 {
-            return None;
-        }
-        for m in &mut means[k * dim..(k + 1) * dim] {
-            *m /= counts[k] as f64;
-        }
-    }
-    Some(means)
-}
-
-/// Pooled within-class covariance, shrunk toward a scaled identity. Σ RᵀR over the residual rows
-/// is one blocked matrix product: fast at a million rows and the same bits whatever the thread
-/// count.
-fn shrunk_covariance(
-    points: &[f32],
-    dim: usize,
-    selected: &[(usize, usize)],
-    means: &[f64],
-    c: usize,
-    shrinkage: f64,
-) -> Vec<f64> {
-    let mut cov = blocked_gram::<f64>(selected.len(), dim, |range, residuals| {
-        for (row, &(r, k)) in residuals.chunks_exact_mut(dim).zip(&selected[range]) {
-            for (i, res) in row.iter_mut().enumerate() {
-                *res = points[r * dim + i] as f64 - means[k * dim + i];
-            }
-        }
-    });
-    let denom = (selected.len() - c) as f64;
-    let trace: f64 = (0..dim).map(|i| cov[i * dim + i] / denom).sum::<f64>() / dim as f64;
-    for i in 0..dim {
-        for j in i..dim {
-            let v = (1.0 - shrinkage) * cov[i * dim + j] / denom
-                + if i == j { shrinkage * trace } else { 0.0 };
-            cov[i * dim + j] = v;
-            cov[j * dim + i] = v;
-        }
-    }
-    cov
-}
-
-/// Lower-triangular Cholesky factor of a symmetric positive definite matrix.
-fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0f64; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let mut sum = a[i * n + j];
-            for k in 0..j {
-                sum -= l[i * n + k] * l[j * n + k];
-            }
-            if i == j {
-                if sum <= 0.0 {
-                    return None;
-                }
-                l[i * n + i] = sum.sqrt();
-            } else {
-                l[i * n + j] = sum / l[j * n + j];
-            }
-        }
-    }
-    Some(l)
-}
-
-/// Solves `L Lᵀ x = b`.
-fn cholesky_solve(l: &[f64], n: usize, b: &[f64]) -> Vec<f64> {
-    let mut y = vec![0f64; n];
-    for i in 0..n {
-        let s: f64 = (0..i).map(|k| l[i * n + k] * y[k]).sum();
-        y[i] = (b[i] - s) / l[i * n + i];
-    }
-    let mut x = vec![0f64; n];
-    for i in (0..n).rev() {
-        let s: f64 = ((i + 1)..n).map(|k| l[k * n + i] * x[k]).sum();
-        x[i] = (y[i] - s) / l[i * n + i];
-    }
-    x
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_round_that_swaps_the_categories_is_a_drift() {
-        let protos = Prototypes {
-            dim: 2,
-            vectors: vec![1.0, 0.0, 0.0, 1.0],
-        };
-        let points = [1.0, 0.1, 0.9, 0.2, 0.1, 1.0, 0.2, 0.9];
-        let mut z0 = scores(&points, 2, &protos);
-        standardize(&mut z0, 2);
-        let anchors = anchors(&z0, 2);
-        // A discriminant that reads each category's description as the other's.
-        let swapped = Discriminant {
-            dim: 2,
-            classes: 2,
-            weights: vec![0.0, 1.0, 1.0, 0.0],
-            offsets: vec![0.0, 0.0],
-        };
-        let mut z = swapped.scores(&points);
-        let stats = standardize(&mut z, 2);
-        let check = SelfCheck::of(&swapped, &stats, &protos, &z, &anchors, 1);
-        assert_eq!(check.descriptions_in_place, 0);
-        assert_eq!(check.zero_shot_agreement, 0.0);
-        assert!(check.drift.is_some());
-        // The faithful one keeps both.
-        let faithful = Discriminant {
-            weights: vec![1.0, 0.0, 0.0, 1.0],
-            ..swapped
-        };
-        let mut z = faithful.scores(&points);
-        let stats = standardize(&mut z, 2);
-        let check = SelfCheck::of(&faithful, &stats, &protos, &z, &anchors, 1);
-        assert_eq!(
-            (check.descriptions_in_place, check.zero_shot_agreement),
-            (2, 1.0)
-        );
-        assert_eq!(check.drift, None);
-    }
-
-    #[test]
-    fn auto_none_threshold_takes_outliers_within_the_budget() {
-        // 97 values spread around 0.1 and three far below: the three are outliers, and no more
-        // than 3% of 100 rows can be below the threshold.
-        let mut r: Vec<f32> = (0..97).map(|i| 0.05 + 0.001 * i as f32).collect();
-        r.extend([-0.5, -0.6, -0.7]);
-        let t = auto_threshold(&r);
-        assert_eq!(r.iter().filter(|&&v| v < t).count(), 3, "{t}");
-        // Spread wide, nothing apart: at most 3 rows out of 100, whatever the shape.
-        let wide: Vec<f32> = (0..100).map(|i| -0.3 + 0.006 * i as f32).collect();
-        let t = auto_threshold(&wide);
-        assert!(wide.iter().filter(|&&v| v < t).count() <= 3, "{t}");
-        // A distribution shifted down as a whole loses what a shifted one would: nothing more.
-        let low: Vec<f32> = r.iter().map(|v| v - 0.2).collect();
-        assert_eq!(low.iter().filter(|&&v| v < auto_threshold(&low)).count(), 3);
-        assert_eq!(
-            auto_threshold(&r[..10]),
-            -1.0,
-            "too few texts to read a distribution"
-        );
-        assert_eq!(NoneThreshold::Fixed(-0.05).resolve(&r), -0.05);
-    }
 
     #[test]
     fn relevance_is_the_best_centred_cosine_and_negative_means_none() {
@@ -840,16 +475,6 @@ mod tests {
         let m = from_z(vec![2.0, 1.8, -3.0, 3.0, -3.0, -3.0], 3, 0);
         assert_eq!(secondary(&m, 0), Some(1));
         assert_eq!(secondary(&m, 1), None);
-    }
-
-    #[test]
-    fn cholesky_solves_a_small_system() {
-        let a = [4.0, 2.0, 2.0, 3.0];
-        let l = cholesky(&a, 2).unwrap();
-        let x = cholesky_solve(&l, 2, &[2.0, 1.0]);
-        // 4x + 2y = 2, 2x + 3y = 1 → x = 0.5, y = 0.
-        assert!((x[0] - 0.5).abs() < 1e-12 && x[1].abs() < 1e-12);
-        assert!(cholesky(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
     }
 
     #[test]

@@ -236,7 +236,7 @@ pub struct MappingRecord {
     /// The self-training's drift check (label-free): descriptions still in place, agreement with
     /// the zero-shot's clearest rows, and the round undone when it drifted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub self_training_check: Option<crate::stages::categories::mapping::SelfCheck>,
+    pub self_training_check: Option<crate::stages::categories::drift::SelfCheck>,
     /// Why another method than the requested one was used (too few texts), if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,

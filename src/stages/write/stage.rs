@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use crate::model::LoadedModel;
 use crate::pipeline::{Categories, Described, Embedded, Prepared, RowStatus, RunConfig, Themes};
 use crate::privacy::Pseudonymiser;
-use crate::stages::categories::mapping::NoneThreshold;
+use crate::stages::categories::none::NoneThreshold;
 use crate::stages::curate::Curation;
 use crate::stages::curate::changes::{self, Published};
 use crate::stages::curate::previous::PreviousRun;

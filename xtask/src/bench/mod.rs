@@ -129,6 +129,9 @@ pub struct PassagesArgs {
     /// real answers).
     #[arg(long)]
     scale: Option<usize>,
+    /// Seed of the assembled contributions (another seed: other answers, other mixes).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -153,10 +156,19 @@ pub fn run(bench: Bench) -> Result<()> {
             scale::write_scale_input(&loaded.0, &texts, args.rows, options, &args.out)
         }
         Bench::Passages(args) => match args.scale {
-            Some(n) => {
-                passages::scale(&args.sets.out, &args.sets.input, &args.sets.taxonomy, n, 42)
-            }
-            None => passages::run(&args.sets.out, &args.sets.sets(), args.contributions, 42),
+            Some(n) => passages::scale(
+                &args.sets.out,
+                &args.sets.input,
+                &args.sets.taxonomy,
+                n,
+                args.seed,
+            ),
+            None => passages::run(
+                &args.sets.out,
+                &args.sets.sets(),
+                args.contributions,
+                args.seed,
+            ),
         },
         Bench::Mapping(args) => mapping::run(&args.sets.out, &args.sets.sets()),
         Bench::Curation(args) => curation::run(&args.sets.out, &args.sets.sets()),

@@ -1,7 +1,7 @@
-//! `xtask bench passages --out DIR`: the unit of analysis measured. Long contributions are
+//! `xtask bench passages --out DIR [--seed S]`: the unit of analysis measured. Long contributions are
 //! assembled from real labelled answers (3–20 answers to 1–3 questions each, the answers of a
 //! question together, joined as paragraphs, then the same flattened into one line), and the long
-//! parliamentary questions are read as they are; each set is run in text mode and in passage
+//! parliamentary questions are read flattened into one line and as they are; each set is run in text mode and in passage
 //! mode. Printed: document-level micro-F1 and exact-set accuracy of the categories raised,
 //! passage-level macro-F1, the time of each run, and the `pillars` rule swept over its constants.
 
@@ -54,7 +54,9 @@ pub fn run(dir: &Path, sets: &[(PathBuf, PathBuf)], contributions: usize, seed: 
                 all.push(set);
             }
         } else {
-            all.push(as_documents(&corpus, &label, taxonomy));
+            let documents = as_documents(&corpus, &label, taxonomy);
+            all.push(flattened(&documents));
+            all.push(documents);
         }
     }
     println!(
@@ -226,6 +228,30 @@ fn as_documents(corpus: &Corpus, labels: &[String], taxonomy: &Path) -> Set {
             .push(vec![(0, text.chars().count(), labels[i].clone())]);
     }
     set
+}
+
+/// The same documents with their paragraphs joined into one line (each document one part).
+fn flattened(set: &Set) -> Set {
+    let texts: Vec<String> = (set.texts.iter())
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    Set {
+        name: format!("{}, flattened", set.name),
+        taxonomy: set.taxonomy.clone(),
+        input: set.input.clone(),
+        ids: set.ids.clone(),
+        parts: (texts.iter().zip(&set.gold))
+            .map(|(t, g)| {
+                vec![(
+                    0,
+                    t.chars().count(),
+                    g.iter().next().cloned().unwrap_or_default(),
+                )]
+            })
+            .collect(),
+        gold: set.gold.clone(),
+        texts,
+    }
 }
 
 fn write_input(set: &Set) -> Result<()> {

@@ -13,7 +13,7 @@ use verbatim::rng::Rng;
 use verbatim::sample::sheet::{self, SheetRow};
 use verbatim::sample::source::from_run;
 use verbatim::sample::{Part, SampleOptions};
-use verbatim::stages::categories::mapping::NoneThreshold;
+use verbatim::stages::categories::none::NoneThreshold;
 use verbatim::stages::read::ingest;
 
 use super::baseline::{self, Draw};

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use verbatim::rng::Rng;
-use verbatim::stages::categories::mapping::NoneThreshold;
+use verbatim::stages::categories::none::NoneThreshold;
 
 use super::{Set, f1, run_once};
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use verbatim::evaluate::macro_f1;
 use verbatim::pipeline::{self, RunConfig, UnitChoice};
-use verbatim::stages::categories::mapping::NoneThreshold;
+use verbatim::stages::categories::none::NoneThreshold;
 use verbatim::stages::read::ingest::{self, ReadOptions};
 use verbatim::stages::write::table::read_parquet_as_text;
 use verbatim::taxonomy::Taxonomy;

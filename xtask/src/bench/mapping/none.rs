@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use verbatim::pipeline::UnitChoice;
-use verbatim::stages::categories::mapping::{NoneThreshold, auto_threshold};
+use verbatim::stages::categories::none::{NoneThreshold, auto_threshold};
 use verbatim::stages::write::table::read_parquet_as_text;
 use verbatim::taxonomy::Taxonomy;
 
