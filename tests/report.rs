@@ -39,6 +39,11 @@ fn the_report_is_self_contained_and_rebuilt_from_the_tables() {
         "Taille des thèmes",
         "Accord avec l'étiquetage manuel",
         "Méthode",
+        // The methods table says how `none` was decided and what the self-training's check saw.
+        "Hors taxonomie (none)",
+        "seuil lu sur le corpus",
+        "Contrôle de l'auto-apprentissage",
+        "descriptions à leur place : 4/4",
     ] {
         assert!(html.contains(section), "missing section {section}");
     }

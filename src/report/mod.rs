@@ -542,6 +542,7 @@ fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
             format!("{parameters} ; {} {}", w.seed, run.parameters.seed),
         ),
         (w.mapping, run.mapping.method.clone()),
+        (w.none_rule, none_line(&run.mapping, w)),
         (w.clustering, run.clustering.method.clone()),
         (w.date, run.timings.finished_at.clone()),
         (w.version, format!("verbatim {}", run.versions.verbatim)),
@@ -550,9 +551,46 @@ fn methods(run: &RunRecord, w: &Words) -> Vec<(&'static str, String)> {
             format!("{} (sha256 {})", run.input.path.display(), run.input.sha256),
         ),
     ];
+    let check = run.mapping.self_training_check.as_ref();
+    rows.extend(check.map(|c| {
+        (
+            w.self_check,
+            self_check_line(c, run.mapping.self_training_rounds, w),
+        )
+    }));
     rows.extend(run.few_shot.as_ref().map(|f| (w.tags, tags_line(f, w))));
     rows.extend(edits_line(&run.edits, w).map(|line| (w.edits, line)));
     rows
+}
+
+/// The `none` rule, the threshold it resolved to and the rows it took.
+fn none_line(m: &crate::stages::write::record::MappingRecord, w: &Words) -> String {
+    let rule = if m.none_rule.starts_with("auto") {
+        w.none_auto
+    } else {
+        w.none_fixed
+    };
+    (w.none_line)
+        .replace("{rule}", rule)
+        .replace("{threshold}", &w.decimal(m.none_threshold as f64, 3))
+        .replace("{count}", &w.count(m.none, w.testimony_n))
+}
+
+/// What the self-training's drift check measured, and the round it undid, if any.
+fn self_check_line(
+    c: &crate::stages::categories::drift::SelfCheck,
+    rounds: usize,
+    w: &Words,
+) -> String {
+    let line = (w.self_check_line)
+        .replace("{rounds}", &rounds.to_string())
+        .replace("{placed}", &c.descriptions_in_place.to_string())
+        .replace("{of}", &c.categories.to_string())
+        .replace("{agreement}", &w.decimal(c.zero_shot_agreement, 3));
+    match &c.drift {
+        Some(why) => format!("{line}{}{why}", w.drift),
+        None => line,
+    }
 }
 
 /// What the analyst decided by hand, in one line: operations by kind, those that no longer

@@ -63,6 +63,14 @@ pub struct Words {
     pub input: &'static str,
     pub tags: &'static str,
     pub tags_n: &'static str,
+    /// The methods rows of the self-training's check and of `none`.
+    pub self_check: &'static str,
+    pub self_check_line: &'static str,
+    pub drift: &'static str,
+    pub none_rule: &'static str,
+    pub none_auto: &'static str,
+    pub none_fixed: &'static str,
+    pub none_line: &'static str,
     /// The methods row of the analyst's edits.
     pub edits: &'static str,
     pub edits_n: &'static str,
@@ -136,6 +144,13 @@ pub const FR: Words = Words {
     input: "Entrée",
     tags: "Étiquettes",
     tags_n: "étiquette|étiquettes",
+    self_check: "Contrôle de l'auto-apprentissage",
+    self_check_line: "{rounds} tour(s) gardé(s) ; descriptions à leur place : {placed}/{of} ; accord avec les textes les plus nets du zéro-shot : {agreement}",
+    drift: " ; tour annulé, dérive : ",
+    none_rule: "Hors taxonomie (none)",
+    none_auto: "seuil lu sur le corpus (médiane − 2 écarts robustes, au plus les 3 % les plus bas)",
+    none_fixed: "seuil fixé (--none-threshold)",
+    none_line: "{rule} : {threshold} ; {count}",
     edits: "Décisions de l'analyste",
     edits_n: "décision rejouée|décisions rejouées",
     edits_stale_n: "ne s'applique plus|ne s'appliquent plus",
@@ -206,6 +221,13 @@ pub const EN: Words = Words {
     input: "Input",
     tags: "Tags",
     tags_n: "tag|tags",
+    self_check: "Self-training check",
+    self_check_line: "{rounds} round(s) kept; descriptions in place: {placed}/{of}; agreement with the zero-shot's clearest texts: {agreement}",
+    drift: "; round undone, drift: ",
+    none_rule: "Outside the taxonomy (none)",
+    none_auto: "threshold read from the corpus (median − 2 robust deviations, at most the lowest 3%)",
+    none_fixed: "fixed threshold (--none-threshold)",
+    none_line: "{rule}: {threshold}; {count}",
     edits: "Analyst's decisions",
     edits_n: "decision replayed|decisions replayed",
     edits_stale_n: "no longer applies|no longer apply",
@@ -236,6 +258,11 @@ impl Words {
             true => one,
             false => many,
         }
+    }
+
+    /// A number with `places` decimals and the language's decimal separator.
+    pub fn decimal(&self, v: f64, places: usize) -> String {
+        format!("{v:.places$}").replace('.', &self.decimal.to_string())
     }
 
     /// A share as a percentage, with the language's decimal separator.

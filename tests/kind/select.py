@@ -27,42 +27,38 @@ def sentences(text):
         yield start, len(text)
 
 
+def candidates(name, rows, skip=frozenset()):
+    """Every sentence of 4 to 60 words, as (row id, start, end), in the file's order."""
+    pool = []
+    for row in rows:
+        text = row["text"]
+        for a, b in sentences(text):
+            while a < b and text[a].isspace():
+                a += 1
+            if 4 <= len(text[a:b].split()) <= 60 and (name, row["id"], str(a)) not in skip:
+                pool.append((row["id"], a, b))
+    return pool
+
+
 def main(data, round_=1):
     if round_ >= 2:
         return later_round(data, round_)
     rng = random.Random(20261130)
     for name, file in SETS:
         rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
-        pool = []
-        for row in rows:
-            text = row["text"]
-            for a, b in sentences(text):
-                while a < b and text[a].isspace():
-                    a += 1
-                words = len(text[a:b].split())
-                if 4 <= words <= 60:
-                    pool.append((row["id"], a, b))
-        for row_id, a, b in sorted(rng.sample(pool, 150), key=lambda p: (p[0], p[1])):
+        for row_id, a, b in sorted(rng.sample(candidates(name, rows), 150), key=lambda p: (p[0], p[1])):
             text = next(r["text"] for r in rows if r["id"] == row_id)
             print(f"{name},{row_id},{a},{b}\t{text[a:b]!r}")
 
 
 def later_round(data, round_):
     earlier = ["tests/kind/tagged.csv"] + [f"tests/kind/tagged{r}.csv" for r in range(2, round_)]
-    first = {tuple(l.split(",")[:3]) for f in earlier for l in open(f) if not l.startswith("#")}
+    skip = {tuple(l.split(",")[:3]) for f in earlier for l in open(f) if not l.startswith("#")}
     rng = random.Random(20261207 if round_ == 2 else 20261208)
     count = 100 if round_ == 2 else 120
     for name, file in SETS:
         rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
-        pool = []
-        for row in rows:
-            text = row["text"]
-            for a, b in sentences(text):
-                while a < b and text[a].isspace():
-                    a += 1
-                if 4 <= len(text[a:b].split()) <= 60 and (name, row["id"], str(a)) not in first:
-                    pool.append((row["id"], a, b))
-        drawn = sorted(rng.sample(pool, count), key=lambda p: (p[0], p[1]))
+        drawn = sorted(rng.sample(candidates(name, rows, skip), count), key=lambda p: (p[0], p[1]))
         parts = [rng.choice(["rules", "held_out"]) if round_ == 2 else "held_out" for _ in drawn]
         for (row_id, a, b), part in zip(drawn, parts):
             text = next(r["text"] for r in rows if r["id"] == row_id)

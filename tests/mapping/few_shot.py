@@ -6,49 +6,19 @@ embed`); the tool's label-free and few-shot mappings re-implemented in numpy.
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy pyarrow scipy scikit-learn
     /tmp/venv/bin/python tests/mapping/few_shot.py VERBATIM_BINARY ../shared/data WORKDIR
 """
-import csv, subprocess, sys, tomllib, unicodedata, warnings
+import sys, warnings
 from pathlib import Path
-import numpy as np, pyarrow.parquet as pq
+import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
+from experiments import SETS, dataset, label_free, macro_f1, std, unit
+
 warnings.filterwarnings("ignore")
-ROOT = Path(__file__).resolve().parents[2]
-SETS = {"granddebat": ("granddebat_demarches_6questions.csv", "granddebat_demarches.toml"),
-        "questions": ("an_questions_gouvernement_l16.csv", "an_ministeres.toml")}
 SIZES, DRAWS = (5, 20, 50), range(1, 11)
 
-def fold(s): return unicodedata.normalize("NFKD", s.lower()).encode("ascii", "ignore").decode()
-def unit(a): return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-def std(z): return (z - z.mean(0)) / np.maximum(z.std(0), 1e-9)
 def softmax(a): e = np.exp(a - a.max(1, keepdims=True)); return e / e.sum(1, keepdims=True)
-
-def embed(binary, path, out):
-    if not out.exists():
-        subprocess.run([binary, "-q", "embed", "--input", path, "--out", out], check=True)
-    t = pq.read_table(out).to_pydict()
-    return t["id"], np.array(t["embedding"], dtype=np.float64)
-
-def dataset(binary, shared, work, name):
-    data, tax = SETS[name]
-    rows = {r["id"]: r for r in csv.DictReader(open(Path(shared) / data))}
-    cats = tomllib.load(open(ROOT / "tests/taxonomies" / tax, "rb"))["category"]
-    desc = work / f"{name}-descriptions.csv"
-    with open(desc, "w", newline="") as f:
-        w = csv.writer(f); w.writerow(["id", "text"])
-        for c in cats: w.writerow([c["id"], f'{c["name"]}. {c["description"]}'])
-    ids, x = embed(binary, Path(shared) / data, work / f"{name}.parquet")
-    _, p = embed(binary, desc, work / f"{name}-descriptions.parquet")
-    label = {fold(c["id"]): k for k, c in enumerate(cats)} | {fold(c["name"]): k for k, c in enumerate(cats)}
-    return x, p, np.array([label[fold(rows[i]["label"])] for i in ids]), len(cats)
-
-def macro_f1(y, p, c):
-    f = []
-    for k in range(c):
-        tp, fp, fn = np.sum((p == k) & (y == k)), np.sum((p == k) & (y != k)), np.sum((p != k) & (y == k))
-        f.append(0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(f))
 
 def confident(z, skip=(), share=0.5, at_least=5):
     s = np.sort(z, axis=1); margin = s[:, -1] - s[:, -2]; best = z.argmax(1); sel = []; skip = set(skip)
@@ -64,11 +34,6 @@ def lda(xc, sel, c, shrink=0.5, means=None):
     res = xc[r] - m[k]; cov = res.T @ res / (len(r) - c); tr = np.trace(cov) / cov.shape[0]
     w = np.linalg.solve((1 - shrink) * cov + shrink * tr * np.eye(cov.shape[0]), m.T)
     return xc @ w - 0.5 * np.sum(m.T * w, axis=0)
-
-def label_free(xc, pc, rounds=2):
-    z = std(xc @ pc.T)
-    for _ in range(rounds): z = std(lda(xc, confident(z), pc.shape[0]))
-    return z
 
 def class_means(xc, sel, c):
     r = np.array([s[0] for s in sel]); k = np.array([s[1] for s in sel])
@@ -159,7 +124,7 @@ def none_rules(xc, pc, y, c):
 def main(binary, shared, work):
     work = Path(work); work.mkdir(parents=True, exist_ok=True)
     for name in SETS:
-        x, p, y, c = dataset(binary, shared, work, name)
+        d = dataset(binary, shared, work, name); x, p, y, c = d["x"], d["p"], d["y"], len(d["cats"])
         mean = x.mean(0); xc, pc = unit(x - mean), unit(p - mean); lf = label_free(xc, pc)
         lr, ldas = ceilings(x, xc, y, c)
         print(f"{name}: label-free {macro_f1(y, lf.argmax(1), c):.3f}; all labels, 5-fold: logistic regression {lr:.3f}, shrunk LDA {' / '.join(f'{v:.3f}' for v in ldas)}")
