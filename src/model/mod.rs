@@ -53,6 +53,10 @@ pub struct ModelInfo {
     pub pooling: Pooling,
     pub dim: usize,
     pub max_sequence: usize,
+    /// The arithmetic of the linear layers and why it was chosen ("4-bit × 8-bit, avx2 kernel:
+    /// …", "f32: --precision f32"): `verbatim model info` prints it, run.json records it.
+    #[serde(default)]
+    pub linear_layers: String,
 }
 
 pub struct LoadedModel {
@@ -145,12 +149,12 @@ pub struct ModelRequest {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Precision {
     /// 4-bit weights × 8-bit activations where the model file is 4-bit and the CPU has
-    /// AVX512-VNNI (about twice the speed, cosine > 0.999 to f32); f32 otherwise.
+    /// AVX512-VNNI or AVX2 (faster than f32 on both, cosine > 0.999 to f32); f32 otherwise.
     #[default]
     Auto,
     /// f32 activations on the weights decoded to f32 (the reference arithmetic).
     F32,
-    /// 4-bit × 8-bit everywhere; CPUs without VNNI run a slow portable version of the same bits.
+    /// 4-bit × 8-bit everywhere; CPUs without AVX2 run a slow portable version of the same bits.
     Int8,
 }
 
@@ -187,6 +191,18 @@ pub fn load(request: &ModelRequest) -> Result<LoadedModel> {
     Ok(model)
 }
 
+/// The linear layers' arithmetic and why: the precision asked for, the kernel this CPU runs.
+fn linear_layers(precision: Precision, int8: bool) -> String {
+    if !int8 {
+        return match precision {
+            Precision::F32 => "f32: --precision f32".into(),
+            _ => "f32: --precision auto, and this CPU has neither AVX-512 VNNI nor AVX2".into(),
+        };
+    }
+    let kernel = quant::Kernel::detect();
+    format!("4-bit × 8-bit, {} kernel: {}", kernel.name(), kernel.why())
+}
+
 fn looks_like_hub_id(spec: &str) -> bool {
     let parts: Vec<_> = spec.split('/').collect();
     parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && !p.starts_with('.'))
@@ -199,7 +215,7 @@ fn load_e5_file(path: &Path, precision: Precision, device: &Device) -> Result<Lo
         file: &file,
         config: weights::e5_config(&file.header),
         int8: match precision {
-            Precision::Auto => quant::available(),
+            Precision::Auto => quant::Kernel::detect() != quant::Kernel::Plain,
             Precision::F32 => false,
             Precision::Int8 => true,
         },
@@ -220,6 +236,7 @@ fn load_e5_file(path: &Path, precision: Precision, device: &Device) -> Result<Lo
             pooling: Pooling::Mean,
             dim: weights.config.hidden,
             max_sequence: weights.config.max_sequence(),
+            linear_layers: linear_layers(precision, weights.int8),
         },
         encoder,
         tokenizer,
@@ -302,6 +319,7 @@ fn load_hf_dir(dir: &Path, spec: &str, device: &Device) -> Result<LoadedModel> {
             pooling: pooling(dir)?,
             dim: weights.config.hidden,
             max_sequence: weights.config.max_sequence().min(512),
+            linear_layers: "f32: the weights are not stored 4-bit".into(),
         },
         encoder,
         tokenizer,

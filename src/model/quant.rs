@@ -53,7 +53,85 @@ impl Vnni {
     }
 }
 
-/// Whether this CPU runs the VNNI kernel.
+/// Proof that this CPU runs the AVX2 kernel (AVX2 and FMA: every x86-64 CPU since 2013–2015).
+#[derive(Debug, Clone, Copy)]
+pub struct Avx2(());
+
+impl Avx2 {
+    pub fn detect() -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let has = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+            has.then_some(Avx2(()))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            None
+        }
+    }
+}
+
+/// Which code computes the 4-bit × 8-bit integer sums: all three give the same bits. Ordered
+/// fastest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kernel {
+    /// `vpdpbusd` on 512-bit registers.
+    Avx512Vnni,
+    /// `vpmaddubsw` + `vpmaddwd` on 256-bit registers (4-bit codes times int8 never saturate
+    /// the 16-bit pair sums: 2 × 15 × 128 < 2¹⁵).
+    Avx2,
+    /// Plain Rust, any CPU (ARM included).
+    Plain,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs; `VERBATIM_INT8_KERNEL=avx2|plain` asks for a slower one
+    /// (to measure or test it on a CPU that has more; never a faster one than the CPU has).
+    pub fn detect() -> Kernel {
+        static KERNEL: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *KERNEL.get_or_init(|| {
+            let cap = match std::env::var("VERBATIM_INT8_KERNEL").as_deref() {
+                Ok("plain") => Kernel::Plain,
+                Ok("avx2") => Kernel::Avx2,
+                _ => Kernel::Avx512Vnni,
+            };
+            [Kernel::Avx512Vnni, Kernel::Avx2, Kernel::Plain]
+                .into_iter()
+                .find(|&k| k >= cap && k.runs_here())
+                .unwrap_or(Kernel::Plain)
+        })
+    }
+
+    /// Whether this CPU has the kernel's instructions.
+    pub fn runs_here(self) -> bool {
+        match self {
+            Kernel::Avx512Vnni => Vnni::detect().is_some(),
+            Kernel::Avx2 => Avx2::detect().is_some(),
+            Kernel::Plain => true,
+        }
+    }
+
+    /// Why this kernel runs here (for `verbatim model info` and run.json).
+    pub fn why(self) -> &'static str {
+        let asked = std::env::var_os("VERBATIM_INT8_KERNEL").is_some();
+        match self {
+            Kernel::Avx512Vnni => "this CPU has AVX-512 VNNI",
+            _ if asked => "VERBATIM_INT8_KERNEL asks for it",
+            Kernel::Avx2 => "this CPU has AVX2 and FMA, not AVX-512 VNNI",
+            Kernel::Plain => "this CPU has no AVX2 (portable code, slow)",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Avx512Vnni => "avx512-vnni",
+            Kernel::Avx2 => "avx2",
+            Kernel::Plain => "plain",
+        }
+    }
+}
+
+/// Whether this CPU runs the VNNI kernel (`--precision auto` chooses 4-bit × 8-bit there).
 pub fn available() -> bool {
     Vnni::detect().is_some()
 }
@@ -176,22 +254,49 @@ impl QuantLinear {
 
     /// `y = x·Wᵀ + b` for `rows` rows of `x` (row-major `[rows, inp]`), into `[rows, out]`.
     pub fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
-        self.forward_on(x, rows, Vnni::detect())
+        self.forward_with(x, rows, Kernel::detect())
     }
 
-    /// The same arithmetic in plain Rust, for CPUs without VNNI and as the kernel's reference.
+    /// The same arithmetic in plain Rust, for any CPU and as the kernels' reference.
     pub fn forward_reference(&self, x: &[f32], rows: usize) -> Vec<f32> {
-        self.forward_on(x, rows, None)
+        self.forward_with(x, rows, Kernel::Plain)
     }
 
-    /// With the VNNI kernel when given the token, else plain Rust.
-    fn forward_on(&self, x: &[f32], rows: usize, vnni: Option<Vnni>) -> Vec<f32> {
+    /// With `kernel` when this CPU runs it, else plain Rust.
+    pub fn forward_with(&self, x: &[f32], rows: usize, kernel: Kernel) -> Vec<f32> {
+        match kernel {
+            Kernel::Avx512Vnni => self.forward_on(x, rows, Vnni::detect(), None),
+            Kernel::Avx2 => self.forward_on(x, rows, None, Avx2::detect()),
+            Kernel::Plain => self.forward_on(x, rows, None, None),
+        }
+    }
+
+    /// With the VNNI kernel when given its token, else the AVX2 one when given its, else plain.
+    fn forward_on(
+        &self,
+        x: &[f32],
+        rows: usize,
+        vnni: Option<Vnni>,
+        avx2: Option<Avx2>,
+    ) -> Vec<f32> {
         assert_eq!(
             x.len(),
             rows * self.inp,
             "activations do not match the layer"
         );
         let q = self.quantize(x, rows);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(Avx2(())) = avx2.filter(|_| vnni.is_none()) {
+            let mut y = Vec::with_capacity(rows * self.out);
+            // SAFETY: the token proves AVX2 and FMA; the kernel writes every one of the
+            // rows × out values before the length is set, as the VNNI one does.
+            unsafe {
+                self.forward_avx2(&q, rows, y.spare_capacity_mut());
+                y.set_len(rows * self.out);
+            }
+            return y;
+        }
+        let _ = avx2;
         #[cfg(target_arch = "x86_64")]
         if let Some(Vnni(())) = vnni {
             let mut y = Vec::with_capacity(rows * self.out);
@@ -341,6 +446,115 @@ impl QuantLinear {
         }
     }
 }
+
+impl QuantLinear {
+    /// [`Self::forward_vnni`] on 256-bit registers: panels outermost, rows in chunks, tiles of
+    /// [`AVX2_ROWS`] rows × 32 columns.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA. `q` must hold `rows` quantized rows of `inp` values and `y`
+    /// at least `rows × out` slots.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn forward_avx2(&self, q: &QuantRows, rows: usize, y: &mut [MaybeUninit<f32>]) {
+        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
+        // its caller (the CPU features it is compiled for, and the lengths stated there).
+        unsafe {
+            const ROW_CHUNK: usize = 192;
+            for chunk in (0..rows).step_by(ROW_CHUNK) {
+                let chunk_end = (chunk + ROW_CHUNK).min(rows);
+                for panel in 0..self.out / PANEL {
+                    let mut r = chunk;
+                    while r < chunk_end {
+                        let n = (chunk_end - r).min(AVX2_ROWS);
+                        match n {
+                            2 => self.tile_avx2::<2>(q, r, panel, y),
+                            _ => self.tile_avx2::<1>(q, r, panel, y),
+                        }
+                        r += n;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `R` rows × 32 columns in four 8-lane registers per row: per group of 4 inputs,
+    /// `vpmaddubsw` (codes × activations, pairs summed in 16 bits, exact) then `vpmaddwd` by ones
+    /// (pairs of pairs in 32 bits): the lane sums `vpdpbusd` gives, so the same bits follow.
+    ///
+    /// # Safety
+    /// As [`Self::forward_avx2`], and `row + R ≤ rows`, `panel < out / PANEL` (the slices taken
+    /// at the top are checked; the raw reads inside stay in them).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn tile_avx2<const R: usize>(
+        &self,
+        q: &QuantRows,
+        row: usize,
+        panel: usize,
+        y: &mut [MaybeUninit<f32>],
+    ) {
+        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
+        // its caller (the CPU features it is compiled for, and the lengths stated there).
+        unsafe {
+            use std::arch::x86_64::*;
+            let blocks = q.blocks;
+            let panel_codes =
+                &self.codes[panel * blocks * PANEL_BLOCK_BYTES..][..blocks * PANEL_BLOCK_BYTES];
+            let panel_scales = &self.scales[panel * blocks * PANEL..][..blocks * PANEL];
+            let act = &q.codes[row * self.inp..][..R * self.inp];
+            let act_scales = &q.scales[row * blocks..][..R * blocks];
+            let act_offsets = &q.offsets[row * blocks..][..R * blocks];
+            let rows_at: [*const i8; R] = std::array::from_fn(|i| act[i * self.inp..].as_ptr());
+            let ones = _mm256_set1_epi16(1);
+            let mut acc = [[_mm256_setzero_ps(); 4]; R];
+            for b in 0..blocks {
+                let mut dot = [[_mm256_setzero_si256(); 4]; R];
+                for (i, d) in dot.iter_mut().enumerate() {
+                    *d = [_mm256_set1_epi32(*act_offsets.get_unchecked(i * blocks + b)); 4];
+                }
+                let codes = panel_codes[b * PANEL_BLOCK_BYTES..][..PANEL_BLOCK_BYTES].as_ptr();
+                for g in 0..Q4_BLOCK / GROUP {
+                    let at = codes.add(g * PANEL * GROUP);
+                    let w: [__m256i; 4] =
+                        std::array::from_fn(|j| _mm256_loadu_si256(at.add(32 * j).cast()));
+                    for (d, &row) in dot.iter_mut().zip(rows_at.iter()) {
+                        let a = row
+                            .add(b * Q4_BLOCK + g * GROUP)
+                            .cast::<i32>()
+                            .read_unaligned();
+                        let a = _mm256_set1_epi32(a);
+                        for (dj, &wj) in d.iter_mut().zip(w.iter()) {
+                            let pairs = _mm256_maddubs_epi16(wj, a);
+                            *dj = _mm256_add_epi32(*dj, _mm256_madd_epi16(pairs, ones));
+                        }
+                    }
+                }
+                let s = panel_scales[b * PANEL..][..PANEL].as_ptr();
+                for (i, (a, d)) in acc.iter_mut().zip(dot.iter()).enumerate() {
+                    let da = _mm256_set1_ps(*act_scales.get_unchecked(i * blocks + b));
+                    for j in 0..4 {
+                        let scale = _mm256_mul_ps(_mm256_loadu_ps(s.add(8 * j)), da);
+                        a[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d[j]), scale, a[j]);
+                    }
+                }
+            }
+            let bias = &self.bias[panel * PANEL..][..PANEL];
+            for (i, a) in acc.iter().enumerate() {
+                let dst = &mut y[(row + i) * self.out + panel * PANEL..][..PANEL];
+                for j in 0..4 {
+                    let b = _mm256_loadu_ps(bias[8 * j..].as_ptr());
+                    _mm256_storeu_ps(dst[8 * j..].as_mut_ptr().cast(), _mm256_add_ps(a[j], b));
+                }
+            }
+        }
+    }
+}
+
+/// Rows of activations per AVX2 tile: 2 rows × 4 integer sums + 4 weight registers + the
+/// broadcast and the ones fit the 16 ymm registers; the f32 sums are touched once per block.
+const AVX2_ROWS: usize = 2;
 
 /// Adding then subtracting 1.5·2²³ rounds an f32 of magnitude < 2²² to the nearest integer (ties to
 /// even) with two plain additions, which the vector code repeats exactly.
@@ -522,6 +736,45 @@ mod tests {
                     .all(|(a, b)| a.to_bits() == b.to_bits()),
                 "{rows} rows: kernel and reference differ"
             );
+        }
+    }
+
+    #[test]
+    fn avx2_kernel_gives_the_reference_bits_for_every_row_count() {
+        if !Kernel::Avx2.runs_here() {
+            eprintln!("no AVX2 on this CPU: the plain path is the one in use");
+            return;
+        }
+        let (out, inp) = (96, 128);
+        let (raw, _) = random_q4(out, inp, 4);
+        let layer = QuantLinear::from_q4(&raw, out, inp, noise(5, out)).unwrap();
+        for rows in [1, 2, 3, 5, 6, 7, 13, 200] {
+            let mut x = noise(6 + rows as u64, rows * inp);
+            // Codes at both ends of int8: the 16-bit pair sums must not saturate.
+            x[0] = 1e3;
+            x[1] = -1e3;
+            let fast = layer.forward_with(&x, rows, Kernel::Avx2);
+            let plain = layer.forward_reference(&x, rows);
+            assert!(
+                fast.iter()
+                    .zip(&plain)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{rows} rows: AVX2 kernel and reference differ"
+            );
+        }
+    }
+
+    #[test]
+    fn the_best_kernel_this_cpu_runs_is_chosen() {
+        let k = Kernel::detect();
+        assert!(k.runs_here(), "{}", k.name());
+        assert!(Kernel::Plain.runs_here());
+        assert!(Kernel::Avx512Vnni < Kernel::Avx2 && Kernel::Avx2 < Kernel::Plain);
+        if std::env::var_os("VERBATIM_INT8_KERNEL").is_none() {
+            let best = [Kernel::Avx512Vnni, Kernel::Avx2, Kernel::Plain]
+                .into_iter()
+                .find(|k| k.runs_here());
+            assert_eq!(Some(k), best);
         }
     }
 

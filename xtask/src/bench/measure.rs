@@ -43,7 +43,10 @@ pub fn time_verbatim(
         measurement: Measurement {
             name: match arithmetic {
                 Arithmetic::F32 => "verbatim f32".into(),
-                Arithmetic::Q4xQ8 => "verbatim 4-bit × int8".into(),
+                Arithmetic::Q4xQ8 => format!(
+                    "verbatim 4-bit × int8 ({})",
+                    verbatim::model::quant::Kernel::detect().name()
+                ),
             },
             seconds,
             tokens: embeddings.tokens.iter().map(|&t| t as u64).sum(),
