@@ -1,6 +1,7 @@
 //! Linear layers computed on the model file's own 4-bit weights with 8-bit activations, on the
-//! AVX512-VNNI integer dot-product instruction: 64 multiply-adds per instruction where f32 FMA does
-//! 16, and a quarter of the weight bytes to stream.
+//! AVX512-VNNI integer dot-product instruction (64 multiply-adds per instruction where f32 FMA does
+//! 16, and a quarter of the weight bytes to stream), or on AVX2's byte and word multiply-adds where
+//! VNNI is missing, or in plain Rust ([`Kernel`]).
 //!
 //! The weights stay exactly the file's (GGML Q4_0: per block of 32, a 4-bit code q and an f16 scale
 //! d, weight = (q − 8)·d). Each row of activations is quantized per block of 32 to int8 with its own
@@ -12,7 +13,7 @@
 //!
 //! The integer sums are exact and the scaling is one f32 multiply then one fused multiply-add per
 //! block, in block order, so [`QuantLinear::forward_reference`] (plain Rust, any CPU) and the VNNI
-//! kernel give the same bits; the unit tests hold them to it.
+//! and AVX2 kernels give the same bits; the unit tests hold them to it.
 
 use std::mem::MaybeUninit;
 
@@ -337,8 +338,7 @@ impl QuantLinear {
         }
     }
 
-    /// Panels outermost so that one panel's codes (12 or 48 KiB) stay in cache while all rows
-    /// stream past them; rows in chunks so the quantized activations stay in cache too.
+    /// Tile by tile in [`tiles`]' order.
     ///
     /// Relies on the panel invariant [`supports`] guarantees at construction: `out` is a multiple
     /// of `PANEL` (so `out / PANEL` panels cover every column) and `inp` of `Q4_BLOCK`.
@@ -352,24 +352,14 @@ impl QuantLinear {
         // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
         // its caller (the CPU features it is compiled for, and the lengths stated there).
         unsafe {
-            const ROW_CHUNK: usize = 192;
-            let panels = self.out / PANEL;
-            for chunk in (0..rows).step_by(ROW_CHUNK) {
-                let chunk_end = (chunk + ROW_CHUNK).min(rows);
-                for panel in 0..panels {
-                    let mut r = chunk;
-                    while r < chunk_end {
-                        let n = (chunk_end - r).min(ROWS);
-                        match n {
-                            6 => self.tile::<6>(q, r, panel, y),
-                            5 => self.tile::<5>(q, r, panel, y),
-                            4 => self.tile::<4>(q, r, panel, y),
-                            3 => self.tile::<3>(q, r, panel, y),
-                            2 => self.tile::<2>(q, r, panel, y),
-                            _ => self.tile::<1>(q, r, panel, y),
-                        }
-                        r += n;
-                    }
+            for (r, n, panel) in tiles(rows, self.out / PANEL, ROWS) {
+                match n {
+                    6 => self.tile::<6>(q, r, panel, y),
+                    5 => self.tile::<5>(q, r, panel, y),
+                    4 => self.tile::<4>(q, r, panel, y),
+                    3 => self.tile::<3>(q, r, panel, y),
+                    2 => self.tile::<2>(q, r, panel, y),
+                    _ => self.tile::<1>(q, r, panel, y),
                 }
             }
         }
@@ -448,8 +438,7 @@ impl QuantLinear {
 }
 
 impl QuantLinear {
-    /// [`Self::forward_vnni`] on 256-bit registers: panels outermost, rows in chunks, tiles of
-    /// [`AVX2_ROWS`] rows × 32 columns.
+    /// [`Self::forward_vnni`] on 256-bit registers, tiles of [`AVX2_ROWS`] rows × 32 columns.
     ///
     /// # Safety
     /// The CPU must have AVX2 and FMA. `q` must hold `rows` quantized rows of `inp` values and `y`
@@ -460,19 +449,10 @@ impl QuantLinear {
         // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
         // its caller (the CPU features it is compiled for, and the lengths stated there).
         unsafe {
-            const ROW_CHUNK: usize = 192;
-            for chunk in (0..rows).step_by(ROW_CHUNK) {
-                let chunk_end = (chunk + ROW_CHUNK).min(rows);
-                for panel in 0..self.out / PANEL {
-                    let mut r = chunk;
-                    while r < chunk_end {
-                        let n = (chunk_end - r).min(AVX2_ROWS);
-                        match n {
-                            2 => self.tile_avx2::<2>(q, r, panel, y),
-                            _ => self.tile_avx2::<1>(q, r, panel, y),
-                        }
-                        r += n;
-                    }
+            for (r, n, panel) in tiles(rows, self.out / PANEL, AVX2_ROWS) {
+                match n {
+                    2 => self.tile_avx2::<2>(q, r, panel, y),
+                    _ => self.tile_avx2::<1>(q, r, panel, y),
                 }
             }
         }
@@ -550,6 +530,21 @@ impl QuantLinear {
             }
         }
     }
+}
+
+/// The kernels' tiles as (first row, rows, panel), at most `max` rows each: rows in chunks of 192
+/// so that their quantized activations stay in cache, and within a chunk panels outermost so that
+/// one panel's codes (12 or 48 KiB) stay in cache while the chunk's rows stream past them.
+fn tiles(rows: usize, panels: usize, max: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    const ROW_CHUNK: usize = 192;
+    (0..rows).step_by(ROW_CHUNK).flat_map(move |chunk| {
+        let end = (chunk + ROW_CHUNK).min(rows);
+        (0..panels).flat_map(move |panel| {
+            (chunk..end)
+                .step_by(max)
+                .map(move |r| (r, (end - r).min(max), panel))
+        })
+    })
 }
 
 /// Rows of activations per AVX2 tile: 2 rows × 4 integer sums + 4 weight registers + the
@@ -820,6 +815,20 @@ mod tests {
             for (i, s) in separate.iter().enumerate() {
                 assert_eq!(&stacked[r * 96 + i * 32..][..32], &s[r * 32..][..32]);
             }
+        }
+    }
+
+    #[test]
+    fn tiles_cover_every_row_of_every_panel_once() {
+        for (rows, max) in [(1, 6), (7, 6), (200, 6), (385, 2), (13, 1)] {
+            let mut seen = vec![0u8; rows * 3];
+            for (r, n, panel) in tiles(rows, 3, max) {
+                assert!((1..=max).contains(&n));
+                for row in r..r + n {
+                    seen[row * 3 + panel] += 1;
+                }
+            }
+            assert!(seen.iter().all(|&c| c == 1), "{rows} rows by {max}");
         }
     }
 
