@@ -4,6 +4,7 @@
 use anyhow::Result;
 use verbatim::rng::Rng;
 use verbatim::stages::categories::none::NoneThreshold;
+use verbatim::stages::write::record::RunRecord;
 
 use super::{Set, f1, run_once};
 
@@ -22,13 +23,13 @@ pub fn table(set: &Set) -> Result<()> {
         })?;
         let label_free = run_once(&half, &format!("half-{seed}-label-free"), off)?;
         let record = std::fs::read(half.dir.join(format!("half-{seed}-label-free/run.json")))?;
-        let record: serde_json::Value = serde_json::from_slice(&record)?;
-        let check = &record["mapping"]["self_training_check"];
+        let record: RunRecord = serde_json::from_slice(&record)?;
+        let check = record.mapping.self_training_check;
         rows.push((
             f1(&half, &zero_shot.pillar, |_| true),
             f1(&half, &label_free.pillar, |_| true),
-            check["zero_shot_agreement"].as_f64().unwrap_or(f64::NAN),
-            check["drift"].is_string(),
+            check.as_ref().map_or(f64::NAN, |c| c.zero_shot_agreement),
+            check.is_some_and(|c| c.drift.is_some()),
         ));
     }
     let mean =

@@ -15,12 +15,15 @@
 //! block, in block order, so [`QuantLinear::forward_reference`] (plain Rust, any CPU) and the VNNI
 //! and AVX2 kernels give the same bits; the unit tests hold them to it.
 
-use std::mem::MaybeUninit;
-
 use anyhow::{Result, bail};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
 use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES};
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod vnni;
 
 /// Output columns per packed panel: two 16-lane registers.
 const PANEL: usize = 32;
@@ -130,11 +133,6 @@ impl Kernel {
             Kernel::Plain => "plain",
         }
     }
-}
-
-/// Whether this CPU runs the VNNI kernel (`--precision auto` chooses 4-bit × 8-bit there).
-pub fn available() -> bool {
-    Vnni::detect().is_some()
 }
 
 /// Whether a `[out, inp]` layer fits the kernel's panels and blocks (e5-small's all do; another
@@ -337,197 +335,42 @@ impl QuantLinear {
             }
         }
     }
+}
 
-    /// Tile by tile in [`tiles`]' order.
-    ///
-    /// Relies on the panel invariant [`supports`] guarantees at construction: `out` is a multiple
-    /// of `PANEL` (so `out / PANEL` panels cover every column) and `inp` of `Q4_BLOCK`.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F, AVX-512BW and AVX-512 VNNI ([`available`]). `q` must hold
-    /// `rows` quantized rows of `inp` values and `y` at least `rows × out` slots.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    unsafe fn forward_vnni(&self, q: &QuantRows, rows: usize, y: &mut [MaybeUninit<f32>]) {
-        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
-        // its caller (the CPU features it is compiled for, and the lengths stated there).
-        unsafe {
-            for (r, n, panel) in tiles(rows, self.out / PANEL, ROWS) {
-                match n {
-                    6 => self.tile::<6>(q, r, panel, y),
-                    5 => self.tile::<5>(q, r, panel, y),
-                    4 => self.tile::<4>(q, r, panel, y),
-                    3 => self.tile::<3>(q, r, panel, y),
-                    2 => self.tile::<2>(q, r, panel, y),
-                    _ => self.tile::<1>(q, r, panel, y),
-                }
-            }
-        }
-    }
-
-    /// `R` rows × 32 columns: per block, integer dot products in 2·R registers, then scaled into
-    /// 2·R f32 accumulators.
-    ///
-    /// # Safety
-    /// As [`Self::forward_vnni`], and `row + R ≤ rows`, `panel < out / PANEL`: the slices taken
-    /// at the top are then in bounds (they are checked), and the raw reads inside stay in them.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    #[inline]
-    unsafe fn tile<const R: usize>(
-        &self,
-        q: &QuantRows,
-        row: usize,
-        panel: usize,
-        y: &mut [MaybeUninit<f32>],
-    ) {
-        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
-        // its caller (the CPU features it is compiled for, and the lengths stated there).
-        unsafe {
-            use std::arch::x86_64::*;
-            let blocks = q.blocks;
-            let panel_codes =
-                &self.codes[panel * blocks * PANEL_BLOCK_BYTES..][..blocks * PANEL_BLOCK_BYTES];
-            let panel_scales = &self.scales[panel * blocks * PANEL..][..blocks * PANEL];
-            let act = &q.codes[row * self.inp..][..R * self.inp];
-            let act_scales = &q.scales[row * blocks..][..R * blocks];
-            let act_offsets = &q.offsets[row * blocks..][..R * blocks];
-            // Raw pointers in the hot loop: every offset below stays inside the slices taken above
-            // (block b < blocks, group g < 8), and indexing would re-check it at each load.
-            let rows_at: [*const i8; R] = std::array::from_fn(|i| act[i * self.inp..].as_ptr());
-            let mut acc = [[_mm512_setzero_ps(); 2]; R];
-            for b in 0..blocks {
-                let mut dot = [[_mm512_setzero_si512(); 2]; R];
-                for (i, d) in dot.iter_mut().enumerate() {
-                    let start = _mm512_set1_epi32(*act_offsets.get_unchecked(i * blocks + b));
-                    *d = [start, start];
-                }
-                let codes = panel_codes[b * PANEL_BLOCK_BYTES..][..PANEL_BLOCK_BYTES].as_ptr();
-                for g in 0..Q4_BLOCK / GROUP {
-                    let w0 = _mm512_loadu_si512(codes.add(g * PANEL * GROUP).cast());
-                    let w1 = _mm512_loadu_si512(codes.add(g * PANEL * GROUP + 64).cast());
-                    for (d, &row) in dot.iter_mut().zip(rows_at.iter()) {
-                        let a = row
-                            .add(b * Q4_BLOCK + g * GROUP)
-                            .cast::<i32>()
-                            .read_unaligned();
-                        let a = _mm512_set1_epi32(a);
-                        d[0] = _mm512_dpbusd_epi32(d[0], w0, a);
-                        d[1] = _mm512_dpbusd_epi32(d[1], w1, a);
-                    }
-                }
-                let s = panel_scales[b * PANEL..][..PANEL].as_ptr();
-                let s0 = _mm512_loadu_ps(s);
-                let s1 = _mm512_loadu_ps(s.add(16));
-                for (i, (a, d)) in acc.iter_mut().zip(dot.iter()).enumerate() {
-                    let da = _mm512_set1_ps(*act_scales.get_unchecked(i * blocks + b));
-                    a[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[0]), _mm512_mul_ps(s0, da), a[0]);
-                    a[1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[1]), _mm512_mul_ps(s1, da), a[1]);
-                }
-            }
-            let bias = &self.bias[panel * PANEL..][..PANEL];
-            let b0 = _mm512_loadu_ps(bias.as_ptr());
-            let b1 = _mm512_loadu_ps(bias[16..].as_ptr());
-            for (i, a) in acc.iter().enumerate() {
-                let dst = &mut y[(row + i) * self.out + panel * PANEL..][..PANEL];
-                _mm512_storeu_ps(dst.as_mut_ptr().cast(), _mm512_add_ps(a[0], b0));
-                _mm512_storeu_ps(dst[16..].as_mut_ptr().cast(), _mm512_add_ps(a[1], b1));
-            }
-        }
-    }
+/// What one tile of `R` rows × one panel reads, sliced (and bounds-checked) once so that the
+/// kernels' hot loops may read through raw pointers: the panel's codes, scales and biases, each
+/// row's quantized activations and, per block, their scales and offsets.
+struct Tile<'a, const R: usize> {
+    blocks: usize,
+    codes: &'a [u8],
+    scales: &'a [f32],
+    bias: &'a [f32],
+    /// Each row's first activation code: every read the kernels make from it (block b < blocks,
+    /// group g < 8) stays inside that row, and indexing would re-check it at each load.
+    rows_at: [*const i8; R],
+    act_scales: &'a [f32],
+    act_offsets: &'a [i32],
 }
 
 impl QuantLinear {
-    /// [`Self::forward_vnni`] on 256-bit registers, tiles of [`AVX2_ROWS`] rows × 32 columns.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2 and FMA. `q` must hold `rows` quantized rows of `inp` values and `y`
-    /// at least `rows × out` slots.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn forward_avx2(&self, q: &QuantRows, rows: usize, y: &mut [MaybeUninit<f32>]) {
-        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
-        // its caller (the CPU features it is compiled for, and the lengths stated there).
-        unsafe {
-            for (r, n, panel) in tiles(rows, self.out / PANEL, AVX2_ROWS) {
-                match n {
-                    2 => self.tile_avx2::<2>(q, r, panel, y),
-                    _ => self.tile_avx2::<1>(q, r, panel, y),
-                }
-            }
-        }
-    }
-
-    /// `R` rows × 32 columns in four 8-lane registers per row: per group of 4 inputs,
-    /// `vpmaddubsw` (codes × activations, pairs summed in 16 bits, exact) then `vpmaddwd` by ones
-    /// (pairs of pairs in 32 bits): the lane sums `vpdpbusd` gives, so the same bits follow.
-    ///
-    /// # Safety
-    /// As [`Self::forward_avx2`], and `row + R ≤ rows`, `panel < out / PANEL` (the slices taken
-    /// at the top are checked; the raw reads inside stay in them).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
+    /// The inputs of the tile of `R` rows from `row`, panel `panel` (panics when out of bounds).
     #[inline]
-    unsafe fn tile_avx2<const R: usize>(
-        &self,
-        q: &QuantRows,
+    fn tile_inputs<'a, const R: usize>(
+        &'a self,
+        q: &'a QuantRows,
         row: usize,
         panel: usize,
-        y: &mut [MaybeUninit<f32>],
-    ) {
-        // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
-        // its caller (the CPU features it is compiled for, and the lengths stated there).
-        unsafe {
-            use std::arch::x86_64::*;
-            let blocks = q.blocks;
-            let panel_codes =
-                &self.codes[panel * blocks * PANEL_BLOCK_BYTES..][..blocks * PANEL_BLOCK_BYTES];
-            let panel_scales = &self.scales[panel * blocks * PANEL..][..blocks * PANEL];
-            let act = &q.codes[row * self.inp..][..R * self.inp];
-            let act_scales = &q.scales[row * blocks..][..R * blocks];
-            let act_offsets = &q.offsets[row * blocks..][..R * blocks];
-            let rows_at: [*const i8; R] = std::array::from_fn(|i| act[i * self.inp..].as_ptr());
-            let ones = _mm256_set1_epi16(1);
-            let mut acc = [[_mm256_setzero_ps(); 4]; R];
-            for b in 0..blocks {
-                let mut dot = [[_mm256_setzero_si256(); 4]; R];
-                for (i, d) in dot.iter_mut().enumerate() {
-                    *d = [_mm256_set1_epi32(*act_offsets.get_unchecked(i * blocks + b)); 4];
-                }
-                let codes = panel_codes[b * PANEL_BLOCK_BYTES..][..PANEL_BLOCK_BYTES].as_ptr();
-                for g in 0..Q4_BLOCK / GROUP {
-                    let at = codes.add(g * PANEL * GROUP);
-                    let w: [__m256i; 4] =
-                        std::array::from_fn(|j| _mm256_loadu_si256(at.add(32 * j).cast()));
-                    for (d, &row) in dot.iter_mut().zip(rows_at.iter()) {
-                        let a = row
-                            .add(b * Q4_BLOCK + g * GROUP)
-                            .cast::<i32>()
-                            .read_unaligned();
-                        let a = _mm256_set1_epi32(a);
-                        for (dj, &wj) in d.iter_mut().zip(w.iter()) {
-                            let pairs = _mm256_maddubs_epi16(wj, a);
-                            *dj = _mm256_add_epi32(*dj, _mm256_madd_epi16(pairs, ones));
-                        }
-                    }
-                }
-                let s = panel_scales[b * PANEL..][..PANEL].as_ptr();
-                for (i, (a, d)) in acc.iter_mut().zip(dot.iter()).enumerate() {
-                    let da = _mm256_set1_ps(*act_scales.get_unchecked(i * blocks + b));
-                    for j in 0..4 {
-                        let scale = _mm256_mul_ps(_mm256_loadu_ps(s.add(8 * j)), da);
-                        a[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d[j]), scale, a[j]);
-                    }
-                }
-            }
-            let bias = &self.bias[panel * PANEL..][..PANEL];
-            for (i, a) in acc.iter().enumerate() {
-                let dst = &mut y[(row + i) * self.out + panel * PANEL..][..PANEL];
-                for j in 0..4 {
-                    let b = _mm256_loadu_ps(bias[8 * j..].as_ptr());
-                    _mm256_storeu_ps(dst[8 * j..].as_mut_ptr().cast(), _mm256_add_ps(a[j], b));
-                }
-            }
+    ) -> Tile<'a, R> {
+        let blocks = q.blocks;
+        let act = &q.codes[row * self.inp..][..R * self.inp];
+        Tile {
+            blocks,
+            codes: &self.codes[panel * blocks * PANEL_BLOCK_BYTES..][..blocks * PANEL_BLOCK_BYTES],
+            scales: &self.scales[panel * blocks * PANEL..][..blocks * PANEL],
+            bias: &self.bias[panel * PANEL..][..PANEL],
+            rows_at: std::array::from_fn(|i| act[i * self.inp..].as_ptr()),
+            act_scales: &q.scales[row * blocks..][..R * blocks],
+            act_offsets: &q.offsets[row * blocks..][..R * blocks],
         }
     }
 }
@@ -546,10 +389,6 @@ fn tiles(rows: usize, panels: usize, max: usize) -> impl Iterator<Item = (usize,
         })
     })
 }
-
-/// Rows of activations per AVX2 tile: 2 rows × 4 integer sums + 4 weight registers + the
-/// broadcast and the ones fit the 16 ymm registers; the f32 sums are touched once per block.
-const AVX2_ROWS: usize = 2;
 
 /// Adding then subtracting 1.5·2²³ rounds an f32 of magnitude < 2²² to the nearest integer (ties to
 /// even) with two plain additions, which the vector code repeats exactly.
@@ -574,45 +413,10 @@ fn quantize_block_with(vector: Option<Vnni>, src: &[f32], dst: &mut [i8]) -> (f3
     #[cfg(target_arch = "x86_64")]
     if let Some(Vnni(())) = vector {
         // SAFETY: the token proves AVX-512F and BW; the slices are checked to be 32 long inside.
-        return unsafe { quantize_block_avx512(src, dst) };
+        return unsafe { vnni::quantize_block_avx512(src, dst) };
     }
     let _ = vector;
     quantize_block(src, dst)
-}
-
-/// [`quantize_block`] in two 16-lane registers, same bits.
-///
-/// # Safety
-/// The CPU must have AVX-512F and AVX-512BW. `src` and `dst` must hold at least 32 values (a
-/// shorter slice panics at the checked re-slicing below; it is never read out of bounds).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn quantize_block_avx512(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
-    // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
-    // its caller (the CPU features it is compiled for, and the lengths stated there).
-    unsafe {
-        use std::arch::x86_64::*;
-        let (src, dst) = (&src[..Q4_BLOCK], &mut dst[..Q4_BLOCK]);
-        let x0 = _mm512_loadu_ps(src.as_ptr());
-        let x1 = _mm512_loadu_ps(src[16..].as_ptr());
-        let amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
-        let scale = amax / 127.0;
-        let inv = _mm512_set1_ps(if scale > 0.0 { 1.0 / scale } else { 0.0 });
-        let magic = _mm512_set1_ps(ROUNDING);
-        let round = |x| {
-            _mm512_cvtps_epi32(_mm512_sub_ps(
-                _mm512_add_ps(_mm512_mul_ps(x, inv), magic),
-                magic,
-            ))
-        };
-        let (c0, c1) = (round(x0), round(x1));
-        _mm_storeu_si128(dst.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(c0));
-        _mm_storeu_si128(dst[16..].as_mut_ptr().cast(), _mm512_cvtepi32_epi8(c1));
-        (
-            scale,
-            -8 * _mm512_reduce_add_epi32(_mm512_add_epi32(c0, c1)),
-        )
-    }
 }
 
 impl CustomOp1 for QuantLinear {
@@ -714,7 +518,7 @@ mod tests {
 
     #[test]
     fn vnni_kernel_gives_the_reference_bits_for_every_row_count() {
-        if !available() {
+        if !Kernel::Avx512Vnni.runs_here() {
             eprintln!("no AVX512-VNNI on this CPU: the plain path is the one in use");
             return;
         }
@@ -775,7 +579,7 @@ mod tests {
 
     #[test]
     fn vector_quantization_gives_the_plain_bits() {
-        if !available() {
+        if !Kernel::Avx512Vnni.runs_here() {
             eprintln!(
                 "no AVX512-VNNI on this CPU: the vector quantisation is not in use, untested"
             );
@@ -790,7 +594,7 @@ mod tests {
             let (mut plain, mut fast) = ([0i8; 32], [0i8; 32]);
             let expected = quantize_block(src, &mut plain);
             // SAFETY: AVX-512 was detected above.
-            let got = unsafe { quantize_block_avx512(src, &mut fast) };
+            let got = unsafe { vnni::quantize_block_avx512(src, &mut fast) };
             assert_eq!(
                 (plain, expected.0.to_bits(), expected.1),
                 (fast, got.0.to_bits(), got.1)
