@@ -26,3 +26,4 @@ pub mod sample;
 pub mod stages;
 pub mod taxonomy;
 pub mod text;
+pub mod who;

@@ -65,6 +65,8 @@ pub struct RunConfig {
     pub gold_ids: Option<(PathBuf, Vec<String>)>,
     /// The analyst's edits and the run whose theme keys this one continues.
     pub curate: crate::stages::curate::stage::CurateOptions,
+    /// Breakdowns by contributor, campaigns.
+    pub who: crate::who::WhoOptions,
 }
 
 /// Where the vectors come from.
@@ -133,6 +135,7 @@ impl RunConfig {
             output: OutputOptions::default(),
             gold_ids: None,
             curate: Default::default(),
+            who: Default::default(),
         }
     }
 }
@@ -154,6 +157,8 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
     if let Some((gold, ids)) = &config.gold_ids {
         crate::evaluate::files::check_gold_ids(gold, ids, &input.ids)?;
     }
+    // A `--by` that names no column stops the run here, before any work.
+    crate::who::check_input(&input, &config.who)?;
     // A malformed edits file stops the run here; the earlier run is read before its folder is
     // cleared.
     let mut plan = curate::plan(config)?;
@@ -261,9 +266,18 @@ fn write_outputs(
     stages.written = timed(&mut t.write_s, "writing the tables", || {
         write::tables(&stages, config)
     })?;
+    let campaigns = stages.written.campaigns.clone();
     let mut record = write::record(stages, config, t);
     record.edits = edits;
     record.seal(&config.out, RunRecord::sealed())?;
+    let style = config.output.csv;
+    let who = crate::who::analyse(&config.out, &record, &config.who, campaigns, style)?;
+    let files = who.files();
+    record.seal(
+        &config.out,
+        &files.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?;
+    record.who_says_what = Some(who);
     record.write(&config.out)
 }
 

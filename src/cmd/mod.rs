@@ -39,6 +39,38 @@ impl ColumnArgs {
 
 pub use verbatim::model::ModelArgs;
 
+/// Who says what: breakdowns of the categories and themes by an attribute of the contributors.
+#[derive(Args, Debug, Clone)]
+pub struct ByArgs {
+    /// Break the categories and themes down by this column (repeatable): any input column,
+    /// a column of --by-file, or `folder` (a document folder's first subfolder). Writes
+    /// by_<column>.{parquet,csv,xlsx} and by_<column>_themes.*.
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Vec<String>,
+    /// A second table (CSV, Excel, Parquet) of attributes joined on the ids (its `id` column).
+    #[arg(long, value_name = "FILE")]
+    pub by_file: Option<std::path::PathBuf>,
+    /// Refuse a --by column with more distinct values than this.
+    #[arg(long, default_value_t = verbatim::who::WhoOptions::default().max_groups, value_parser = at_least(2), allow_hyphen_values = true)]
+    pub by_max_groups: usize,
+    /// Count every contribution (`all`) or each campaign once (`distinct`).
+    #[arg(long, value_enum, default_value_t = verbatim::who::CountMode::All)]
+    pub count: verbatim::who::CountMode,
+}
+
+impl ByArgs {
+    /// The options, with the run's campaign size.
+    pub fn options(&self, campaign_min: usize) -> verbatim::who::WhoOptions {
+        verbatim::who::WhoOptions {
+            by: self.by.clone(),
+            by_file: self.by_file.clone(),
+            max_groups: self.by_max_groups,
+            count: self.count,
+            campaign_min,
+        }
+    }
+}
+
 /// The embedding cache, for every command that embeds.
 #[derive(Args, Debug, Clone)]
 pub struct CacheArgs {

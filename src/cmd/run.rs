@@ -20,7 +20,9 @@ use super::{CacheArgs, ColumnArgs, ModelArgs, at_least, between};
   verbatim run --input temoignages.csv --out out
   verbatim run --input export.xlsx --out out --excel --gold etiquetage.csv
   verbatim run --input reponses.parquet --text-column reponse --taxonomy piliers.toml --out out
-  verbatim run --input temoignages.csv --out out --edits edits.toml")]
+  verbatim run --input temoignages.csv --out out --edits edits.toml
+  verbatim run --input temoignages.csv --out out --by profil --by region
+  verbatim run --input questions.csv --out out --by-file meta.csv --by groupe")]
 pub struct RunArgs {
     /// Testimonies: a table (CSV with any of , ; tab, Excel or OpenDocument sheet, Parquet, JSON
     /// Lines), or a folder or quoted glob of documents (.txt .md .html .docx .odt .pdf .xlsx .ods),
@@ -122,6 +124,12 @@ pub struct RunArgs {
     /// Continue no earlier run: every theme gets a new key.
     #[arg(long)]
     no_previous: bool,
+    #[command(flatten)]
+    by: super::ByArgs,
+    /// Exact and near copies of one text from this many documents are a campaign
+    /// (campaigns.{parquet,csv,xlsx}; --count distinct counts each once).
+    #[arg(long, default_value_t = verbatim::who::campaigns::DEFAULT_MIN, value_parser = at_least(2), allow_hyphen_values = true)]
+    campaign_min: usize,
 }
 
 impl RunArgs {
@@ -183,6 +191,7 @@ impl RunArgs {
                     (None, false) => PreviousChoice::InOutput,
                 },
             },
+            who: self.by.options(self.campaign_min),
             ..RunConfig::new(self.input.clone(), self.out.clone())
         })
     }

@@ -147,6 +147,7 @@ pub fn documents<'a>(
         shares,
         theme_id: (0..n).map(|doc| counts.theme(doc)).collect(),
         status: (0..n).map(|doc| status(input, counts, doc)).collect(),
+        campaign: vec![None; n],
         passthrough: &input.passthrough,
     }
 }

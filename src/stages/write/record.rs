@@ -11,7 +11,7 @@ use crate::model::ModelInfo;
 use crate::taxonomy::Category;
 
 /// The output files a run writes, for tests and the report; run.json last (it seals the others).
-pub const OUTPUT_FILES: [&str; 16] = [
+pub const OUTPUT_FILES: [&str; 22] = [
     "themes.parquet",
     "themes.csv",
     "themes.xlsx",
@@ -27,6 +27,12 @@ pub const OUTPUT_FILES: [&str; 16] = [
     "changes.parquet",
     "changes.csv",
     "changes.xlsx",
+    "campaigns.parquet",
+    "campaigns.csv",
+    "campaigns.xlsx",
+    "cooccurrence.parquet",
+    "cooccurrence.csv",
+    "cooccurrence.xlsx",
     "run.json",
 ];
 
@@ -60,6 +66,9 @@ pub struct RunRecord {
     /// The analyst's edits as replayed, and the run whose theme keys this one continues.
     #[serde(default)]
     pub edits: crate::stages::curate::EditsRecord,
+    /// Breakdowns by contributor (`--by`), categories raised together, campaigns, saturation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_says_what: Option<crate::who::WhoRecord>,
 }
 
 /// The unit of analysis.

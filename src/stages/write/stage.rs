@@ -12,6 +12,7 @@ use crate::stages::curate::previous::PreviousRun;
 use crate::stages::passages::aggregate;
 use crate::stages::passages::stage::{Passages, Units};
 use crate::stages::read::ingest::Corpus;
+use crate::stages::write::campaigns::{self, Shown};
 use crate::stages::write::record::{
     CategoryClusteringRecord, ClusteringRecord, CsvRecord, InputRecord, MappingRecord, Parameters,
     PrivacyRecord, RowCounts, RunRecord, SilhouetteRecord, Timings, UnitRecord, Versions,
@@ -28,9 +29,11 @@ pub struct Written {
     pub assigned: usize,
     /// Passage mode: documents by status.
     pub documents_by_status: std::collections::BTreeMap<String, usize>,
+    /// The campaigns found among the documents.
+    pub campaigns: crate::who::CampaignsRecord,
 }
 
-/// Writes themes and assignments (and passages in passage mode).
+/// Writes themes and assignments (and passages in passage mode), and the campaigns.
 pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
     let mut written = Written {
         assigned: s.prepared.assigned(),
@@ -49,21 +52,41 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
     let csv = config.output.csv;
     table::write_themes(&config.out, &s.described.theme_rows, csv)?;
     table::write_proposals(&config.out, &proposals(s), csv)?;
-    if let (Some(passages), Some(texts)) = (&s.units.passages, &passage_texts) {
-        table.passages = Some(passage_columns(s.input, passages, texts));
-        let counts = aggregate::count(s.prepared, s.themes, s.categories, passages);
-        let rule = &config.pillars;
-        let mut documents = aggregate::documents(s.input, s.prepared, &counts, passages, rule);
-        documents.passthrough = &document_columns;
-        table::write_documents(&config.out, &documents, csv)?;
-        for status in &documents.status {
-            *written
-                .documents_by_status
-                .entry(status.clone())
-                .or_default() += 1;
+    let found = match (&s.units.passages, &passage_texts) {
+        (Some(passages), Some(texts)) => {
+            table.passages = Some(passage_columns(s.input, passages, texts));
+            let counts = aggregate::count(s.prepared, s.themes, s.categories, passages);
+            let rule = &config.pillars;
+            let mut documents = aggregate::documents(s.input, s.prepared, &counts, passages, rule);
+            documents.passthrough = &document_columns;
+            let shown = Shown {
+                theme_id: &documents.theme_id,
+                pillar: &documents.pillar,
+            };
+            let found = find_campaigns(s, Some(passages), shown, config);
+            documents.campaign = found.membership.clone();
+            table::write_documents(&config.out, &documents, csv)?;
+            for status in &documents.status {
+                *written
+                    .documents_by_status
+                    .entry(status.clone())
+                    .or_default() += 1;
+            }
+            found
         }
-    }
+        _ => {
+            let shown = Shown {
+                theme_id: &table.theme_id,
+                pillar: &table.pillar,
+            };
+            let found = find_campaigns(s, None, shown, config);
+            table.campaign = found.membership.clone();
+            found
+        }
+    };
     table::write_assignments(&config.out, &table, csv)?;
+    table::write_campaigns(&config.out, &found.campaigns, csv)?;
+    written.campaigns = found.record;
     if let Some(earlier) = s.previous {
         table::write_changes(
             &config.out,
@@ -72,6 +95,17 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
         )?;
     }
     Ok(written)
+}
+
+fn find_campaigns(
+    s: &Stages,
+    passages: Option<&Passages>,
+    shown: Shown,
+    config: &RunConfig,
+) -> campaigns::Found {
+    let privacy = s.described.pseudonymiser.as_ref();
+    let min = config.who.campaign_min;
+    campaigns::find(s.input, s.prepared, s.themes, passages, min, shown, privacy)
 }
 
 /// Passage texts with those the analyst hid left empty: hidden means in no output.
@@ -212,6 +246,11 @@ pub fn clear_earlier_outputs(out: &std::path::Path) -> Result<()> {
     let now = std::time::SystemTime::now();
     for entry in std::fs::read_dir(out)?.flatten() {
         let name = entry.file_name();
+        if is_breakdown(&name.to_string_lossy()) {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove the earlier {}", entry.path().display()))?;
+            continue;
+        }
         let old = entry
             .metadata()
             .and_then(|m| m.modified())
@@ -221,6 +260,14 @@ pub fn clear_earlier_outputs(out: &std::path::Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A `--by` table an earlier run or report wrote (`by_<column>[_themes].{parquet,csv,xlsx}`).
+pub fn is_breakdown(name: &str) -> bool {
+    name.starts_with("by_")
+        && [".parquet", ".csv", ".xlsx"]
+            .iter()
+            .any(|x| name.ends_with(x))
 }
 
 /// One value per input row: rows without a distinct text (empty, no words) get nothing.
@@ -293,6 +340,7 @@ fn assignments<'a>(
             .map(|(c, cat)| (cat.id.clone(), per_row(&|d| categories.scores(d)[c])))
             .collect(),
         status: statuses(prepared, themes),
+        campaign: vec![None; prepared.corpus.len()],
         passthrough: &prepared.corpus.passthrough,
         passages: None,
     }
@@ -389,6 +437,7 @@ pub fn record(s: Stages, config: &RunConfig, mut timings: Timings) -> RunRecord 
         versions: Versions::default(),
         timings,
         edits: Default::default(),
+        who_says_what: None,
     }
 }
 

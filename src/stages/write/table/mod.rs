@@ -17,9 +17,11 @@ use crate::stages::write::xlsx;
 
 mod embeddings;
 mod run;
+mod who;
 
 pub use embeddings::*;
 pub use run::*;
+pub use who::*;
 
 /// A named column of optional strings, kept in input order.
 #[derive(Debug, Clone, PartialEq)]

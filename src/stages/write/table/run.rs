@@ -225,6 +225,8 @@ pub struct AssignmentTable<'a> {
     /// `score_<category id>` columns.
     pub category_scores: Vec<(String, Vec<Option<f32>>)>,
     pub status: Vec<String>,
+    /// Each row's campaign (`campaigns.*`), in text mode.
+    pub campaign: Vec<Option<u32>>,
     pub passthrough: &'a [TextColumn],
     /// In passage mode, where each row comes from: the table is then `passages.*`.
     pub passages: Option<PassageColumns<'a>>,
@@ -268,6 +270,9 @@ pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -
         cols.push(Column::new(format!("score_{id}").into(), values));
     }
     cols.push(Column::new("status".into(), &table.status));
+    if table.passages.is_none() {
+        cols.push(Column::new("campaign".into(), &table.campaign));
+    }
     cols.push(Column::new("edited".into(), &table.edited));
     cols.push(Column::new(
         "draft_theme_key".into(),
@@ -383,6 +388,8 @@ pub struct DocumentTable<'a> {
     /// The theme most of its passages belong to.
     pub theme_id: Vec<Option<u32>>,
     pub status: Vec<String>,
+    /// Each document's campaign (`campaigns.*`).
+    pub campaign: Vec<Option<u32>>,
     pub passthrough: &'a [TextColumn],
 }
 
@@ -405,6 +412,7 @@ pub fn write_documents(dir: &Path, table: &DocumentTable, style: CsvStyle) -> Re
     }
     cols.push(Column::new("theme_id".into(), &table.theme_id));
     cols.push(Column::new("status".into(), &table.status));
+    cols.push(Column::new("campaign".into(), &table.campaign));
     push_passthrough(&mut cols, table.passthrough);
     write_table(dir, "assignments", DataFrame::new(n, cols)?, style, &[])
 }
