@@ -229,6 +229,31 @@ fn a_run_breaks_down_by_region_finds_the_campaign_and_saturates() {
     assert!(by["categories"]["chi_square"]["p"].as_f64().is_some());
     let all = documents_by_group(&out.join("by_region.parquet"));
     assert_eq!(all["(vide)"], 5);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let chapter = md.split("## Qui dit quoi").nth(1).expect("the chapter");
+    assert!(
+        chapter.contains(
+            "Campagne n° 1 : 41 contributions (30 copies exactes, 10 presque identiques)"
+        ),
+        "{chapter}"
+    );
+    assert!(
+        chapter.contains("### region") && chapter.contains("| (vide) | 5 |"),
+        "{chapter}"
+    );
+    assert!(chapter.contains("des thèmes apparaissent") || chapter.contains("pas saturé"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<section id=\"who\">") && html.contains("<polyline"),
+        "the curve"
+    );
+    // Every significant cell links to its sentence, which names the group and the overall share.
+    for cell in frame_rows(&out.join("by_region.parquet")) {
+        if cell["direction"] != "-" {
+            let needle = format!("« {} » (region)", cell["group"]);
+            assert!(chapter.contains(&needle), "{needle} in {chapter}");
+        }
+    }
     // Read the other way: the campaign counts once.
     let report = verbatim(
         &["report", "--count", "distinct", "--by", "region", "--from"],

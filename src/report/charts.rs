@@ -39,6 +39,53 @@ pub fn bar_chart(items: &[(String, f64, &str)], value_label: impl Fn(f64) -> Str
     svg
 }
 
+/// A rising curve on [0, 1] × [0, 1] (the saturation): the mean line over a band from the
+/// lowest to the highest, starting at the origin.
+pub fn curve(points: &[(f64, f64, f64, f64)], x_label: &str, y_label: &str) -> String {
+    let (w, h, left, bottom) = (560.0, 300.0, 50.0, 40.0);
+    let (pw, ph) = (w - left - 20.0, h - bottom - 10.0);
+    let at = |x: f64, y: f64| (left + x * pw, 10.0 + (1.0 - y) * ph);
+    let path = |ys: &dyn Fn(&(f64, f64, f64, f64)) -> f64| -> Vec<String> {
+        std::iter::once(at(0.0, 0.0))
+            .chain(points.iter().map(|p| at(p.0, ys(p))))
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect()
+    };
+    let mut band = path(&|p| p.3);
+    band.extend(path(&|p| p.2).into_iter().rev());
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><polygon points=\"{}\" fill=\"#1f77b4\" fill-opacity=\"0.15\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>",
+        band.join(" "),
+        path(&|p| p.1).join(" ")
+    );
+    for t in 0..=10 {
+        let v = t as f64 / 10.0;
+        let (x, y0) = at(v, 0.0);
+        let (x0, y) = at(0.0, v);
+        let _ = write!(
+            svg,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{:.0}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{:.0}</text><line x1=\"{x0:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/>",
+            y0 + 15.0,
+            v * 100.0,
+            x0 - 5.0,
+            y + 4.0,
+            v * 100.0,
+            left + pw
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">{} (%)</text><text x=\"12\" y=\"{:.1}\" font-size=\"12\" transform=\"rotate(-90 12 {:.1})\" text-anchor=\"middle\">{} (%)</text></svg>",
+        left + pw / 2.0,
+        h - 5.0,
+        escape(x_label),
+        10.0 + ph / 2.0,
+        10.0 + ph / 2.0,
+        escape(y_label)
+    );
+    svg
+}
+
 /// Scatter plot of the map coordinates, coloured by category (the caller samples them).
 pub fn scatter(points: &[(f32, f32, &str)], legend: &[(String, &str)]) -> String {
     let (w, h, pad) = (640.0f32, 420.0f32, 20.0f32);

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{CSS, bar_chart, scatter};
+use super::charts::{CSS, bar_chart, curve, scatter};
+use super::who::{self, Breakdown, WhoSection, WhoWords};
 use super::{CategorySection, Report, escape, evaluation_rows};
 use crate::evaluate::files::Evaluation;
 
@@ -20,6 +21,9 @@ pub fn render(r: &Report) -> String {
     tools(&mut h, r);
     for (i, section) in r.categories.iter().enumerate() {
         category(&mut h, r, section, i + 1);
+    }
+    if let Some(who) = &r.who {
+        who_says_what(&mut h, r, who);
     }
     if let Some(map) = &r.map {
         let sampled = if map.step > 1 {
@@ -302,6 +306,139 @@ fn evaluation(r: &Report, e: &Evaluation) -> String {
     }
     s.push_str("</table>");
     s
+}
+
+/// The "who says what" chapter: campaigns, each breakdown, categories raised together,
+/// saturation.
+fn who_says_what(h: &mut String, r: &Report, who: &WhoSection) {
+    let w = who.words;
+    let _ = write!(
+        h,
+        "<section id=\"who\"><h2>{}</h2><p>{}</p>",
+        w.chapter,
+        escape(&who.counts_line())
+    );
+    if !who.campaigns.is_empty() {
+        let note = who.campaigns_note();
+        let _ = write!(
+            h,
+            "<h3>{}</h3><p class=\"small\">{}</p>",
+            w.campaigns,
+            escape(&note)
+        );
+        for c in &who.campaigns {
+            let _ = write!(
+                h,
+                "<p>{}</p><blockquote class=\"quote\">« {} »</blockquote>",
+                escape(&who.campaign_line(c)),
+                escape(&c.text)
+            );
+        }
+    }
+    for b in &who.breakdowns {
+        breakdown(h, r, w, b);
+    }
+    if let Some((labels, m)) = &who.together {
+        let _ = write!(
+            h,
+            "<h3>{}</h3><p class=\"small\">{}</p><table><tr><th></th>",
+            w.together, w.together_note
+        );
+        for l in labels {
+            let _ = write!(h, "<th>{}</th>", escape(l));
+        }
+        h.push_str("</tr>");
+        for (l, row) in labels.iter().zip(m) {
+            let _ = write!(h, "<tr><th>{}</th>", escape(l));
+            for v in row {
+                let _ = write!(h, "<td>{v}</td>");
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+    }
+    let points: Vec<(f64, f64, f64, f64)> = (who.saturation.points.iter())
+        .map(|p| (p.contributions, p.themes_seen, p.lowest, p.highest))
+        .collect();
+    let _ = write!(
+        h,
+        "<h3>{}</h3><p>{}</p>{}<p class=\"small\">{}</p></section>",
+        w.saturation,
+        escape(&who.saturation_line(r.lang)),
+        curve(&points, w.axis_contributions, w.axis_themes),
+        escape(&who.saturation_note())
+    );
+}
+
+/// One `--by` table: row shares shaded by residual, significant cells linked to their finding.
+fn breakdown(h: &mut String, r: &Report, w: &WhoWords, b: &Breakdown) {
+    let _ = write!(
+        h,
+        "<h3>{}</h3><p class=\"small\">{}</p><table><tr><th>{}</th><th>{}</th>",
+        escape(&b.column),
+        w.by_note,
+        w.group,
+        w.documents
+    );
+    for (id, name) in &b.categories {
+        let _ = write!(h, "<th title=\"{}\">{}</th>", escape(name), escape(id));
+    }
+    h.push_str("</tr>");
+    for row in &b.rows {
+        let small = if row.small { " class=\"small\"" } else { "" };
+        let _ = write!(
+            h,
+            "<tr{small}><td>{}</td><td>{}</td>",
+            escape(&row.group),
+            row.documents
+        );
+        for (share, residual, _, anchor) in &row.cells {
+            let shade = residual.map_or(String::new(), |z| {
+                let (rgb, a) = if z > 0.0 {
+                    ("31,119,180", z)
+                } else {
+                    ("214,39,40", -z)
+                };
+                format!(
+                    " style=\"background:rgba({rgb},{:.2})\"",
+                    (a / 4.0).min(1.0) * 0.6
+                )
+            });
+            let text = who::lang_pct(*share, r.lang);
+            let _ = match anchor {
+                Some(a) => write!(h, "<td{shade}><a href=\"#{a}\"><b>{text}</b></a></td>"),
+                None => write!(h, "<td{shade}>{text}</td>"),
+            };
+        }
+        h.push_str("</tr>");
+    }
+    let _ = write!(h, "<tr><th>{}</th><th></th>", w.overall);
+    for v in &b.overall {
+        let _ = write!(h, "<th>{}</th>", who::lang_pct(*v, r.lang));
+    }
+    h.push_str("</tr></table>");
+    for line in b.test_lines(w) {
+        let _ = write!(h, "<p class=\"small\">{}</p>", escape(&line));
+    }
+    if b.findings.is_empty() {
+        let _ = write!(h, "<p>{}</p>", w.no_finding);
+    }
+    for f in &b.findings {
+        let _ = write!(
+            h,
+            "<p id=\"{}\">{}</p>",
+            escape(&f.anchor),
+            escape(&f.sentence)
+        );
+        for (text, origin) in &f.quotes {
+            let _ = write!(
+                h,
+                "<blockquote class=\"quote\">« {} » <span class=\"id\">[{}]</span></blockquote>",
+                escape(text),
+                escape(&r.origin(origin))
+            );
+        }
+    }
 }
 
 /// The sentence with its first letter in capitals ("the passages projected…" → "The passages…").

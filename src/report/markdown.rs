@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::who::{self, Breakdown, WhoSection, WhoWords};
 use super::{CategorySection, Report, evaluation_rows};
 use crate::evaluate::files::Evaluation;
 
@@ -32,6 +33,9 @@ pub fn render(r: &Report) -> String {
     }
     for (i, c) in r.categories.iter().enumerate() {
         chapter(&mut m, r, c, i + 1);
+    }
+    if let Some(who) = &r.who {
+        who_says_what(&mut m, r, who);
     }
     let _ = writeln!(m, "## {}\n\n| | {} |\n|---|---|", w.sizes, r.size_header());
     for (label, size, _) in &r.sizes {
@@ -151,4 +155,105 @@ fn evaluation(r: &Report, e: &Evaluation) -> String {
         let _ = writeln!(s, "| **{l}** | {} |", cells.join(" | "));
     }
     s
+}
+
+/// The "who says what" chapter, as the HTML shows it without the colours.
+fn who_says_what(m: &mut String, r: &Report, who: &WhoSection) {
+    let w = who.words;
+    let _ = writeln!(m, "## {}\n\n{}\n", w.chapter, who.counts_line());
+    if !who.campaigns.is_empty() {
+        let note = who.campaigns_note();
+        let _ = writeln!(m, "### {}\n\n{note}\n", w.campaigns);
+        for c in &who.campaigns {
+            let _ = writeln!(m, "- {}\n\n  > « {} »\n", who.campaign_line(c), c.text);
+        }
+    }
+    for b in &who.breakdowns {
+        breakdown(m, r, w, b);
+    }
+    if let Some((labels, matrix)) = &who.together {
+        let _ = writeln!(m, "### {}\n\n{}\n", w.together, w.together_note);
+        let _ = writeln!(
+            m,
+            "| | {} |\n|---|{}",
+            labels.join(" | "),
+            "---|".repeat(labels.len())
+        );
+        for (l, row) in labels.iter().zip(matrix) {
+            let cells: Vec<String> = row.iter().map(u64::to_string).collect();
+            let _ = writeln!(m, "| {l} | {} |", cells.join(" | "));
+        }
+        m.push('\n');
+    }
+    let _ = writeln!(
+        m,
+        "### {}\n\n{}\n\n{}\n",
+        w.saturation,
+        who.saturation_line(r.lang),
+        who.saturation_note()
+    );
+    let cells: Vec<String> = (who.saturation.points.iter())
+        .map(|p| who::lang_pct(p.themes_seen, r.lang))
+        .collect();
+    let heads: Vec<String> = (who.saturation.points.iter())
+        .map(|p| who::lang_pct(p.contributions, r.lang))
+        .collect();
+    let _ = writeln!(
+        m,
+        "| {} | {} |\n|---|{}\n| {} | {} |\n",
+        w.axis_contributions,
+        heads.join(" | "),
+        "---|".repeat(heads.len()),
+        w.axis_themes,
+        cells.join(" | ")
+    );
+}
+
+/// One `--by` table of row shares; significant cells in bold, then their sentences and quotes.
+fn breakdown(m: &mut String, r: &Report, w: &WhoWords, b: &Breakdown) {
+    let ids: Vec<&str> = b.categories.iter().map(|c| c.0.as_str()).collect();
+    let _ = writeln!(
+        m,
+        "### {}\n\n{}\n\n| {} | {} | {} |\n|---|---|{}",
+        b.column,
+        w.by_note,
+        w.group,
+        w.documents,
+        ids.join(" | "),
+        "---|".repeat(ids.len())
+    );
+    for row in &b.rows {
+        let cells: Vec<String> = (row.cells.iter())
+            .map(|(share, _, _, anchor)| match anchor {
+                Some(_) => format!("**{}**", who::lang_pct(*share, r.lang)),
+                None => who::lang_pct(*share, r.lang),
+            })
+            .collect();
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} |",
+            row.group,
+            row.documents,
+            cells.join(" | ")
+        );
+    }
+    let overall: Vec<String> = b
+        .overall
+        .iter()
+        .map(|v| who::lang_pct(*v, r.lang))
+        .collect();
+    let _ = writeln!(m, "| {} | | {} |\n", w.overall, overall.join(" | "));
+    for line in b.test_lines(w) {
+        let _ = writeln!(m, "{line}\n");
+    }
+    if b.findings.is_empty() {
+        let _ = writeln!(m, "{}\n", w.no_finding);
+    }
+    for f in &b.findings {
+        let _ = writeln!(m, "- {}", f.sentence);
+        for (text, origin) in &f.quotes {
+            let _ = writeln!(m, "  > « {text} » [{}]", r.origin(origin));
+        }
+    }
+    m.push('\n');
 }

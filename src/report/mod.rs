@@ -10,6 +10,7 @@ mod charts;
 mod html;
 mod markdown;
 mod methods;
+mod who;
 mod words;
 
 use std::collections::HashMap;
@@ -80,6 +81,8 @@ pub struct Report {
     positions: Option<HashMap<String, (String, String)>>,
     /// Every proposal (proposals.parquet): category, theme, origin, text; by category and theme.
     proposals: Vec<Proposal>,
+    /// Who says what: breakdowns, categories raised together, campaigns, saturation.
+    who: Option<who::WhoSection>,
 }
 
 /// One proposal of the annex.
@@ -220,7 +223,15 @@ impl Report {
         }
         run.check_output(dir, "proposals.parquet")?;
         let proposals = read_proposals(&dir.join("proposals.parquet"))?;
+        let who = who::section(&who::Sources {
+            dir,
+            run: &run,
+            themes: &themes,
+            proposals: &proposals,
+            lang,
+        })?;
         Ok(Self {
+            who,
             words: lang.words(),
             lang,
             glance: glance(&run, themes.len(), lang.words()),

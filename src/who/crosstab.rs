@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::stats::{self, Contingency};
 
-/// Groups with fewer documents are kept in the tables, and marked: nothing can be said of them.
+/// Groups with fewer documents are kept in the tables, and marked: nothing can be said of them
+/// (their cells' `direction` is `-`, whatever the residual).
 pub const SMALL_GROUP: usize = 10;
 
 /// Cells expected to hold fewer documents than this make the chi-square approximate.
@@ -153,7 +154,11 @@ fn cell(
         expected: table.expected[g][j],
         residual,
         p_adjusted,
-        direction: stats::direction(residual, p_adjusted),
+        // Nothing is said of a small group, however far its few documents lie.
+        direction: match (size as usize) < SMALL_GROUP {
+            true => "-",
+            false => stats::direction(residual, p_adjusted),
+        },
         small_group: (size as usize) < SMALL_GROUP,
     }
 }

@@ -96,9 +96,10 @@ pub struct ByRecord {
 }
 
 impl WhoRecord {
-    /// The `--by` tables' files, for the seal.
+    /// The files [`analyse`] wrote, for the seal.
     pub fn files(&self) -> Vec<String> {
         let stems = (self.by.iter()).flat_map(|b| [b.stem.clone(), format!("{}_themes", b.stem)]);
+        let stems = std::iter::once("cooccurrence".to_string()).chain(stems);
         stems
             .flat_map(|stem| ["parquet", "csv", "xlsx"].map(|x| format!("{stem}.{x}")))
             .collect()
