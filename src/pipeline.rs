@@ -271,7 +271,9 @@ fn write_outputs(
     record.edits = edits;
     record.seal(&config.out, RunRecord::sealed())?;
     let style = config.output.csv;
+    let clock = Instant::now();
     let who = crate::who::analyse(&config.out, &record, &config.who, campaigns, style)?;
+    record.timings.who_s = clock.elapsed().as_secs_f64();
     let files = who.files();
     record.seal(
         &config.out,

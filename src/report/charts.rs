@@ -41,11 +41,14 @@ pub fn bar_chart(items: &[(String, f64, &str)], value_label: impl Fn(f64) -> Str
 
 /// A rising curve on [0, 1] × [0, 1] (the saturation): the mean line over a band from the
 /// lowest to the highest, starting at the origin.
-pub fn curve(points: &[(f64, f64, f64, f64)], x_label: &str, y_label: &str) -> String {
+/// A point of [`curve`]: x, the mean, the lowest and the highest.
+pub type Band = (f64, f64, f64, f64);
+
+pub fn curve(points: &[Band], x_label: &str, y_label: &str) -> String {
     let (w, h, left, bottom) = (560.0, 300.0, 50.0, 40.0);
     let (pw, ph) = (w - left - 20.0, h - bottom - 10.0);
     let at = |x: f64, y: f64| (left + x * pw, 10.0 + (1.0 - y) * ph);
-    let path = |ys: &dyn Fn(&(f64, f64, f64, f64)) -> f64| -> Vec<String> {
+    let path = |ys: &dyn Fn(&Band) -> f64| -> Vec<String> {
         std::iter::once(at(0.0, 0.0))
             .chain(points.iter().map(|p| at(p.0, ys(p))))
             .map(|(x, y)| format!("{x:.1},{y:.1}"))

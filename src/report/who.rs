@@ -31,9 +31,12 @@ pub struct WhoSection {
     pub campaigns_total: usize,
     pub breakdowns: Vec<Breakdown>,
     /// Category × category: documents raising both (passage mode, when some do).
-    pub together: Option<(Vec<String>, Vec<Vec<u64>>)>,
+    pub together: Option<Together>,
     pub saturation: Saturation,
 }
+
+/// The category ids, and the documents raising both of each pair (on the diagonal: one).
+pub type Together = (Vec<String>, Vec<Vec<u64>>);
 
 pub struct CampaignLine {
     pub id: String,
@@ -147,7 +150,7 @@ fn excerpt(text: &str, chars: usize) -> String {
 }
 
 /// The category pairs of `cooccurrence.parquet` as a matrix, when any document raises two.
-fn together(s: &Sources) -> Result<Option<(Vec<String>, Vec<Vec<u64>>)>> {
+fn together(s: &Sources) -> Result<Option<Together>> {
     let path = s.dir.join("cooccurrence.parquet");
     if !path.exists() {
         return Ok(None);

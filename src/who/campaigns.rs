@@ -127,8 +127,8 @@ mod tests {
     #[test]
     fn copies_form_campaigns_from_the_minimum() {
         let mut copy_of = vec![None; 20];
-        for d in 1..6 {
-            copy_of[d] = Some(Copy::Exact(0));
+        for copy in &mut copy_of[1..6] {
+            *copy = Some(Copy::Exact(0));
         }
         copy_of[7] = Some(Copy::Near(6));
         copy_of[8] = Some(Copy::Near(6));

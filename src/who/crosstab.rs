@@ -101,17 +101,8 @@ pub fn crosstab(
         ..TableTest::default()
     };
     for (g, name) in groups.iter().enumerate() {
-        for j in 0..width {
-            let cell = cell(
-                name,
-                g,
-                j,
-                &counts,
-                sizes[g],
-                column_total[j],
-                &table,
-                columns,
-            );
+        for (j, &total) in column_total.iter().enumerate() {
+            let cell = cell(name, g, j, &counts, sizes[g], total, &table, columns);
             if cell.expected > 0.0 && cell.expected < LOW_EXPECTED {
                 test.low_expected += 1;
                 if test.low_expected_cells.len() < NAMED_CELLS {

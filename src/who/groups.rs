@@ -42,7 +42,7 @@ impl ByFile {
     pub fn read(path: &Path, id_column: Option<&str>) -> Result<Self> {
         let table = read_table(path)?;
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-        let wanted = match names.iter().any(|n| *n == "id") {
+        let wanted = match names.contains(&"id") {
             true => "id",
             false => id_column.unwrap_or("id"),
         };

@@ -305,6 +305,9 @@ pub struct Timings {
     pub describe_s: f64,
     pub map_s: f64,
     pub write_s: f64,
+    /// Breakdowns, co-occurrence and saturation (`who_says_what`).
+    #[serde(default)]
+    pub who_s: f64,
     /// Peak resident memory of the process, for the scale curve in METHODS.md.
     pub peak_memory_mib: Option<f64>,
 }

@@ -10,6 +10,7 @@ mod passages;
 mod peak;
 mod peers;
 mod scale;
+mod who;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -43,6 +44,19 @@ pub enum Bench {
     Mapping(MappingArgs),
     /// Theme keys and the analyst's edits across re-runs: 10% and 50% more rows, another seed.
     Curation(MappingArgs),
+    /// What `--by` costs on a finished run (its folder is copied first).
+    Who(WhoArgs),
+}
+
+#[derive(Args)]
+pub struct WhoArgs {
+    /// A `verbatim run` output folder.
+    #[arg(long)]
+    from: PathBuf,
+    #[arg(long, required = true)]
+    by: Vec<String>,
+    #[arg(long)]
+    by_file: Option<PathBuf>,
 }
 
 /// The texts to embed.
@@ -172,6 +186,7 @@ pub fn run(bench: Bench) -> Result<()> {
         },
         Bench::Mapping(args) => mapping::run(&args.sets.out, &args.sets.sets()),
         Bench::Curation(args) => curation::run(&args.sets.out, &args.sets.sets()),
+        Bench::Who(args) => who::run(&args.from, &args.by, args.by_file.as_deref()),
     }
 }
 
