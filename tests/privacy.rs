@@ -558,3 +558,36 @@ fn extra_columns_are_pseudonymised_in_the_assignments() {
         ["[EMAIL]", "M. [NOM]", ""]
     );
 }
+
+/// The `--by` tables publish group names: those of an input column or of `--by-file` go through
+/// the pseudonymiser like every published value.
+#[test]
+fn group_names_of_a_breakdown_are_pseudonymised() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.csv");
+    std::fs::write(
+        &input,
+        "id,texte,contact\nA1,\"Les urgences ferment la nuit, il faut rouvrir des lits.\",marie.garnier@exemple.fr\nA2,\"Plus aucun médecin traitant dans notre village depuis deux ans.\",M. Lefebvre\nA3,\"Les infirmières de nuit ne sont pas assez payées.\",\n",
+    )
+    .unwrap();
+    let attributes = dir.path().join("attributs.csv");
+    std::fs::write(
+        &attributes,
+        "id,referent\nA1,jean.dupont@exemple.fr\nA2,Mme Moreau\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let by_file = attributes.to_str().unwrap();
+    let args = ["--by", "contact", "--by-file", by_file, "--by", "referent"];
+    run_ok(&input, &out, &args);
+    let published = published_text(&out);
+    for secret in ["marie.garnier", "Lefebvre", "jean.dupont", "Moreau"] {
+        assert!(!published.contains(secret), "{secret} was published");
+    }
+    let groups = strings(&read_parquet(&out.join("by_referent.parquet")), "group");
+    assert!(groups.contains(&"[EMAIL]".to_string()), "{groups:?}");
+    assert!(
+        groups.contains(&"(vide)".to_string()),
+        "A3 has no referent: {groups:?}"
+    );
+}

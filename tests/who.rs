@@ -352,3 +352,45 @@ fn in_passage_mode_a_document_counts_once_per_category() {
     raised.retain(|_, n| *n > 0);
     assert_eq!(documents_by_group(&out.join("by_groupe.parquet")), raised);
 }
+
+/// A folder of documents: `--by folder` groups them by their first subfolder.
+#[test]
+fn by_folder_groups_documents_by_their_first_subfolder() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("contributions");
+    for sub in ["syndicats", "federations/ile-de-france"] {
+        std::fs::create_dir_all(docs.join(sub)).unwrap();
+    }
+    let texts = [
+        (
+            "syndicats/a.txt",
+            "Les infirmières de nuit ne sont pas assez payées. Il faut revaloriser les salaires des soignants.",
+        ),
+        (
+            "syndicats/b.txt",
+            "Les aides-soignantes attendent une vraie reconnaissance de leur métier et de leur pénibilité.",
+        ),
+        (
+            "federations/ile-de-france/c.txt",
+            "Les hôpitaux ont besoin d'un plan d'investissement pour rénover leurs bâtiments vétustes.",
+        ),
+        (
+            "lettre.txt",
+            "Dans notre village il n'y a plus de médecin traitant, les patients font cinquante kilomètres.",
+        ),
+    ];
+    for (path, text) in texts {
+        std::fs::write(docs.join(path), text).unwrap();
+    }
+    let out = dir.path().join("out");
+    run_ok(&docs, &out, &["--by", "folder"]);
+    let rows = frame_rows(&out.join("by_folder.parquet"));
+    let sizes: BTreeMap<String, String> = (rows.iter())
+        .map(|r| (r["group"].clone(), r["group_documents"].clone()))
+        .collect();
+    let expected = [("(vide)", "1"), ("federations", "1"), ("syndicats", "2")];
+    let expected: BTreeMap<String, String> = (expected.iter())
+        .map(|(g, n)| (g.to_string(), n.to_string()))
+        .collect();
+    assert_eq!(sizes, expected);
+}

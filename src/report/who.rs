@@ -294,7 +294,9 @@ impl CellQuotes {
     fn new(s: &Sources, c: &Contributions, by: &ByRecord, _who: &WhoRecord) -> Self {
         let by_file = match by.source.as_str() {
             "assignments" | groups::FOLDER => None,
-            path => groups::ByFile::read(Path::new(path), s.run.input.id_column.as_deref()).ok(),
+            path => groups::ByFile::read(Path::new(path), s.run.input.id_column.as_deref())
+                .ok()
+                .map(|f| f.pseudonymised(s.run.parameters.pseudonymise)),
         };
         let Ok(grouping) = groups::grouping(c, &by.column, by_file.as_ref(), usize::MAX) else {
             return Self { all: Vec::new() };

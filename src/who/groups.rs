@@ -72,6 +72,20 @@ impl ByFile {
         })
     }
 
+    /// Its values as every output publishes them: personal data replaced, as in the input's
+    /// own columns (an attributes file may hold a contributor's name or e-mail).
+    pub fn pseudonymised(mut self, yes: bool) -> Self {
+        if yes {
+            let p = crate::privacy::Pseudonymiser::new();
+            for column in &mut self.columns {
+                for v in column.values.iter_mut().flatten() {
+                    *v = p.apply(v).into_owned();
+                }
+            }
+        }
+        self
+    }
+
     fn has(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.name == column)
     }

@@ -118,6 +118,17 @@ pub fn reanalyse(dir: &Path, options: &WhoOptions) -> Result<()> {
         }
     }
     let earlier = run.who_says_what.take().unwrap_or_default();
+    // `report --count distinct` alone keeps the run's breakdowns, read the other way.
+    let mut options = options.clone();
+    if options.by.is_empty() {
+        options.by = earlier.by.iter().map(|b| b.column.clone()).collect();
+        let file = earlier
+            .by
+            .iter()
+            .map(|b| b.source.as_str())
+            .find(|s| *s != "assignments" && *s != groups::FOLDER);
+        options.by_file = options.by_file.or(file.map(PathBuf::from));
+    }
     let csv = &run.parameters.csv;
     let style = CsvStyle {
         separator: csv.separator.bytes().next().unwrap_or(b','),
@@ -125,7 +136,7 @@ pub fn reanalyse(dir: &Path, options: &WhoOptions) -> Result<()> {
         decimal_comma: csv.decimal_comma,
         ..CsvStyle::plain()
     };
-    let who = analyse(dir, &run, options, earlier.campaigns, style)?;
+    let who = analyse(dir, &run, &options, earlier.campaigns, style)?;
     let files = who.files();
     run.seal(dir, &files.iter().map(String::as_str).collect::<Vec<_>>())?;
     run.who_says_what = Some(who);
@@ -181,7 +192,8 @@ pub fn analyse(
     let counted = c.counted(options.count);
     let by_file = (options.by_file.as_ref())
         .map(|p| ByFile::read(p, run.input.id_column.as_deref()))
-        .transpose()?;
+        .transpose()?
+        .map(|f| f.pseudonymised(run.parameters.pseudonymise));
     let mut by = Vec::new();
     for column in &options.by {
         by.push(breakdown(
