@@ -506,8 +506,8 @@ fn a_passage_mode_run_publishes_no_planted_item_anywhere() {
     assert!(!report.contains(" 1 contributions"), "{report}");
 }
 
-/// Every text a run publishes: its CSV, Markdown, HTML and JSON files and every sheet of its
-/// workbooks.
+/// Every text a run publishes: its CSV, Markdown, HTML and JSON files, every sheet of its
+/// workbooks, every member of its Word and OpenDocument reports.
 fn published_text(out: &std::path::Path) -> String {
     use calamine::{Reader, open_workbook_auto};
     let mut all = String::new();
@@ -516,6 +516,18 @@ fn published_text(out: &std::path::Path) -> String {
         match path.extension().and_then(|e| e.to_str()) {
             Some("csv" | "md" | "html" | "json") => {
                 all += &std::fs::read_to_string(&path).unwrap();
+            }
+            // report.docx and report.odt: every XML member and picture, as text.
+            Some("docx" | "odt") => {
+                let file = std::fs::File::open(&path).unwrap();
+                let mut archive = zip::ZipArchive::new(file).unwrap();
+                for i in 0..archive.len() {
+                    let mut member = archive.by_index(i).unwrap();
+                    let mut text = String::new();
+                    if std::io::Read::read_to_string(&mut member, &mut text).is_ok() {
+                        all += &text;
+                    }
+                }
             }
             Some("xlsx") => {
                 let mut book = open_workbook_auto(&path).unwrap();

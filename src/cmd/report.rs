@@ -18,6 +18,9 @@ pub struct ReportArgs {
     lang: Lang,
     #[command(flatten)]
     by: super::ByArgs,
+    /// Write report.html and report.md only, not report.docx and report.odt.
+    #[arg(long)]
+    no_office: bool,
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
@@ -26,9 +29,14 @@ pub fn run(args: ReportArgs) -> Result<()> {
     if !options.by.is_empty() || options.by_file.is_some() || options.count != Default::default() {
         verbatim::who::reanalyse(&args.from, &options)?;
     }
-    report::write_report(&args.from, args.lang)?;
+    report::write_report(&args.from, args.lang, !args.no_office)?;
+    let office = if args.no_office {
+        ""
+    } else {
+        ", report.docx, report.odt"
+    };
     log::info!(
-        "wrote {0}/report.html and {0}/report.md",
+        "wrote {}/report.html, report.md{office}",
         args.from.display()
     );
     Ok(())

@@ -126,6 +126,9 @@ pub struct RunArgs {
     no_previous: bool,
     #[command(flatten)]
     by: super::ByArgs,
+    /// Write report.html and report.md only, not report.docx and report.odt.
+    #[arg(long)]
+    no_office: bool,
     /// Exact and near copies of one text from this many documents are a campaign
     /// (campaigns.{parquet,csv,xlsx}; --count distinct counts each once).
     #[arg(long, default_value_t = verbatim::who::campaigns::DEFAULT_MIN, value_parser = at_least(2), allow_hyphen_values = true)]
@@ -251,11 +254,17 @@ pub fn run(args: RunArgs) -> Result<()> {
             summary.out.display()
         );
     }
-    verbatim::report::write_report(&summary.out, args.lang)?;
-    log::info!(
-        "report: {}/report.html and report.md",
-        summary.out.display()
-    );
+    verbatim::report::write_report(&summary.out, args.lang, !args.no_office)?;
+    match args.no_office {
+        false => log::info!(
+            "report: {}/report.html, report.md, report.docx and report.odt",
+            summary.out.display()
+        ),
+        true => log::info!(
+            "report: {}/report.html and report.md",
+            summary.out.display()
+        ),
+    }
     Ok(())
 }
 

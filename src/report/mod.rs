@@ -10,6 +10,7 @@ mod charts;
 mod html;
 mod markdown;
 mod methods;
+mod office;
 mod who;
 mod words;
 
@@ -83,6 +84,9 @@ pub struct Report {
     proposals: Vec<Proposal>,
     /// Who says what: breakdowns, categories raised together, campaigns, saturation.
     who: Option<who::WhoSection>,
+    /// The run, for the Word and OpenDocument properties.
+    run_id: String,
+    finished_at: String,
 }
 
 /// One proposal of the annex.
@@ -166,9 +170,13 @@ struct MapView {
     legend: Vec<(String, &'static str)>,
 }
 
-/// Writes `report.html` and `report.md` in `dir` from the run's files.
-pub fn write_report(dir: &Path, lang: Lang) -> Result<()> {
+/// Writes `report.html` and `report.md` in `dir` from the run's files, and `report.docx` and
+/// `report.odt` unless `office` is false.
+pub fn write_report(dir: &Path, lang: Lang, office: bool) -> Result<()> {
     let report = Report::read(dir, lang)?;
+    if office {
+        office::write(dir, &report)?;
+    }
     let html = html::render(&report);
     let md = markdown::render(&report);
     for (name, text) in [("report.html", html), ("report.md", md)] {
@@ -232,6 +240,8 @@ impl Report {
         })?;
         Ok(Self {
             who,
+            run_id: run.run_id.clone(),
+            finished_at: run.timings.finished_at.clone(),
             words: lang.words(),
             lang,
             glance: glance(&run, themes.len(), lang.words()),

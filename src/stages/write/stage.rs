@@ -219,13 +219,15 @@ fn published_columns(columns: &[TextColumn], privacy: Option<&Pseudonymiser>) ->
 }
 
 /// The files an evaluation and a report write beside a run's own ([`crate::pipeline::OUTPUT_FILES`]).
-pub const LATER_FILES: [&str; 6] = [
+pub const LATER_FILES: [&str; 8] = [
     "evaluation.json",
     "evaluation.md",
     "evaluation_per_category.csv",
     "evaluation_confusion.csv",
     "report.html",
     "report.md",
+    "report.docx",
+    "report.odt",
 ];
 
 /// Temporaries older than this are leftovers of a run that died (a live run renames each of its
