@@ -20,6 +20,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod privacy;
 pub mod progress;
+pub mod refi;
 pub mod report;
 pub mod rng;
 pub mod sample;

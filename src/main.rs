@@ -40,8 +40,10 @@ enum Command {
     Sample(cmd::sample::SampleArgs),
     /// Turn the decisions typed into a run's workbooks into the edits file `run --edits` replays.
     Edits(cmd::edits::EditsArgs),
-    /// Rebuild report.html and report.md from a run's tables, without recomputing.
+    /// Rebuild the reports (HTML, Markdown, Word, OpenDocument) from a run's tables.
     Report(cmd::report::ReportArgs),
+    /// Write a run as a REFI-QDA project or codebook (NVivo, ATLAS.ti, MAXQDA, QualCoder).
+    Export(cmd::export::ExportArgs),
     /// Install, inspect or export the sentence encoder.
     #[command(subcommand)]
     Model(cmd::model::ModelCommand),
@@ -64,6 +66,7 @@ fn main() {
         Command::Sample(a) => cmd::sample::run(a),
         Command::Edits(a) => cmd::edits::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Export(a) => cmd::export::run(a),
         Command::Model(c) => cmd::model::run(c),
         Command::Embed(a) => cmd::embed::run(a),
         Command::Cache(c) => cmd::cache::run(c),

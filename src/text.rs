@@ -154,6 +154,24 @@ pub fn words_and_breaks(text: &str) -> Vec<String> {
     words
 }
 
+/// Text escaped for XML content and attributes (the Office reports, REFI-QDA): markup
+/// characters as entities, control characters XML 1.0 forbids as spaces (a tab or a newline is
+/// kept).
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +206,13 @@ mod tests {
             "en"
         );
         assert_eq!(detect_language("merci"), "unknown");
+    }
+
+    #[test]
+    fn xml_escape_handles_markup_and_control_characters() {
+        assert_eq!(
+            xml_escape("a<b & \"c\"\u{1}\n"),
+            "a&lt;b &amp; &quot;c&quot; \n"
+        );
     }
 }

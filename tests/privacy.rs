@@ -452,6 +452,13 @@ fn a_passage_mode_run_publishes_no_planted_item_anywhere() {
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{log}");
 
+    let qdpx = out.join("projet.qdpx");
+    let export = verbatim(&["export", "--from"], &[("", &out), ("--qdpx", &qdpx)]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
     let mut secrets: Vec<&str> = PLANTED.iter().map(|(_, s)| *s).collect();
     secrets.extend(["Garnier", "1 85 03 75", "paul.durand", "Durand"]);
     let published = published_text(&out);
@@ -507,7 +514,7 @@ fn a_passage_mode_run_publishes_no_planted_item_anywhere() {
 }
 
 /// Every text a run publishes: its CSV, Markdown, HTML and JSON files, every sheet of its
-/// workbooks, every member of its Word and OpenDocument reports.
+/// workbooks, every member of its Word and OpenDocument reports and of a REFI-QDA export.
 fn published_text(out: &std::path::Path) -> String {
     use calamine::{Reader, open_workbook_auto};
     let mut all = String::new();
@@ -518,7 +525,7 @@ fn published_text(out: &std::path::Path) -> String {
                 all += &std::fs::read_to_string(&path).unwrap();
             }
             // report.docx and report.odt: every XML member and picture, as text.
-            Some("docx" | "odt") => {
+            Some("docx" | "odt" | "qdpx") => {
                 let file = std::fs::File::open(&path).unwrap();
                 let mut archive = zip::ZipArchive::new(file).unwrap();
                 for i in 0..archive.len() {

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod edits;
 pub mod embed;
 pub mod evaluate;
+pub mod export;
 pub mod logging;
 pub mod model;
 pub mod report;

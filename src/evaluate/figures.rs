@@ -217,7 +217,9 @@ pub(super) fn taggers(
             gold: path.clone(),
             ..config.clone()
         };
-        let (ids, cells, _) = read_gold(&one)?;
+        let categories: Vec<(String, String)> =
+            ids.iter().map(|i| (i.to_string(), i.to_string())).collect();
+        let (ids, cells, _) = read_gold(&one, Some(&categories))?;
         tagged.push(single_labels(&ids, &cells, matcher));
     }
     let mut all: Vec<&String> = tagged.iter().flat_map(|t| t.keys()).collect();

@@ -177,7 +177,13 @@ pub use super::matching::{check_gold, check_gold_ids};
 /// Runs the evaluation and writes its files into `config.out`.
 pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
     let (dir, run, mut predictions) = read_sealed_predictions(config)?;
-    let (gold_ids, gold_cells, label_column) = read_gold(config)?;
+    let taxonomy: Option<Vec<(String, String)>> = (run.as_ref()).map(|r| {
+        r.taxonomy
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect()
+    });
+    let (gold_ids, gold_cells, label_column) = read_gold(config, taxonomy.as_deref())?;
     let categories = categories_named(run.as_ref(), &mut predictions, &gold_cells);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);

@@ -148,7 +148,23 @@ pub(super) fn read_predictions(path: &Path, column: &str) -> Result<Predictions>
     })
 }
 
-pub(super) fn read_gold(config: &EvaluateConfig) -> Result<(Vec<String>, Vec<String>, String)> {
+/// The manual tagging's ids and label cells, and the label column's name. A REFI-QDA project
+/// (`.qdpx`) is read through its code tree, mapped onto `categories` (the run's).
+pub(super) fn read_gold(
+    config: &EvaluateConfig,
+    categories: Option<&[(String, String)]>,
+) -> Result<(Vec<String>, Vec<String>, String)> {
+    if crate::refi::is_project(&config.gold) {
+        let categories = categories.with_context(|| {
+            format!(
+                "{}: a REFI-QDA project is read against the run's categories: evaluate a run's assignments (its run.json beside them)",
+                config.gold.display()
+            )
+        })?;
+        let matcher = crate::labels::LabelMatcher::new(categories, config.label_map.as_deref())?;
+        let tagging = crate::refi::import::tagging(&config.gold, &matcher)?;
+        return Ok((tagging.ids, tagging.labels, "codes".into()));
+    }
     let table = ingest::read_table(&config.gold)?;
     let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     let passage_column = match config.gold_unit {

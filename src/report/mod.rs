@@ -45,11 +45,12 @@ impl Lang {
     }
 }
 
-const PALETTE: [&str; 10] = [
+/// The categories' colours, in taxonomy order (the report, the REFI-QDA code tree).
+pub const PALETTE: [&str; 10] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
     "#bcbd22", "#7f7f7f",
 ];
-const NONE_COLOUR: &str = "#b0b0b0";
+pub const NONE_COLOUR: &str = "#b0b0b0";
 
 /// Most points drawn on the map: an SVG of a million circles would not open.
 const MAP_POINTS: usize = 5000;

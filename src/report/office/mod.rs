@@ -64,19 +64,7 @@ pub fn write(dir: &std::path::Path, report: &Report) -> Result<()> {
 
 /// Text escaped for XML content and attributes.
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // Control characters are not allowed in XML 1.0; a tab or a newline is kept.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::xml_escape(s)
 }
 
 /// French typography for the report's own sentences: a no-break space before `: ; ! ?` and
@@ -159,10 +147,5 @@ mod tests {
         assert_eq!(french("« oui »"), "«\u{a0}oui\u{a0}»");
         assert_eq!(french("à 14:30, voir https://x"), "à 14:30, voir https://x");
         assert_eq!(french("Note: fin"), "Note\u{a0}: fin");
-    }
-
-    #[test]
-    fn xml_escapes_markup_and_control_characters() {
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot; ");
     }
 }

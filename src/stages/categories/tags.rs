@@ -39,16 +39,39 @@ struct Sheet<'t> {
     texts: Option<&'t TextColumn>,
 }
 
+/// A REFI-QDA project's codings as an `id`, `label` table: a source coded with one category
+/// teaches it; one coded with several teaches nothing (it is counted untagged).
+fn project_columns(path: &Path, matcher: &LabelMatcher) -> Result<Vec<ingest::TextColumn>> {
+    let tagging = crate::refi::import::tagging(path, matcher)?;
+    let single =
+        |l: &String| (!l.is_empty() && !l.contains(crate::labels::MULTI_JOIN)).then(|| l.clone());
+    Ok(vec![
+        ingest::TextColumn {
+            name: "id".into(),
+            values: tagging.ids.into_iter().map(Some).collect(),
+            nested: None,
+        },
+        ingest::TextColumn {
+            name: "label".into(),
+            values: tagging.labels.iter().map(single).collect(),
+            nested: None,
+        },
+    ])
+}
+
 /// Reads a tagging file: an `id` column, and the tags in a `tag` column (a sample sheet) or else
 /// in the column whose values name categories. Ids are matched to the input and tags to category
 /// ids or names, without case or accents ("id — name" from the sheet's list too).
 pub fn read(path: &Path, prepared: &Prepared) -> Result<Tags> {
-    let table = ingest::read_table(path)?;
     let categories: Vec<(String, String)> = (prepared.taxonomy.categories.iter())
         .map(|c| (c.id.clone(), c.name.clone()))
         .collect();
     let matcher = LabelMatcher::new(&categories, None)?;
-    let sheet = columns(path, &table.columns, &matcher)?;
+    let table = match crate::refi::is_project(path) {
+        true => project_columns(path, &matcher)?,
+        false => ingest::read_table(path)?.columns,
+    };
+    let sheet = columns(path, &table, &matcher)?;
     let row_of = ingest::positions(&prepared.corpus.ids);
     check_texts(path, &sheet, prepared, &row_of)?;
     let mut tags = Tags {

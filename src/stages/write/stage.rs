@@ -44,8 +44,12 @@ pub fn tables(s: &Stages, config: &RunConfig) -> Result<Written> {
     let document_columns = published_columns(&s.input.passthrough, privacy);
     let passage_texts =
         (s.units.passages.as_ref()).map(|p| unhidden(s, published(&p.corpus.texts, privacy)));
+    // Text mode: the texts themselves, as every output publishes them (REFI-QDA export reads them).
+    let texts = (s.units.passages.is_none())
+        .then(|| unhidden(s, published(&s.prepared.corpus.texts, privacy)));
     let mut table = assignments(s.prepared, s.themes, s.categories, s.described, s.curation);
     table.passthrough = &passthrough;
+    table.text = texts.as_deref();
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output directory {}", config.out.display()))?;
     clear_earlier_outputs(&config.out)?;
@@ -343,6 +347,7 @@ fn assignments<'a>(
             .collect(),
         status: statuses(prepared, themes),
         campaign: vec![None; prepared.corpus.len()],
+        text: None,
         passthrough: &prepared.corpus.passthrough,
         passages: None,
     }

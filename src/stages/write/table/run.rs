@@ -227,6 +227,8 @@ pub struct AssignmentTable<'a> {
     pub status: Vec<String>,
     /// Each row's campaign (`campaigns.*`), in text mode.
     pub campaign: Vec<Option<u32>>,
+    /// Each row's text as published (pseudonymised; empty when hidden), in text mode.
+    pub text: Option<&'a [String]>,
     pub passthrough: &'a [TextColumn],
     /// In passage mode, where each row comes from: the table is then `passages.*`.
     pub passages: Option<PassageColumns<'a>>,
@@ -245,7 +247,10 @@ pub struct PassageColumns<'a> {
 pub fn write_assignments(dir: &Path, table: &AssignmentTable, style: CsvStyle) -> Result<()> {
     let n = table.ids.len();
     let mut cols = match &table.passages {
-        None => vec![Column::new("id".into(), table.ids)],
+        None => vec![
+            Column::new("id".into(), table.ids),
+            Column::new("text".into(), table.text.unwrap_or(&[])),
+        ],
         Some(p) => vec![
             Column::new("id".into(), &p.documents),
             Column::new("passage".into(), &p.rank),

@@ -1,0 +1,209 @@
+//! A REFI-QDA project (`.qdpx`) as a manual tagging: each text source is a testimony or a
+//! document, named by its id (or file name); each code it carries maps to a category by its own
+//! name or, failing that, by the nearest ancestor's (an id, a name, `id — name`; case and accents
+//! ignored, `--label-map` entries too), at any depth of the code tree. Codes that map to no
+//! category are listed in a warning, with how many codings they hold, never silently dropped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::KIND_CODE;
+use crate::labels::{LabelMatcher, MULTI_JOIN};
+
+/// What a project holds: each code's name and parent, each source's name and the codes on it.
+#[derive(Debug, Default)]
+pub struct Project {
+    /// guid → (name, parent guid).
+    pub codes: HashMap<String, (String, Option<String>)>,
+    /// (source name, code guids coded in it, in order).
+    pub sources: Vec<(String, Vec<String>)>,
+}
+
+/// The tagging: one id per source, its categories joined with `|` (empty when none maps).
+pub struct Tagging {
+    pub ids: Vec<String>,
+    pub labels: Vec<String>,
+    /// Codes that map to no category, with the codings they hold.
+    pub unmapped: BTreeMap<String, usize>,
+}
+
+/// Reads `path` and maps its codings onto the categories `matcher` knows.
+pub fn tagging(path: &Path, matcher: &LabelMatcher) -> Result<Tagging> {
+    let project = read(path)?;
+    let mut out = Tagging {
+        ids: Vec::new(),
+        labels: Vec::new(),
+        unmapped: BTreeMap::new(),
+    };
+    for (name, codings) in &project.sources {
+        let mut labels: Vec<String> = Vec::new();
+        for code in codings {
+            match category(&project, code, matcher) {
+                Some(id) if !labels.contains(&id) => labels.push(id),
+                Some(_) => {}
+                // verbatim's own `kind` codes are not categories, and say nothing wrong.
+                None if chain(&project, code).starts_with(&format!("{KIND_CODE} > ")) => {}
+                None => *out.unmapped.entry(chain(&project, code)).or_default() += 1,
+            }
+        }
+        out.ids.push(name.clone());
+        out.labels.push(labels.join(&MULTI_JOIN.to_string()));
+    }
+    if !out.unmapped.is_empty() {
+        let list: Vec<String> = (out.unmapped.iter())
+            .map(|(c, n)| format!("{c:?} ({n})"))
+            .collect();
+        log::warn!(
+            "{}: {} codes map to no category and were not counted: {} (map them with --label-map)",
+            path.display(),
+            list.len(),
+            list.join(", ")
+        );
+    }
+    Ok(out)
+}
+
+/// The category of a code: its own name's, else its nearest ancestor's.
+fn category(project: &Project, code: &str, matcher: &LabelMatcher) -> Option<String> {
+    let mut at = Some(code.to_string());
+    let mut steps = 0;
+    while let Some(guid) = at {
+        let (name, parent) = project.codes.get(&guid)?;
+        if let Some(id) = matcher.label(name) {
+            return Some(id.to_string());
+        }
+        at = parent.clone();
+        steps += 1;
+        if steps > 64 {
+            return None; // a cycle in a malformed tree
+        }
+    }
+    None
+}
+
+/// "parent > child", for the warning.
+fn chain(project: &Project, code: &str) -> String {
+    let mut names = Vec::new();
+    let mut at = Some(code.to_string());
+    while let Some((name, parent)) = at.as_ref().and_then(|g| project.codes.get(g)) {
+        names.push(name.clone());
+        at = parent.clone();
+        if names.len() > 64 {
+            break;
+        }
+    }
+    names.reverse();
+    match names.is_empty() {
+        true => format!("<unknown code {code}>"),
+        false => names.join(" > "),
+    }
+}
+
+/// Reads `project.qde` out of the archive.
+pub fn read(path: &Path) -> Result<Project> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut archive = zip::ZipArchive::new(file).with_context(|| {
+        format!(
+            "{} is not a REFI-QDA project (.qdpx, a zip archive)",
+            path.display()
+        )
+    })?;
+    let mut xml = String::new();
+    archive
+        .by_name("project.qde")
+        .with_context(|| format!("{}: no project.qde inside", path.display()))?
+        .read_to_string(&mut xml)?;
+    parse(&xml).with_context(|| format!("{}: project.qde is not readable XML", path.display()))
+}
+
+fn attribute(e: &BytesStart, name: &str) -> Option<String> {
+    (e.attributes().flatten())
+        .find(|a| a.key.local_name().as_ref() == name)
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+/// The code tree and each source's codings (on selections or on the whole source).
+pub fn parse(xml: &str) -> Result<Project> {
+    let mut reader = Reader::from_str(xml);
+    let mut project = Project::default();
+    let mut code_stack: Vec<String> = Vec::new();
+    loop {
+        let (event, empty) = match reader.read_event()? {
+            Event::Start(e) => (e.into_owned(), false),
+            Event::Empty(e) => (e.into_owned(), true),
+            Event::End(e) => {
+                if e.local_name().as_ref() == "Code" {
+                    code_stack.pop();
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match event.local_name().as_ref() {
+            "Code" => {
+                let guid = attribute(&event, "guid").unwrap_or_default();
+                let name = attribute(&event, "name").unwrap_or_default();
+                project
+                    .codes
+                    .insert(guid.clone(), (name, code_stack.last().cloned()));
+                if !empty {
+                    code_stack.push(guid);
+                }
+            }
+            "TextSource" | "PDFSource" => {
+                project
+                    .sources
+                    .push((attribute(&event, "name").unwrap_or_default(), Vec::new()));
+            }
+            "CodeRef" => {
+                if let (Some(target), Some(source)) =
+                    (attribute(&event, "targetGUID"), project.sources.last_mut())
+                {
+                    source.1.push(target);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(project)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_by_their_own_name_or_an_ancestor_at_any_depth() {
+        let xml = r#"<Project xmlns="urn:QDA-XML:project:1.0" name="x"><CodeBook><Codes>
+            <Code guid="a" name="Thèmes" isCodable="false"><Code guid="b" name="P1 — Carrières" isCodable="true">
+              <Code guid="c" name="Salaires" isCodable="true"/></Code></Code>
+            <Code guid="d" name="Humeur" isCodable="true"/></Codes></CodeBook>
+            <Sources><TextSource guid="s1" name="T1"><PlainTextSelection guid="x" startPosition="0" endPosition="3">
+              <Coding guid="y"><CodeRef targetGUID="c"/></Coding><Coding guid="z"><CodeRef targetGUID="d"/></Coding>
+            </PlainTextSelection></TextSource><TextSource guid="s2" name="T2"/></Sources></Project>"#;
+        let project = parse(xml).unwrap();
+        let categories = vec![("p1".to_string(), "Carrières".to_string())];
+        let matcher = LabelMatcher::new(&categories, None).unwrap();
+        assert_eq!(category(&project, "c", &matcher).as_deref(), Some("p1"));
+        assert_eq!(category(&project, "d", &matcher), None);
+        assert_eq!(chain(&project, "c"), "Thèmes > P1 — Carrières > Salaires");
+        assert_eq!(
+            project.sources,
+            vec![
+                ("T1".into(), vec!["c".into(), "d".into()]),
+                ("T2".into(), vec![])
+            ]
+        );
+    }
+}
