@@ -5,7 +5,6 @@
 //! by blank lines (the run publishes passages, not whole documents): the selections' offsets are
 //! exact in that text.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -124,95 +123,90 @@ fn row_codes(theme: Option<&str>, pillar: Option<&str>, kind: Option<&str>) -> V
     codes
 }
 
-fn columns(path: &Path) -> Result<Vec<TextColumn>> {
-    table::read_parquet_as_text(path)
+/// The columns both modes read from a run's table of analysed rows.
+struct Rows {
+    cols: Vec<TextColumn>,
+    path: std::path::PathBuf,
 }
 
-fn column<'a>(cols: &'a [TextColumn], name: &str, path: &Path) -> Result<&'a [Option<String>]> {
-    (cols
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.values.as_slice()))
-    .with_context(|| {
-        format!(
-            "{} has no column {name}: rerun `verbatim run`",
-            path.display()
-        )
-    })
+impl Rows {
+    fn read(dir: &Path, run: &RunRecord, name: &str) -> Result<Self> {
+        run.check_output(dir, name)?;
+        let path = dir.join(name);
+        Ok(Self {
+            cols: table::read_parquet_as_text(&path)?,
+            path,
+        })
+    }
+
+    fn get(&self, name: &str) -> Result<&[Option<String>]> {
+        (self
+            .cols
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.values.as_slice()))
+        .with_context(|| {
+            format!(
+                "{} has no column {name}: rerun `verbatim run`",
+                self.path.display()
+            )
+        })
+    }
+
+    /// The codes of row `r`, when it was analysed.
+    fn codes(&self, r: usize) -> Result<Option<Vec<String>>> {
+        let value = |name: &str| -> Result<Option<&str>> { Ok(self.get(name)?[r].as_deref()) };
+        let pillar = value("pillar")?;
+        let codes = row_codes(value("theme_id")?, pillar, value("kind")?);
+        Ok(pillar.is_some().then_some(codes))
+    }
 }
 
 /// Text mode: one source per analysed testimony, wholly selected.
 fn text_sources(dir: &Path, run: &RunRecord) -> Result<Vec<Source>> {
-    let path = dir.join("assignments.parquet");
-    run.check_output(dir, "assignments.parquet")?;
-    let cols = columns(&path)?;
-    let get = |name| column(&cols, name, &path);
-    let (ids, texts, themes, pillars, kinds) = (
-        get("id")?,
-        get("text")?,
-        get("theme_id")?,
-        get("pillar")?,
-        get("kind")?,
-    );
-    Ok((0..ids.len())
-        .filter(|&r| pillars[r].is_some())
-        .map(|r| {
-            let text = texts[r].clone().unwrap_or_default();
-            let codes = row_codes(
-                themes[r].as_deref(),
-                pillars[r].as_deref(),
-                kinds[r].as_deref(),
-            );
-            Source {
-                name: ids[r].clone().unwrap_or_default(),
-                selections: vec![Selection {
-                    start: 0,
-                    end: text.chars().count(),
-                    codes,
-                }],
-                text,
-            }
-        })
-        .collect())
+    let rows = Rows::read(dir, run, "assignments.parquet")?;
+    let (ids, texts) = (rows.get("id")?, rows.get("text")?);
+    let mut out = Vec::new();
+    for r in 0..ids.len() {
+        let Some(codes) = rows.codes(r)? else {
+            continue;
+        };
+        let text = texts[r].clone().unwrap_or_default();
+        out.push(Source {
+            name: ids[r].clone().unwrap_or_default(),
+            selections: vec![Selection {
+                start: 0,
+                end: text.chars().count(),
+                codes,
+            }],
+            text,
+        });
+    }
+    Ok(out)
 }
 
 /// Passage mode: one source per document, its passages joined by blank lines, each selected.
 fn passage_sources(dir: &Path, run: &RunRecord) -> Result<Vec<Source>> {
-    let path = dir.join("passages.parquet");
-    run.check_output(dir, "passages.parquet")?;
-    let cols = columns(&path)?;
-    let get = |name| column(&cols, name, &path);
-    let (ids, texts, themes, pillars, kinds) = (
-        get("id")?,
-        get("text")?,
-        get("theme_id")?,
-        get("pillar")?,
-        get("kind")?,
-    );
-    let mut sources: BTreeMap<usize, Source> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let rows = Rows::read(dir, run, "passages.parquet")?;
+    let (ids, texts) = (rows.get("id")?, rows.get("text")?);
+    let mut sources: Vec<Source> = Vec::new();
     for r in 0..ids.len() {
         let id = ids[r].clone().unwrap_or_default();
-        if order.last() != Some(&id) {
-            order.push(id.clone());
+        if sources.last().is_none_or(|s| s.name != id) {
+            sources.push(Source {
+                name: id,
+                text: String::new(),
+                selections: Vec::new(),
+            });
         }
-        let source = sources.entry(order.len() - 1).or_insert_with(|| Source {
-            name: id,
-            text: String::new(),
-            selections: Vec::new(),
-        });
+        let source = sources.last_mut().expect("pushed");
         if !source.text.is_empty() {
             source.text.push_str("\n\n");
         }
         let start = source.text.chars().count();
         let text = texts[r].as_deref().unwrap_or("");
         source.text.push_str(text);
-        if pillars[r].is_some() {
-            let codes = row_codes(
-                themes[r].as_deref(),
-                pillars[r].as_deref(),
-                kinds[r].as_deref(),
-            );
+        if let Some(codes) = rows.codes(r)? {
             source.selections.push(Selection {
                 start,
                 end: start + text.chars().count(),
@@ -220,7 +214,7 @@ fn passage_sources(dir: &Path, run: &RunRecord) -> Result<Vec<Source>> {
             });
         }
     }
-    Ok(sources.into_values().collect())
+    Ok(sources)
 }
 
 /// `project.qde` and the sources' texts, zipped.

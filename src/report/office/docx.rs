@@ -101,24 +101,18 @@ fn table(body: &mut String, header: &[String], rows: &[Vec<String>]) {
     for _ in 0..n {
         let _ = write!(body, "<w:gridCol w:w=\"{}\"/>", TEXT_TWIPS / n);
     }
+    let cell = |style: &str, text: &String| {
+        format!(
+            "<w:tc><w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr>{}</w:p></w:tc>",
+            run(text)
+        )
+    };
     body.push_str("</w:tblGrid><w:tr><w:trPr><w:tblHeader/></w:trPr>");
-    for h in header {
-        let _ = write!(
-            body,
-            "<w:tc><w:p><w:pPr><w:pStyle w:val=\"TableHeading\"/></w:pPr>{}</w:p></w:tc>",
-            run(h)
-        );
-    }
+    body.extend(header.iter().map(|h| cell("TableHeading", h)));
     body.push_str("</w:tr>");
     for row in rows {
         body.push_str("<w:tr>");
-        for cell in row {
-            let _ = write!(
-                body,
-                "<w:tc><w:p><w:pPr><w:pStyle w:val=\"TableContents\"/></w:pPr>{}</w:p></w:tc>",
-                run(cell)
-            );
-        }
+        body.extend(row.iter().map(|c| cell("TableContents", c)));
         body.push_str("</w:tr>");
     }
     body.push_str("</w:tbl>");

@@ -102,23 +102,17 @@ fn table(body: &mut String, n: usize, header: &[String], rows: &[Vec<String>]) {
         "<table:table table:name=\"Table{n}\" table:style-name=\"Table\"><table:table-column table:number-columns-repeated=\"{}\"/><table:table-header-rows><table:table-row>",
         header.len().max(1)
     );
-    for h in header {
-        let _ = write!(
-            body,
-            "<table:table-cell table:style-name=\"Cell\" office:value-type=\"string\"><text:p text:style-name=\"Table_20_Heading\">{}</text:p></table:table-cell>",
-            xml(h)
-        );
-    }
+    let cell = |style: &str, text: &String| {
+        format!(
+            "<table:table-cell table:style-name=\"Cell\" office:value-type=\"string\"><text:p text:style-name=\"{style}\">{}</text:p></table:table-cell>",
+            xml(text)
+        )
+    };
+    body.extend(header.iter().map(|h| cell("Table_20_Heading", h)));
     body.push_str("</table:table-row></table:table-header-rows>");
     for row in rows {
         body.push_str("<table:table-row>");
-        for cell in row {
-            let _ = write!(
-                body,
-                "<table:table-cell table:style-name=\"Cell\" office:value-type=\"string\"><text:p text:style-name=\"Table_20_Contents\">{}</text:p></table:table-cell>",
-                xml(cell)
-            );
-        }
+        body.extend(row.iter().map(|c| cell("Table_20_Contents", c)));
         body.push_str("</table:table-row>");
     }
     body.push_str("</table:table>");
