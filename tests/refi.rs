@@ -126,3 +126,89 @@ fn a_project_atlas_ti_wrote_is_read() {
     assert_eq!(children, 2);
     assert!(project.sources.is_empty());
 }
+
+/// A project made elsewhere on the original documents: each selection lies at a passage's
+/// characters and carries that passage's category; read at passage level (`--gold-unit passage`)
+/// every selection lands on its passage.
+#[test]
+fn selections_map_onto_the_passages_they_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("contributions");
+    std::fs::create_dir_all(&docs).unwrap();
+    let paragraphs = [
+        "Les infirmières de nuit ne sont pas assez payées pour la charge de travail qui est la leur.",
+        "Il faut un plan d'investissement pour rénover les bâtiments vétustes des hôpitaux publics.",
+        "Les démarches administratives prennent un temps fou aux équipes, au détriment des patients.",
+        "Dans notre village il n'y a plus de médecin traitant et les patients font cinquante kilomètres.",
+    ];
+    std::fs::write(docs.join("a.txt"), paragraphs.join("\n\n")).unwrap();
+    std::fs::write(docs.join("b.txt"), paragraphs[1..].join("\n\n")).unwrap();
+    let out = dir.path().join("out");
+    run_ok(&docs, &out, &["--no-office", "--unit", "passage"]);
+    let passages =
+        verbatim::stages::write::table::read_parquet_as_text(&out.join("passages.parquet"))
+            .unwrap();
+    let col = |name: &str| {
+        passages
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap()
+            .values
+            .clone()
+    };
+    let (ids, starts, ends, pillars) = (col("id"), col("start"), col("end"), col("pillar"));
+    let mut codes: Vec<String> = pillars.iter().flatten().cloned().collect();
+    codes.sort();
+    codes.dedup();
+    let mut qde = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"ailleurs\"><CodeBook><Codes>",
+    );
+    for (k, code) in codes.iter().enumerate() {
+        qde += &format!(
+            "<Code guid=\"00000000-0000-0000-0000-{k:012}\" name=\"{code}\" isCodable=\"true\"/>"
+        );
+    }
+    qde += "</Codes></CodeBook><Sources>";
+    let mut tagged = 0;
+    for doc in ["a.txt", "b.txt"] {
+        qde += &format!(
+            "<TextSource guid=\"00000000-0000-0000-0001-{:012}\" name=\"{doc}\">",
+            doc.len()
+        );
+        for i in (0..ids.len()).filter(|&i| ids[i].as_deref() == Some(doc)) {
+            let Some(pillar) = &pillars[i] else { continue };
+            let k = codes.iter().position(|c| c == pillar).unwrap();
+            qde += &format!(
+                "<PlainTextSelection guid=\"00000000-0000-0000-0002-{i:012}\" startPosition=\"{}\" endPosition=\"{}\"><Coding guid=\"00000000-0000-0000-0003-{i:012}\"><CodeRef targetGUID=\"00000000-0000-0000-0000-{k:012}\"/></Coding></PlainTextSelection>",
+                starts[i].as_deref().unwrap(),
+                ends[i].as_deref().unwrap()
+            );
+            tagged += 1;
+        }
+        qde += "</TextSource>";
+    }
+    qde += "</Sources></Project>\n";
+    let qdpx = dir.path().join("ailleurs.qdpx");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&qdpx).unwrap());
+    zip.start_file("project.qde", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, qde.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let evaluated = dir.path().join("evaluation");
+    let back = verbatim(
+        &["evaluate", "--gold-unit", "passage", "--predictions"],
+        &[
+            ("", &out.join("assignments.parquet")),
+            ("--gold", &qdpx),
+            ("--out", &evaluated),
+        ],
+    );
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    let e = read_json(&evaluated.join("evaluation.json"));
+    assert_eq!(e["accuracy"].as_f64(), Some(1.0), "{e}");
+    assert!(tagged >= 7, "{tagged} passages tagged");
+}

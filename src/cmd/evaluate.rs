@@ -25,8 +25,9 @@ pub struct EvaluateArgs {
     /// Column of the gold file holding the ids (default: "id").
     #[arg(long)]
     id_column: Option<String>,
-    /// CSV mapping gold labels to category ids (two columns), for labels that match no id or name.
-    #[arg(long)]
+    /// CSV mapping gold labels to category ids (two columns), for labels that match no id or name
+    /// (`--code-map`: the same for a REFI-QDA project's code names).
+    #[arg(long, alias = "code-map")]
     label_map: Option<PathBuf>,
     /// Leave out (and report) unknown labels and ids missing from the predictions instead of failing.
     #[arg(long)]

@@ -183,7 +183,9 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
             .map(|c| (c.id.clone(), c.name.clone()))
             .collect()
     });
-    let (gold_ids, gold_cells, label_column) = read_gold(config, taxonomy.as_deref())?;
+    let spans = passage_spans(&predictions);
+    let (gold_ids, gold_cells, label_column) =
+        read_gold(config, taxonomy.as_deref(), Some(&spans))?;
     let categories = categories_named(run.as_ref(), &mut predictions, &gold_cells);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);

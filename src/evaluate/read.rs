@@ -75,6 +75,27 @@ pub(super) fn passages_beside(predictions: &Path) -> PathBuf {
 }
 
 /// The passages table, each row keyed `id#passage`.
+/// Each predicted passage's document and characters (its `start` and `end` columns), for a
+/// REFI-QDA project's selections.
+pub(super) fn passage_spans(predictions: &Predictions) -> Vec<crate::refi::import::PassageSpan> {
+    let column = |name: &str| predictions.columns.iter().find(|c| c.name == name);
+    let (Some(starts), Some(ends)) = (column("start"), column("end")) else {
+        return Vec::new();
+    };
+    let number = |v: &Option<String>| v.as_deref().and_then(|v| v.parse().ok());
+    (predictions.ids.iter().enumerate())
+        .filter_map(|(i, key)| {
+            let (document, _) = crate::stages::passages::cut::split_key(key)?;
+            Some(crate::refi::import::PassageSpan {
+                document: document.to_string(),
+                key: key.clone(),
+                start: number(&starts.values[i])?,
+                end: number(&ends.values[i])?,
+            })
+        })
+        .collect()
+}
+
 pub(super) fn read_passage_predictions(path: &Path) -> Result<Predictions> {
     let table = ingest::read_table(path)?;
     let take = |name: &str| -> Result<Vec<String>> {
@@ -153,6 +174,7 @@ pub(super) fn read_predictions(path: &Path, column: &str) -> Result<Predictions>
 pub(super) fn read_gold(
     config: &EvaluateConfig,
     categories: Option<&[(String, String)]>,
+    passages: Option<&[crate::refi::import::PassageSpan]>,
 ) -> Result<(Vec<String>, Vec<String>, String)> {
     if crate::refi::is_project(&config.gold) {
         let categories = categories.with_context(|| {
@@ -162,7 +184,13 @@ pub(super) fn read_gold(
             )
         })?;
         let matcher = crate::labels::LabelMatcher::new(categories, config.label_map.as_deref())?;
-        let tagging = crate::refi::import::tagging(&config.gold, &matcher)?;
+        let passages = match config.gold_unit {
+            GoldUnit::Document => None,
+            GoldUnit::Passage => Some(passages.with_context(|| {
+                format!("{}: a project's selections are mapped onto the run's passages: evaluate a passage-mode run", config.gold.display())
+            })?),
+        };
+        let tagging = crate::refi::import::tagging(&config.gold, &matcher, passages)?;
         return Ok((tagging.ids, tagging.labels, "codes".into()));
     }
     let table = ingest::read_table(&config.gold)?;

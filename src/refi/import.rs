@@ -15,13 +15,24 @@ use quick_xml::events::{BytesStart, Event};
 use super::KIND_CODE;
 use crate::labels::{LabelMatcher, MULTI_JOIN};
 
-/// What a project holds: each code's name and parent, each source's name and the codes on it.
+/// What a project holds: each code's name and parent, each source's name and the codes on it,
+/// and each coded selection.
 #[derive(Debug, Default)]
 pub struct Project {
     /// guid → (name, parent guid).
     pub codes: HashMap<String, (String, Option<String>)>,
     /// (source name, code guids coded in it, in order).
     pub sources: Vec<(String, Vec<String>)>,
+    /// Selections: (source index, start, end in characters, code guids).
+    pub selections: Vec<(usize, usize, usize, Vec<String>)>,
+}
+
+/// A passage of the run: its document, its key (`document#rank`), its characters.
+pub struct PassageSpan {
+    pub document: String,
+    pub key: String,
+    pub start: usize,
+    pub end: usize,
 }
 
 /// The tagging: one id per source, its categories joined with `|` (empty when none maps).
@@ -32,16 +43,32 @@ pub struct Tagging {
     pub unmapped: BTreeMap<String, usize>,
 }
 
-/// Reads `path` and maps its codings onto the categories `matcher` knows.
-pub fn tagging(path: &Path, matcher: &LabelMatcher) -> Result<Tagging> {
+/// Reads `path` and maps its codings onto the categories `matcher` knows, one row per source
+/// (a document or a testimony), or with `passages`, one row per passage a selection covers.
+pub fn tagging(
+    path: &Path,
+    matcher: &LabelMatcher,
+    passages: Option<&[PassageSpan]>,
+) -> Result<Tagging> {
     let project = read(path)?;
     let mut out = Tagging {
         ids: Vec::new(),
         labels: Vec::new(),
         unmapped: BTreeMap::new(),
     };
-    for (name, codings) in &project.sources {
-        let mut labels: Vec<String> = Vec::new();
+    let rows: Vec<(String, &[String])> = match passages {
+        None => (project.sources.iter())
+            .map(|(name, codes)| (name.clone(), codes.as_slice()))
+            .collect(),
+        Some(spans) => passage_rows(&project, spans),
+    };
+    let mut by_row: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (row, codings) in rows {
+        let labels = by_row.entry(row.clone()).or_insert_with(|| {
+            order.push(row.clone());
+            Vec::new()
+        });
         for code in codings {
             match category(&project, code, matcher) {
                 Some(id) if !labels.contains(&id) => labels.push(id),
@@ -51,21 +78,61 @@ pub fn tagging(path: &Path, matcher: &LabelMatcher) -> Result<Tagging> {
                 None => *out.unmapped.entry(chain(&project, code)).or_default() += 1,
             }
         }
-        out.ids.push(name.clone());
-        out.labels.push(labels.join(&MULTI_JOIN.to_string()));
     }
-    if !out.unmapped.is_empty() {
-        let list: Vec<String> = (out.unmapped.iter())
+    for row in order {
+        out.labels.push(by_row[&row].join(&MULTI_JOIN.to_string()));
+        out.ids.push(row);
+    }
+    warn_unmapped(path, &out.unmapped);
+    Ok(out)
+}
+
+fn warn_unmapped(path: &Path, unmapped: &BTreeMap<String, usize>) {
+    if !unmapped.is_empty() {
+        let list: Vec<String> = (unmapped.iter())
             .map(|(c, n)| format!("{c:?} ({n})"))
             .collect();
         log::warn!(
-            "{}: {} codes map to no category and were not counted: {} (map them with --label-map)",
+            "{}: {} codes map to no category and were not counted: {} (map them with --code-map)",
             path.display(),
             list.len(),
             list.join(", ")
         );
     }
-    Ok(out)
+}
+
+/// Each selection's codes on the passages of its document it covers: every passage it covers
+/// half of at least, else the one it overlaps most (a selection over several passages counts in
+/// each: multi-label).
+fn passage_rows<'p>(project: &'p Project, spans: &[PassageSpan]) -> Vec<(String, &'p [String])> {
+    let mut out = Vec::new();
+    for (source, start, end, codes) in &project.selections {
+        let document = &project.sources[*source].0;
+        let overlaps: Vec<(usize, &PassageSpan)> = (spans.iter())
+            .filter(|p| &p.document == document)
+            .map(|p| (end.min(&p.end).saturating_sub(*start.max(&p.start)), p))
+            .filter(|(o, _)| *o > 0)
+            .collect();
+        let half: Vec<&PassageSpan> = (overlaps.iter())
+            .filter(|(o, p)| 2 * o >= p.end - p.start)
+            .map(|(_, p)| *p)
+            .collect();
+        let chosen = match half.is_empty() {
+            false => half,
+            true => overlaps
+                .iter()
+                .max_by_key(|(o, _)| *o)
+                .map(|(_, p)| *p)
+                .into_iter()
+                .collect(),
+        };
+        out.extend(
+            chosen
+                .into_iter()
+                .map(|p| (p.key.clone(), codes.as_slice())),
+        );
+    }
+    out
 }
 
 /// The category of a code: its own name's, else its nearest ancestor's.
@@ -137,13 +204,16 @@ pub fn parse(xml: &str) -> Result<Project> {
     let mut reader = Reader::from_str(xml);
     let mut project = Project::default();
     let mut code_stack: Vec<String> = Vec::new();
+    let mut selection: Option<usize> = None;
     loop {
         let (event, empty) = match reader.read_event()? {
             Event::Start(e) => (e.into_owned(), false),
             Event::Empty(e) => (e.into_owned(), true),
             Event::End(e) => {
-                if e.local_name().as_ref() == "Code" {
-                    code_stack.pop();
+                match e.local_name().as_ref() {
+                    "Code" => _ = code_stack.pop(),
+                    "PlainTextSelection" => selection = None,
+                    _ => {}
                 }
                 continue;
             }
@@ -166,11 +236,25 @@ pub fn parse(xml: &str) -> Result<Project> {
                     .sources
                     .push((attribute(&event, "name").unwrap_or_default(), Vec::new()));
             }
+            "PlainTextSelection" if !empty && !project.sources.is_empty() => {
+                let at = |name| {
+                    attribute(&event, name)
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0)
+                };
+                let source = project.sources.len() - 1;
+                let (start, end) = (at("startPosition"), at("endPosition"));
+                project.selections.push((source, start, end, Vec::new()));
+                selection = Some(project.selections.len() - 1);
+            }
             "CodeRef" => {
                 if let (Some(target), Some(source)) =
                     (attribute(&event, "targetGUID"), project.sources.last_mut())
                 {
-                    source.1.push(target);
+                    source.1.push(target.clone());
+                    if let Some(s) = selection {
+                        project.selections[s].3.push(target);
+                    }
                 }
             }
             _ => {}
@@ -205,5 +289,21 @@ mod tests {
                 ("T2".into(), vec![])
             ]
         );
+        assert_eq!(
+            project.selections,
+            vec![(0, 0, 3, vec!["c".into(), "d".into()])]
+        );
+        // A selection over characters 0–3 covers all of passage 0–2, a little of 2–10.
+        let spans = [(0, 2), (2, 10)].map(|(start, end)| PassageSpan {
+            document: "T1".into(),
+            key: format!("T1#{start}"),
+            start,
+            end,
+        });
+        let rows: Vec<String> = passage_rows(&project, &spans)
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(rows, vec!["T1#0"]);
     }
 }

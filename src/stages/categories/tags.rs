@@ -42,7 +42,7 @@ struct Sheet<'t> {
 /// A REFI-QDA project's codings as an `id`, `label` table: a source coded with one category
 /// teaches it; one coded with several teaches nothing (it is counted untagged).
 fn project_columns(path: &Path, matcher: &LabelMatcher) -> Result<Vec<ingest::TextColumn>> {
-    let tagging = crate::refi::import::tagging(path, matcher)?;
+    let tagging = crate::refi::import::tagging(path, matcher, None)?;
     let single =
         |l: &String| (!l.is_empty() && !l.contains(crate::labels::MULTI_JOIN)).then(|| l.clone());
     Ok(vec![
