@@ -99,6 +99,25 @@ fn a_run_exports_a_valid_project_that_reads_back_with_agreement_one() {
     let e = read_json(&evaluated.join("evaluation.json"));
     assert_eq!(e["accuracy"].as_f64(), Some(1.0), "{e}");
     assert_eq!(e["cohen_kappa"].as_f64(), Some(1.0));
+    // Renamed sources (another tool's names) are matched by their text.
+    let renamed = dir.path().join("renomme.qdpx");
+    rename_sources(&qdpx, &renamed);
+    let evaluated = dir.path().join("evaluation-renamed");
+    let back = verbatim(
+        &["evaluate", "--predictions"],
+        &[
+            ("", &out.join("assignments.parquet")),
+            ("--gold", &renamed),
+            ("--out", &evaluated),
+        ],
+    );
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    let e = read_json(&evaluated.join("evaluation.json"));
+    assert_eq!(e["accuracy"].as_f64(), Some(1.0), "{e}");
     // The same file teaches a later run: every analysed testimony carries one category.
     let again = dir.path().join("again");
     let log = run_ok(
@@ -108,6 +127,29 @@ fn a_run_exports_a_valid_project_that_reads_back_with_agreement_one() {
     );
     let run = read_json(&again.join("run.json"));
     assert!(run["few_shot"]["tagged"].as_u64().unwrap() >= 200, "{log}");
+}
+
+/// A copy of a project whose sources are named `entretien <id>`, not by the run's ids.
+fn rename_sources(from: &Path, to: &Path) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).unwrap();
+        let name = member.name().unwrap().to_string();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut member, &mut text).unwrap();
+        if name == "project.qde" {
+            text = text.replace(
+                "<TextSource guid=\"",
+                "<TextSource name=\"entretien\" guid=\"",
+            );
+            text = text.replace("\" name=\"T", "\" alias=\"T");
+        }
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
 }
 
 /// A project written by a commercial suite (ATLAS.ti 23: a two-level code tree, no sources) is

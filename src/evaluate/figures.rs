@@ -219,7 +219,7 @@ pub(super) fn taggers(
         };
         let categories: Vec<(String, String)> =
             ids.iter().map(|i| (i.to_string(), i.to_string())).collect();
-        let (ids, cells, _) = read_gold(&one, Some(&categories), None)?;
+        let (ids, cells, _) = read_gold(&one, Some(&categories), None, None)?;
         tagged.push(single_labels(&ids, &cells, matcher));
     }
     let mut all: Vec<&String> = tagged.iter().flat_map(|t| t.keys()).collect();

@@ -184,8 +184,9 @@ pub fn evaluate(config: &EvaluateConfig) -> Result<Evaluation> {
             .collect()
     });
     let spans = passage_spans(&predictions);
+    let names = resolver(&predictions);
     let (gold_ids, gold_cells, label_column) =
-        read_gold(config, taxonomy.as_deref(), Some(&spans))?;
+        read_gold(config, taxonomy.as_deref(), Some(&spans), Some(&names))?;
     let categories = categories_named(run.as_ref(), &mut predictions, &gold_cells);
     let matcher = LabelMatcher::new(&categories, config.label_map.as_deref())?;
     let matched = match_gold(&predictions, &gold_ids, &gold_cells, &matcher);

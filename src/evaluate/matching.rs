@@ -92,7 +92,7 @@ pub(super) fn check_matched(
 /// tables are written.
 pub fn check_gold(config: &EvaluateConfig, categories: &[(String, String)]) -> Result<Vec<String>> {
     let matcher = LabelMatcher::new(categories, config.label_map.as_deref())?;
-    let (ids, cells, label_column) = read_gold(config, Some(categories), None)?;
+    let (ids, cells, label_column) = read_gold(config, Some(categories), None, None)?;
     let mut unknown: Vec<String> = Vec::new();
     for cell in &cells {
         if let Err(label) = matcher.labels(cell)

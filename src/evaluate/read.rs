@@ -96,6 +96,14 @@ pub(super) fn passage_spans(predictions: &Predictions) -> Vec<crate::refi::impor
         .collect()
 }
 
+/// How a REFI-QDA source is matched to a predicted row: id, file name, text.
+pub(super) fn resolver(predictions: &Predictions) -> crate::refi::import::Resolver {
+    let column = |name: &str| {
+        (predictions.columns.iter().find(|c| c.name == name)).map(|c| c.values.as_slice())
+    };
+    crate::refi::import::Resolver::new(&predictions.ids, column("file_name"), column("text"))
+}
+
 pub(super) fn read_passage_predictions(path: &Path) -> Result<Predictions> {
     let table = ingest::read_table(path)?;
     let take = |name: &str| -> Result<Vec<String>> {
@@ -175,6 +183,7 @@ pub(super) fn read_gold(
     config: &EvaluateConfig,
     categories: Option<&[(String, String)]>,
     passages: Option<&[crate::refi::import::PassageSpan]>,
+    resolver: Option<&crate::refi::import::Resolver>,
 ) -> Result<(Vec<String>, Vec<String>, String)> {
     if crate::refi::is_project(&config.gold) {
         let categories = categories.with_context(|| {
@@ -190,7 +199,7 @@ pub(super) fn read_gold(
                 format!("{}: a project's selections are mapped onto the run's passages: evaluate a passage-mode run", config.gold.display())
             })?),
         };
-        let tagging = crate::refi::import::tagging(&config.gold, &matcher, passages)?;
+        let tagging = crate::refi::import::tagging(&config.gold, &matcher, passages, resolver)?;
         return Ok((tagging.ids, tagging.labels, "codes".into()));
     }
     let table = ingest::read_table(&config.gold)?;

@@ -25,6 +25,60 @@ pub struct Project {
     pub sources: Vec<(String, Vec<String>)>,
     /// Selections: (source index, start, end in characters, code guids).
     pub selections: Vec<(usize, usize, usize, Vec<String>)>,
+    /// Each source's text: its `PlainTextContent`, or its `internal://` file in the archive.
+    pub texts: Vec<Option<String>>,
+    /// Each source's `plainTextPath`, until [`read`] fetches the file.
+    paths: Vec<Option<String>>,
+}
+
+/// How a source whose name is no id of the run is matched to one: by a document's file name,
+/// else by its text (whitespace aside).
+#[derive(Default)]
+pub struct Resolver {
+    ids: std::collections::HashSet<String>,
+    by_file: HashMap<String, String>,
+    by_text: HashMap<String, String>,
+}
+
+impl Resolver {
+    /// The run's ids, and its `file_name` and `text` columns where it has them.
+    pub fn new(
+        ids: &[String],
+        file_names: Option<&[Option<String>]>,
+        texts: Option<&[Option<String>]>,
+    ) -> Self {
+        let index = |values: Option<&[Option<String>]>, key: &dyn Fn(&str) -> String| {
+            let mut map = HashMap::new();
+            for (id, v) in ids.iter().zip(values.unwrap_or(&[])) {
+                if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                    map.entry(key(v)).or_insert_with(|| id.clone());
+                }
+            }
+            map
+        };
+        Self {
+            ids: ids.iter().cloned().collect(),
+            by_file: index(file_names, &|v| v.to_string()),
+            by_text: index(texts, &squeezed),
+        }
+    }
+
+    /// The id a source stands for: its name, else the document of that file name, else the row
+    /// with the same text; its name unchanged when nothing matches (the evaluation says so).
+    fn id(&self, name: &str, text: Option<&str>) -> String {
+        if self.ids.contains(name) {
+            return name.to_string();
+        }
+        let by_text = || self.by_text.get(&squeezed(text?)).cloned();
+        (self.by_file.get(name).cloned())
+            .or_else(by_text)
+            .unwrap_or_else(|| name.to_string())
+    }
+}
+
+/// A text with its whitespace runs made single spaces, for matching.
+fn squeezed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A passage of the run: its document, its key (`document#rank`), its characters.
@@ -49,6 +103,7 @@ pub fn tagging(
     path: &Path,
     matcher: &LabelMatcher,
     passages: Option<&[PassageSpan]>,
+    resolver: Option<&Resolver>,
 ) -> Result<Tagging> {
     let project = read(path)?;
     let mut out = Tagging {
@@ -57,8 +112,12 @@ pub fn tagging(
         unmapped: BTreeMap::new(),
     };
     let rows: Vec<(String, &[String])> = match passages {
-        None => (project.sources.iter())
-            .map(|(name, codes)| (name.clone(), codes.as_slice()))
+        None => (project.sources.iter().enumerate())
+            .map(|(i, (name, codes))| {
+                let text = project.texts[i].as_deref();
+                let id = resolver.map_or_else(|| name.clone(), |r| r.id(name, text));
+                (id, codes.as_slice())
+            })
             .collect(),
         Some(spans) => passage_rows(&project, spans),
     };
@@ -186,7 +245,22 @@ pub fn read(path: &Path) -> Result<Project> {
         .by_name("project.qde")
         .with_context(|| format!("{}: no project.qde inside", path.display()))?
         .read_to_string(&mut xml)?;
-    parse(&xml).with_context(|| format!("{}: project.qde is not readable XML", path.display()))
+    let mut project = parse(&xml)
+        .with_context(|| format!("{}: project.qde is not readable XML", path.display()))?;
+    for (i, source) in project.paths.iter().enumerate() {
+        let Some(file) = source
+            .as_deref()
+            .and_then(|p| p.strip_prefix("internal://"))
+        else {
+            continue;
+        };
+        let mut text = String::new();
+        if let Ok(mut member) = archive.by_name(&format!("sources/{file}")) {
+            member.read_to_string(&mut text).ok();
+            project.texts[i] = Some(text);
+        }
+    }
+    Ok(project)
 }
 
 fn attribute(e: &BytesStart, name: &str) -> Option<String> {
@@ -205,6 +279,7 @@ pub fn parse(xml: &str) -> Result<Project> {
     let mut project = Project::default();
     let mut code_stack: Vec<String> = Vec::new();
     let mut selection: Option<usize> = None;
+    let mut content: Option<String> = None;
     loop {
         let (event, empty) = match reader.read_event()? {
             Event::Start(e) => (e.into_owned(), false),
@@ -213,7 +288,24 @@ pub fn parse(xml: &str) -> Result<Project> {
                 match e.local_name().as_ref() {
                     "Code" => _ = code_stack.pop(),
                     "PlainTextSelection" => selection = None,
+                    "PlainTextContent" => {
+                        if let Some(last) = project.texts.last_mut() {
+                            *last = content.take();
+                        }
+                    }
                     _ => {}
+                }
+                continue;
+            }
+            Event::Text(t) => {
+                if let Some(c) = content.as_mut() {
+                    c.push_str(&t);
+                }
+                continue;
+            }
+            Event::GeneralRef(r) => {
+                if let Some(c) = content.as_mut() {
+                    c.push_str(&crate::stages::read::documents::office::entity(&r));
                 }
                 continue;
             }
@@ -235,7 +327,10 @@ pub fn parse(xml: &str) -> Result<Project> {
                 project
                     .sources
                     .push((attribute(&event, "name").unwrap_or_default(), Vec::new()));
+                project.paths.push(attribute(&event, "plainTextPath"));
+                project.texts.push(None);
             }
+            "PlainTextContent" if !empty => content = Some(String::new()),
             "PlainTextSelection" if !empty && !project.sources.is_empty() => {
                 let at = |name| {
                     attribute(&event, name)

@@ -41,8 +41,18 @@ struct Sheet<'t> {
 
 /// A REFI-QDA project's codings as an `id`, `label` table: a source coded with one category
 /// teaches it; one coded with several teaches nothing (it is counted untagged).
-fn project_columns(path: &Path, matcher: &LabelMatcher) -> Result<Vec<ingest::TextColumn>> {
-    let tagging = crate::refi::import::tagging(path, matcher, None)?;
+fn project_columns(
+    path: &Path,
+    matcher: &LabelMatcher,
+    prepared: &Prepared,
+) -> Result<Vec<ingest::TextColumn>> {
+    let corpus = &prepared.corpus;
+    let texts: Vec<Option<String>> = corpus.texts.iter().map(|t| Some(t.clone())).collect();
+    let file_names = (corpus.passthrough.iter())
+        .find(|c| c.name == "file_name")
+        .map(|c| c.values.as_slice());
+    let resolver = crate::refi::import::Resolver::new(&corpus.ids, file_names, Some(&texts));
+    let tagging = crate::refi::import::tagging(path, matcher, None, Some(&resolver))?;
     let single =
         |l: &String| (!l.is_empty() && !l.contains(crate::labels::MULTI_JOIN)).then(|| l.clone());
     Ok(vec![
@@ -68,7 +78,7 @@ pub fn read(path: &Path, prepared: &Prepared) -> Result<Tags> {
         .collect();
     let matcher = LabelMatcher::new(&categories, None)?;
     let table = match crate::refi::is_project(path) {
-        true => project_columns(path, &matcher)?,
+        true => project_columns(path, &matcher, prepared)?,
         false => ingest::read_table(path)?.columns,
     };
     let sheet = columns(path, &table, &matcher)?;

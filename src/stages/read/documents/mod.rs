@@ -5,7 +5,7 @@
 //! with the reason it was rejected; a folder without a single readable document is an error.
 
 mod markup;
-mod office;
+pub(crate) mod office;
 mod pdf;
 
 use std::path::{Path, PathBuf};
