@@ -154,11 +154,7 @@ pub use crate::stages::write::record::OUTPUT_FILES;
 pub fn run(config: &RunConfig) -> Result<RunSummary> {
     let mut t = Timings::default();
     let input = timed(&mut t.ingest_s, "reading", || prepare::read(config))?;
-    if let Some((gold, ids)) = &config.gold_ids {
-        crate::evaluate::files::check_gold_ids(gold, ids, &input.ids)?;
-    }
-    // A `--by` that names no column stops the run here, before any work.
-    crate::who::check_input(&input, &config.who)?;
+    check_before_work(&input, config)?;
     // A malformed edits file stops the run here; the earlier run is read before its folder is
     // cleared.
     let mut plan = curate::plan(config)?;
@@ -231,6 +227,18 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         themes: themes.clustering.themes(),
         out: config.out.clone(),
     })
+}
+
+/// What the input read can already refuse: a manual tagging of another file, a `--by` that
+/// names no column.
+fn check_before_work(
+    input: &crate::stages::read::ingest::Corpus,
+    config: &RunConfig,
+) -> Result<()> {
+    if let Some((gold, ids)) = &config.gold_ids {
+        crate::evaluate::files::check_gold_ids(gold, ids, &input.ids)?;
+    }
+    crate::who::check_input(input, &config.who)
 }
 
 /// Loads the model, embeds the distinct texts and maps them onto the categories.

@@ -81,42 +81,17 @@ fn a_run_exports_a_valid_project_that_reads_back_with_agreement_one() {
     if let Some(dev) = dev_set() {
         validate(&dir.path().join("project.qde"), &schema_of(&dev));
     }
-    let evaluated = dir.path().join("evaluation");
-    let back = verbatim(
-        &["evaluate", "--predictions"],
-        &[
-            ("", &out.join("assignments.parquet")),
-            ("--gold", &qdpx),
-            ("--out", &evaluated),
-        ],
-    );
-    let log = String::from_utf8_lossy(&back.stderr);
-    assert!(back.status.success(), "{log}");
+    let (e, log) = evaluate(&[], &out, &qdpx, &dir.path().join("evaluation"));
     assert!(
         !log.contains("map to no category"),
         "verbatim's own kind codes are expected: {log}"
     );
-    let e = read_json(&evaluated.join("evaluation.json"));
     assert_eq!(e["accuracy"].as_f64(), Some(1.0), "{e}");
     assert_eq!(e["cohen_kappa"].as_f64(), Some(1.0));
     // Renamed sources (another tool's names) are matched by their text.
     let renamed = dir.path().join("renomme.qdpx");
     rename_sources(&qdpx, &renamed);
-    let evaluated = dir.path().join("evaluation-renamed");
-    let back = verbatim(
-        &["evaluate", "--predictions"],
-        &[
-            ("", &out.join("assignments.parquet")),
-            ("--gold", &renamed),
-            ("--out", &evaluated),
-        ],
-    );
-    assert!(
-        back.status.success(),
-        "{}",
-        String::from_utf8_lossy(&back.stderr)
-    );
-    let e = read_json(&evaluated.join("evaluation.json"));
+    let (e, _) = evaluate(&[], &out, &renamed, &dir.path().join("evaluation-renamed"));
     assert_eq!(e["accuracy"].as_f64(), Some(1.0), "{e}");
     // The same file teaches a later run: every analysed testimony carries one category.
     let again = dir.path().join("again");
@@ -127,6 +102,25 @@ fn a_run_exports_a_valid_project_that_reads_back_with_agreement_one() {
     );
     let run = read_json(&again.join("run.json"));
     assert!(run["few_shot"]["tagged"].as_u64().unwrap() >= 200, "{log}");
+}
+
+/// `verbatim evaluate` of a run's assignments against `gold`, which must succeed: its
+/// evaluation.json and its log.
+fn evaluate(extra: &[&str], run: &Path, gold: &Path, out: &Path) -> (serde_json::Value, String) {
+    let args: Vec<&str> = ["evaluate"]
+        .iter()
+        .chain(extra)
+        .chain(&["--predictions"])
+        .copied()
+        .collect();
+    let predictions = run.join("assignments.parquet");
+    let done = verbatim(
+        &args,
+        &[("", &predictions), ("--gold", gold), ("--out", out)],
+    );
+    let log = String::from_utf8_lossy(&done.stderr).into_owned();
+    assert!(done.status.success(), "{log}");
+    (read_json(&out.join("evaluation.json")), log)
 }
 
 /// A copy of a project whose sources are named `entretien <id>`, not by the run's ids.
@@ -236,21 +230,8 @@ fn selections_map_onto_the_passages_they_cover() {
         .unwrap();
     std::io::Write::write_all(&mut zip, qde.as_bytes()).unwrap();
     zip.finish().unwrap();
-    let evaluated = dir.path().join("evaluation");
-    let back = verbatim(
-        &["evaluate", "--gold-unit", "passage", "--predictions"],
-        &[
-            ("", &out.join("assignments.parquet")),
-            ("--gold", &qdpx),
-            ("--out", &evaluated),
-        ],
-    );
-    assert!(
-        back.status.success(),
-        "{}",
-        String::from_utf8_lossy(&back.stderr)
-    );
-    let e = read_json(&evaluated.join("evaluation.json"));
+    let unit = ["--gold-unit", "passage"];
+    let (e, _) = evaluate(&unit, &out, &qdpx, &dir.path().join("evaluation"));
     assert_eq!(e["accuracy"].as_f64(), Some(1.0), "{e}");
     assert!(tagged >= 7, "{tagged} passages tagged");
 }

@@ -86,17 +86,21 @@ pub fn normalized_mutual_info<A: Eq + Hash + Clone, B: Eq + Hash + Clone>(a: &[A
     }
 }
 
-/// Macro-averaged F1 over the gold labels: each gold label's F1, averaged with equal weight.
-/// Predictions of labels absent from the gold set count as errors.
-/// The Wilson score interval (95%, z = 1.96) of `count` successes in `n` trials.
+/// The 97.5% quantile of the standard normal distribution (statsmodels' `norm.ppf(0.975)`).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// The Wilson score interval (95%) of `count` successes in `n` trials, as statsmodels'
+/// `proportion_confint(method="wilson")` computes it (tests/who.rs holds it to 1e-9).
 pub fn wilson(count: usize, n: usize) -> (f64, f64) {
-    let (n, z) = (n.max(1) as f64, 1.96f64);
+    let (n, z) = (n.max(1) as f64, Z95);
     let p = count as f64 / n;
     let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
     let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// Macro-averaged F1 over the gold labels: each gold label's F1, averaged with equal weight.
+/// Predictions of labels absent from the gold set count as errors.
 pub fn macro_f1(gold: &[&str], predicted: &[&str]) -> f64 {
     assert_eq!(
         gold.len(),

@@ -96,6 +96,29 @@ pub(super) fn passage_spans(predictions: &Predictions) -> Vec<crate::refi::impor
         .collect()
 }
 
+/// A tagging by passage: each row's key (`document#rank`) and label cell.
+fn passage_gold(
+    columns: &[TextColumn],
+    id_column: &str,
+    passage: &str,
+    label_column: String,
+) -> (Vec<String>, Vec<String>, String) {
+    let column = |name: &str| {
+        let c = columns
+            .iter()
+            .find(|c| c.name == name)
+            .expect("found above");
+        (c.values.iter())
+            .map(|v| v.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let (ids, ranks) = (column(id_column), column(passage));
+    let keys = (ids.iter().zip(&ranks))
+        .map(|(i, r)| crate::stages::passages::cut::key(i, r))
+        .collect();
+    (keys, column(&label_column), label_column)
+}
+
 /// How a REFI-QDA source is matched to a predicted row: id, file name, text.
 pub(super) fn resolver(predictions: &Predictions) -> crate::refi::import::Resolver {
     let column = |name: &str| {
@@ -177,6 +200,29 @@ pub(super) fn read_predictions(path: &Path, column: &str) -> Result<Predictions>
     })
 }
 
+/// [`read_gold`] of a REFI-QDA project: its codings mapped onto the run's categories, per
+/// source, or per passage with `--gold-unit passage`.
+fn read_project_gold(
+    config: &EvaluateConfig,
+    categories: Option<&[(String, String)]>,
+    passages: Option<&[crate::refi::import::PassageSpan]>,
+    resolver: Option<&crate::refi::import::Resolver>,
+) -> Result<(Vec<String>, Vec<String>, String)> {
+    let gold = config.gold.display();
+    let categories = categories.with_context(|| {
+        format!("{gold}: a REFI-QDA project is read against the run's categories: evaluate a run's assignments (its run.json beside them)")
+    })?;
+    let matcher = crate::labels::LabelMatcher::new(categories, config.label_map.as_deref())?;
+    let passages = match config.gold_unit {
+        GoldUnit::Document => None,
+        GoldUnit::Passage => Some(passages.with_context(|| {
+            format!("{gold}: a project's selections are mapped onto the run's passages: evaluate a passage-mode run")
+        })?),
+    };
+    let tagging = crate::refi::import::tagging(&config.gold, &matcher, passages, resolver)?;
+    Ok((tagging.ids, tagging.labels, "codes".into()))
+}
+
 /// The manual tagging's ids and label cells, and the label column's name. A REFI-QDA project
 /// (`.qdpx`) is read through its code tree, mapped onto `categories` (the run's).
 pub(super) fn read_gold(
@@ -186,21 +232,7 @@ pub(super) fn read_gold(
     resolver: Option<&crate::refi::import::Resolver>,
 ) -> Result<(Vec<String>, Vec<String>, String)> {
     if crate::refi::is_project(&config.gold) {
-        let categories = categories.with_context(|| {
-            format!(
-                "{}: a REFI-QDA project is read against the run's categories: evaluate a run's assignments (its run.json beside them)",
-                config.gold.display()
-            )
-        })?;
-        let matcher = crate::labels::LabelMatcher::new(categories, config.label_map.as_deref())?;
-        let passages = match config.gold_unit {
-            GoldUnit::Document => None,
-            GoldUnit::Passage => Some(passages.with_context(|| {
-                format!("{}: a project's selections are mapped onto the run's passages: evaluate a passage-mode run", config.gold.display())
-            })?),
-        };
-        let tagging = crate::refi::import::tagging(&config.gold, &matcher, passages, resolver)?;
-        return Ok((tagging.ids, tagging.labels, "codes".into()));
+        return read_project_gold(config, categories, passages, resolver);
     }
     let table = ingest::read_table(&config.gold)?;
     let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -247,24 +279,12 @@ pub(super) fn read_gold(
         }
     };
     if let Some(passage) = passage_column {
-        let column = |name: &str| {
-            let c = table
-                .columns
-                .iter()
-                .find(|c| c.name == name)
-                .expect("found above");
-            c.values
-                .iter()
-                .map(|v| v.clone().unwrap_or_default())
-                .collect::<Vec<_>>()
-        };
-        let (ids, ranks) = (column(&id_column), column(&passage));
-        let keys = ids
-            .iter()
-            .zip(&ranks)
-            .map(|(i, r)| crate::stages::passages::cut::key(i, r))
-            .collect();
-        return Ok((keys, column(&label_column), label_column));
+        return Ok(passage_gold(
+            &table.columns,
+            &id_column,
+            &passage,
+            label_column,
+        ));
     }
     let corpus = ingest::read(
         &config.gold,

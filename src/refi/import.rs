@@ -276,78 +276,66 @@ fn attribute(e: &BytesStart, name: &str) -> Option<String> {
 /// The code tree and each source's codings (on selections or on the whole source).
 pub fn parse(xml: &str) -> Result<Project> {
     let mut reader = Reader::from_str(xml);
-    let mut project = Project::default();
-    let mut code_stack: Vec<String> = Vec::new();
-    let mut selection: Option<usize> = None;
-    let mut content: Option<String> = None;
+    let mut p = Parser::default();
     loop {
-        let (event, empty) = match reader.read_event()? {
-            Event::Start(e) => (e.into_owned(), false),
-            Event::Empty(e) => (e.into_owned(), true),
-            Event::End(e) => {
-                match e.local_name().as_ref() {
-                    "Code" => _ = code_stack.pop(),
-                    "PlainTextSelection" => selection = None,
-                    "PlainTextContent" => {
-                        if let Some(last) = project.texts.last_mut() {
-                            *last = content.take();
-                        }
-                    }
-                    _ => {}
-                }
-                continue;
-            }
-            Event::Text(t) => {
-                if let Some(c) = content.as_mut() {
-                    c.push_str(&t);
-                }
-                continue;
-            }
-            Event::GeneralRef(r) => {
-                if let Some(c) = content.as_mut() {
-                    c.push_str(&crate::stages::read::documents::office::entity(&r));
-                }
-                continue;
-            }
+        match reader.read_event()? {
+            Event::Start(e) => p.start(&e.into_owned(), false),
+            Event::Empty(e) => p.start(&e.into_owned(), true),
+            Event::End(e) => p.end(e.local_name().as_ref()),
+            Event::Text(t) => p.text(&t),
+            Event::GeneralRef(r) => p.text(&crate::stages::read::documents::office::entity(&r)),
             Event::Eof => break,
-            _ => continue,
-        };
+            _ => {}
+        }
+    }
+    Ok(p.project)
+}
+
+/// Where the reading of `project.qde` is: the project so far, the open code, selection and text.
+#[derive(Default)]
+struct Parser {
+    project: Project,
+    code_stack: Vec<String>,
+    selection: Option<usize>,
+    content: Option<String>,
+}
+
+impl Parser {
+    fn start(&mut self, event: &BytesStart, empty: bool) {
+        let project = &mut self.project;
         match event.local_name().as_ref() {
             "Code" => {
-                let guid = attribute(&event, "guid").unwrap_or_default();
-                let name = attribute(&event, "name").unwrap_or_default();
-                project
-                    .codes
-                    .insert(guid.clone(), (name, code_stack.last().cloned()));
+                let guid = attribute(event, "guid").unwrap_or_default();
+                let name = attribute(event, "name").unwrap_or_default();
+                let parent = self.code_stack.last().cloned();
+                project.codes.insert(guid.clone(), (name, parent));
                 if !empty {
-                    code_stack.push(guid);
+                    self.code_stack.push(guid);
                 }
             }
             "TextSource" | "PDFSource" => {
-                project
-                    .sources
-                    .push((attribute(&event, "name").unwrap_or_default(), Vec::new()));
-                project.paths.push(attribute(&event, "plainTextPath"));
+                let name = attribute(event, "name").unwrap_or_default();
+                project.sources.push((name, Vec::new()));
+                project.paths.push(attribute(event, "plainTextPath"));
                 project.texts.push(None);
             }
-            "PlainTextContent" if !empty => content = Some(String::new()),
+            "PlainTextContent" if !empty => self.content = Some(String::new()),
             "PlainTextSelection" if !empty && !project.sources.is_empty() => {
                 let at = |name| {
-                    attribute(&event, name)
+                    attribute(event, name)
                         .and_then(|v| v.trim().parse().ok())
                         .unwrap_or(0)
                 };
                 let source = project.sources.len() - 1;
                 let (start, end) = (at("startPosition"), at("endPosition"));
                 project.selections.push((source, start, end, Vec::new()));
-                selection = Some(project.selections.len() - 1);
+                self.selection = Some(project.selections.len() - 1);
             }
             "CodeRef" => {
-                if let (Some(target), Some(source)) =
-                    (attribute(&event, "targetGUID"), project.sources.last_mut())
-                {
+                let target = attribute(event, "targetGUID");
+                if let (Some(target), Some(source)) = (target, project.sources.last_mut()) {
                     source.1.push(target.clone());
-                    if let Some(s) = selection {
+                    if let Some(s) = self.selection {
                         project.selections[s].3.push(target);
                     }
                 }
@@ -355,7 +343,25 @@ pub fn parse(xml: &str) -> Result<Project> {
             _ => {}
         }
     }
-    Ok(project)
+
+    fn end(&mut self, name: &str) {
+        match name {
+            "Code" => _ = self.code_stack.pop(),
+            "PlainTextSelection" => self.selection = None,
+            "PlainTextContent" => {
+                if let Some(last) = self.project.texts.last_mut() {
+                    *last = self.content.take();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(c) = self.content.as_mut() {
+            c.push_str(text);
+        }
+    }
 }
 
 #[cfg(test)]

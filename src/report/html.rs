@@ -153,29 +153,14 @@ fn glance(h: &mut String, r: &Report) {
         );
     }
     h.push_str("</div>");
-    if !r.rejected.is_empty() {
-        let list: Vec<String> = r
-            .rejected
-            .iter()
-            .map(|(k, v)| format!("{k} : {v}"))
-            .collect();
-        let _ = write!(
-            h,
-            "<p class=\"small\">{} — {}</p>",
-            w.rejected,
-            escape(&list.join(", "))
-        );
+    if let Some(line) = r.rejected_line() {
+        let _ = write!(h, "<p class=\"small\">{}</p>", escape(&line));
     }
-    let bars: Vec<(String, f64, &str)> = r
-        .categories
-        .iter()
-        .map(|c| (format!("{} · {}", c.id, c.name), c.share, c.colour))
-        .collect();
     let _ = write!(
         h,
         "<h3>{}</h3>{}",
         w.titled(w.share_per_category, r.unit_noun()),
-        bar_chart(&bars, |v| w.pct(v))
+        bar_chart(&r.share_bars(), |v| w.pct(v))
     );
     shares_table(h, r);
 }

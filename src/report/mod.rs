@@ -451,6 +451,21 @@ fn positions(passages: &[TextColumn]) -> HashMap<String, (String, String)> {
 }
 
 impl Report {
+    /// "Écartés — vide : 3, …": why rows were set aside, when some were.
+    fn rejected_line(&self) -> Option<String> {
+        let list: Vec<String> = (self.rejected.iter())
+            .map(|(k, v)| format!("{k} : {v}"))
+            .collect();
+        (!list.is_empty()).then(|| format!("{} — {}", self.words.rejected, list.join(", ")))
+    }
+
+    /// Each category's share as a bar: (label, share, colour).
+    fn share_bars(&self) -> Vec<(String, f64, &'static str)> {
+        (self.categories.iter())
+            .map(|c| (format!("{} · {}", c.id, c.name), c.share, c.colour))
+            .collect()
+    }
+
     /// A theme's title, by id.
     fn title_of(&self, theme_id: u32) -> String {
         self.categories

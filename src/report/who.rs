@@ -11,7 +11,7 @@ use crate::stages::write::record::RunRecord;
 use crate::stages::write::table::{self, TextColumn, ThemeRow};
 use crate::who::crosstab::TableTest;
 use crate::who::saturation::Saturation;
-use crate::who::{ByRecord, Contributions, CountMode, WhoRecord, groups};
+use crate::who::{ByRecord, Contributions, CountMode, groups};
 
 use super::{Lang, Proposal};
 
@@ -98,7 +98,7 @@ pub fn section(s: &Sources) -> Result<Option<WhoSection>> {
     if !who.by.is_empty() {
         let c = Contributions::read(s.dir, s.run)?;
         for by in &who.by {
-            breakdowns.push(breakdown(s, &c, by, who, words)?);
+            breakdowns.push(breakdown(s, &c, by, words)?);
         }
     }
     Ok(Some(WhoSection {
@@ -179,7 +179,6 @@ fn breakdown(
     s: &Sources,
     c: &Contributions,
     by: &ByRecord,
-    who: &WhoRecord,
     words: &'static WhoWords,
 ) -> Result<Breakdown> {
     let columns = table::read_parquet_as_text(&s.dir.join(format!("{}.parquet", by.stem)))?;
@@ -193,7 +192,7 @@ fn breakdown(
     let mut rows: Vec<GroupRow> = Vec::new();
     let mut totals = vec![0.0; categories.len()];
     let mut findings = Vec::new();
-    let quotes = CellQuotes::new(s, c, by, who);
+    let quotes = CellQuotes::new(s, c, by);
     for i in 0..n {
         let group = cell(&columns, "group", i);
         let Some(j) = index(&cell(&columns, "category", i)) else {
@@ -291,7 +290,7 @@ struct CellQuotes {
 }
 
 impl CellQuotes {
-    fn new(s: &Sources, c: &Contributions, by: &ByRecord, _who: &WhoRecord) -> Self {
+    fn new(s: &Sources, c: &Contributions, by: &ByRecord) -> Self {
         let by_file = match by.source.as_str() {
             "assignments" | groups::FOLDER => None,
             path => groups::ByFile::read(Path::new(path), s.run.input.id_column.as_deref())

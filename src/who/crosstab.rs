@@ -129,7 +129,7 @@ fn cell(
     columns: &Columns,
 ) -> Cell {
     let documents = counts[g][j];
-    let (share_low, share_high) = stats::wilson(documents, size);
+    let (share_low, share_high) = crate::evaluate::wilson(documents as usize, size as usize);
     let (residual, p_adjusted) = (table.residual[g][j], table.p_adjusted[g][j]);
     Cell {
         group: name.to_string(),

@@ -194,30 +194,23 @@ pub fn analyse(
         .map(|p| ByFile::read(p, run.input.id_column.as_deref()))
         .transpose()?
         .map(|f| f.pseudonymised(run.parameters.pseudonymise));
+    let members = Members::of(&c, &counted);
     let mut by = Vec::new();
     for column in &options.by {
-        by.push(breakdown(
-            dir,
-            &c,
-            &counted,
-            column,
-            by_file.as_ref(),
-            options,
-            style,
-        )?);
+        let file = by_file.as_ref();
+        by.push(breakdown(dir, &c, &members, column, file, options, style)?);
     }
-    let members: Vec<Vec<usize>> = counted.iter().map(|&d| c.raised[d].clone()).collect();
-    let mut pairs = cooccurrence::pairs("category", &c.labels, &members, 0);
-    let (theme_columns, theme_members) = theme_columns(&c, &counted);
+    let (theme_columns, theme_members) = (&members.theme_columns, &members.themes);
+    let mut pairs = cooccurrence::pairs("category", &c.labels, &members.categories, 0);
     pairs.extend(cooccurrence::pairs(
         "theme",
         &theme_columns.ids,
-        &theme_members,
+        theme_members,
         cooccurrence::MIN_SHARED_THEME_DOCUMENTS,
     ));
     table::write_cooccurrence(dir, &pairs, style)?;
     let saturation = saturation::curve(
-        &theme_members,
+        theme_members,
         theme_columns.ids.len(),
         run.parameters.min_theme_size,
         run.parameters.seed,
@@ -234,28 +227,47 @@ pub fn analyse(
 }
 
 /// One `--by` column: both tables written, their record.
+/// The counted documents, and what each raises: categories, themes (with the themes as columns).
+struct Members {
+    counted: Vec<usize>,
+    categories: Vec<Vec<usize>>,
+    theme_columns: Columns,
+    themes: Vec<Vec<usize>>,
+}
+
+impl Members {
+    fn of(c: &Contributions, counted: &[usize]) -> Self {
+        let (theme_columns, themes) = theme_columns(c, counted);
+        Self {
+            counted: counted.to_vec(),
+            categories: counted.iter().map(|&d| c.raised[d].clone()).collect(),
+            theme_columns,
+            themes,
+        }
+    }
+}
+
 fn breakdown(
     dir: &Path,
     c: &Contributions,
-    counted: &[usize],
+    m: &Members,
     column: &str,
     by_file: Option<&ByFile>,
     options: &WhoOptions,
     style: CsvStyle,
 ) -> Result<ByRecord> {
     let grouping = groups::grouping(c, column, by_file, options.max_groups)?;
-    let (names, group_of) = groups::ordered(&grouping.values, counted);
+    let (names, group_of) = groups::ordered(&grouping.values, &m.counted);
     let category_columns = Columns {
         ids: c.labels.clone(),
         categories: c.labels.clone(),
         theme_keys: vec![None; c.labels.len()],
     };
-    let members: Vec<Vec<usize>> = counted.iter().map(|&d| c.raised[d].clone()).collect();
-    let (cells, categories) = crosstab::crosstab(&names, &group_of, &category_columns, &members);
+    let (cells, categories) =
+        crosstab::crosstab(&names, &group_of, &category_columns, &m.categories);
     let stem = stem(column);
     table::write_breakdown(dir, &stem, &cells, false, style)?;
-    let (theme_columns, theme_members) = theme_columns(c, counted);
-    let (cells, themes) = crosstab::crosstab(&names, &group_of, &theme_columns, &theme_members);
+    let (cells, themes) = crosstab::crosstab(&names, &group_of, &m.theme_columns, &m.themes);
     table::write_breakdown(dir, &format!("{stem}_themes"), &cells, true, style)?;
     let sizes: Vec<GroupSize> = (names.iter().enumerate())
         .map(|(g, n)| GroupSize {

@@ -4,8 +4,7 @@
 //! residual (Haberman 1973) with its two-sided normal p-value, Holm's step-down adjustment over
 //! the cells. `tests/groups.rs` holds them against values those libraries computed.
 
-/// The 97.5% quantile of the standard normal distribution (statsmodels' `norm.ppf(0.975)`).
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub use crate::evaluate::Z95;
 
 /// Cells whose Holm-adjusted p-value is under this are called over- or under-represented.
 pub const ALPHA: f64 = 0.05;
@@ -118,18 +117,6 @@ pub fn direction(residual: Option<f64>, p_adjusted: Option<f64>) -> &'static str
         (Some(r), Some(p)) if p < ALPHA && r < 0.0 => "under",
         _ => "-",
     }
-}
-
-/// The Wilson score interval of `count` successes in `n` trials at 95% (statsmodels' z).
-pub fn wilson(count: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (n, z) = (n as f64, Z95);
-    let p = count as f64 / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// P(|Z| ≥ z) for a standard normal Z: erfc(z/√2) = Q(1/2, z²/2).

@@ -94,19 +94,11 @@ impl Blocks<'_> {
             .map(|(v, l)| self.own(&format!("{v} {l}")))
             .collect();
         self.out.push(Block::Bullets(figures));
-        if !r.rejected.is_empty() {
-            let list: Vec<String> = r
-                .rejected
-                .iter()
-                .map(|(k, v)| format!("{k} : {v}"))
-                .collect();
-            self.note(&format!("{} — {}", w.rejected, list.join(", ")));
+        if let Some(line) = r.rejected_line() {
+            self.note(&line);
         }
         self.heading(2, &w.titled(w.share_per_category, r.unit_noun()));
-        let bars: Vec<(String, f64, &str)> = (r.categories.iter())
-            .map(|c| (format!("{} · {}", c.id, c.name), c.share, c.colour))
-            .collect();
-        self.chart(bar_chart(&bars, |v| w.pct(v)));
+        self.chart(bar_chart(&r.share_bars(), |v| w.pct(v)));
         let gold = r.categories.iter().any(|c| c.gold.is_some());
         let mut header = vec![String::new(), w.noun(2, r.unit_noun()).to_string()];
         if gold {

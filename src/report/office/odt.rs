@@ -168,6 +168,66 @@ fn meta(p: &Properties) -> String {
 /// Tables' styles, automatic (LibreOffice applies a table's cell borders only from these).
 const TABLE_STYLES: &str = "<style:style style:name=\"Table\" style:family=\"table\"><style:table-properties style:width=\"17cm\" table:align=\"margins\"/></style:style><style:style style:name=\"Cell\" style:family=\"table-cell\"><style:table-cell-properties fo:padding=\"0.05cm\" fo:border=\"0.5pt solid #bfbfbf\"/></style:style>";
 
+/// The paragraph styles besides the headings: name, display name, paragraph and text properties.
+const PARAGRAPH_STYLES: [(&str, &str, &str, &str); 11] = [
+    (
+        "Text_20_body",
+        "Text Body",
+        "fo:margin-bottom=\"0.2cm\"",
+        "",
+    ),
+    (
+        "Title",
+        "Title",
+        "fo:margin-bottom=\"0.4cm\"",
+        "fo:font-size=\"24pt\" fo:font-weight=\"bold\"",
+    ),
+    (
+        "Quotations",
+        "Quotations",
+        "fo:margin-left=\"1cm\" fo:margin-right=\"1cm\" fo:margin-bottom=\"0.2cm\"",
+        "fo:font-style=\"italic\" fo:color=\"#404040\"",
+    ),
+    (
+        "Note",
+        "Note",
+        "fo:margin-bottom=\"0.2cm\"",
+        "fo:font-size=\"9pt\" fo:color=\"#595959\"",
+    ),
+    (
+        "List_20_Bullet",
+        "List Bullet",
+        "fo:margin-bottom=\"0.1cm\"",
+        "",
+    ),
+    ("Figure", "Figure", "fo:text-align=\"center\"", ""),
+    (
+        "Table_20_Heading",
+        "Table Heading",
+        "",
+        "fo:font-size=\"9pt\" fo:font-weight=\"bold\"",
+    ),
+    (
+        "Table_20_Contents",
+        "Table Contents",
+        "",
+        "fo:font-size=\"9pt\"",
+    ),
+    (
+        "Contents_20_Heading",
+        "Contents Heading",
+        "fo:margin-bottom=\"0.2cm\"",
+        "fo:font-size=\"16pt\" fo:font-weight=\"bold\"",
+    ),
+    ("Contents_20_1", "Contents 1", "", ""),
+    (
+        "Contents_20_2",
+        "Contents 2",
+        "fo:margin-left=\"0.5cm\"",
+        "",
+    ),
+];
+
 fn styles(lang: &str) -> String {
     let para = |name: &str, display: &str, extra: &str, props: &str, text: &str| {
         format!(
@@ -177,83 +237,25 @@ fn styles(lang: &str) -> String {
     let mut s = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-styles {NS}><office:styles><style:default-style style:family=\"paragraph\"><style:text-properties style:font-name=\"Liberation Sans\" fo:font-family=\"'Liberation Sans', Calibri, sans-serif\" fo:font-size=\"11pt\" fo:language=\"{lang}\"/></style:default-style><style:style style:name=\"Standard\" style:family=\"paragraph\"/>"
     );
-    s += &para(
-        "Text_20_body",
-        "Text Body",
-        "",
-        "fo:margin-bottom=\"0.2cm\"",
-        "",
-    );
-    s += &para(
-        "Title",
-        "Title",
-        "",
-        "fo:margin-bottom=\"0.4cm\"",
-        "fo:font-size=\"24pt\" fo:font-weight=\"bold\"",
-    );
+    for (name, display, props, text) in PARAGRAPH_STYLES {
+        s += &para(name, display, "", props, text);
+    }
     for (level, size) in [(1, 18), (2, 14), (3, 12)] {
         let extra = format!(
             "style:default-outline-level=\"{level}\" style:next-style-name=\"Text_20_body\""
         );
+        let text =
+            format!("fo:font-size=\"{size}pt\" fo:font-weight=\"bold\" fo:color=\"#1f3864\"");
+        let props =
+            "fo:margin-top=\"0.4cm\" fo:margin-bottom=\"0.2cm\" fo:keep-with-next=\"always\"";
         s += &para(
             &format!("Heading_20_{level}"),
             &format!("Heading {level}"),
             &extra,
-            "fo:margin-top=\"0.4cm\" fo:margin-bottom=\"0.2cm\" fo:keep-with-next=\"always\"",
-            &format!("fo:font-size=\"{size}pt\" fo:font-weight=\"bold\" fo:color=\"#1f3864\""),
+            props,
+            &text,
         );
     }
-    s += &para(
-        "Quotations",
-        "Quotations",
-        "",
-        "fo:margin-left=\"1cm\" fo:margin-right=\"1cm\" fo:margin-bottom=\"0.2cm\"",
-        "fo:font-style=\"italic\" fo:color=\"#404040\"",
-    );
-    s += &para(
-        "Note",
-        "Note",
-        "",
-        "fo:margin-bottom=\"0.2cm\"",
-        "fo:font-size=\"9pt\" fo:color=\"#595959\"",
-    );
-    s += &para(
-        "List_20_Bullet",
-        "List Bullet",
-        "",
-        "fo:margin-bottom=\"0.1cm\"",
-        "",
-    );
-    s += &para("Figure", "Figure", "", "fo:text-align=\"center\"", "");
-    s += &para(
-        "Table_20_Heading",
-        "Table Heading",
-        "",
-        "",
-        "fo:font-size=\"9pt\" fo:font-weight=\"bold\"",
-    );
-    s += &para(
-        "Table_20_Contents",
-        "Table Contents",
-        "",
-        "",
-        "fo:font-size=\"9pt\"",
-    );
-    s += &para(
-        "Contents_20_Heading",
-        "Contents Heading",
-        "",
-        "fo:margin-bottom=\"0.2cm\"",
-        "fo:font-size=\"16pt\" fo:font-weight=\"bold\"",
-    );
-    s += &para("Contents_20_1", "Contents 1", "", "", "");
-    s += &para(
-        "Contents_20_2",
-        "Contents 2",
-        "",
-        "fo:margin-left=\"0.5cm\"",
-        "",
-    );
     s += "<style:style style:name=\"Quote_20_Id\" style:display-name=\"Quote Id\" style:family=\"text\"><style:text-properties fo:font-style=\"normal\" fo:font-size=\"8pt\" fo:color=\"#808080\"/></style:style>";
     s += "<text:list-style style:name=\"Bullets\"><text:list-level-style-bullet text:level=\"1\" text:bullet-char=\"•\"><style:list-level-properties text:list-level-position-and-space-mode=\"label-alignment\"><style:list-level-label-alignment text:label-followed-by=\"listtab\" fo:text-indent=\"-0.5cm\" fo:margin-left=\"1cm\"/></style:list-level-properties></text:list-level-style-bullet></text:list-style>";
     s += "</office:styles><office:automatic-styles><style:page-layout style:name=\"A4\"><style:page-layout-properties fo:page-width=\"21cm\" fo:page-height=\"29.7cm\" fo:margin-top=\"2cm\" fo:margin-bottom=\"2cm\" fo:margin-left=\"2cm\" fo:margin-right=\"2cm\"/></style:page-layout></office:automatic-styles><office:master-styles><style:master-page style:name=\"Standard\" style:page-layout-name=\"A4\"/></office:master-styles></office:document-styles>";

@@ -39,6 +39,18 @@ struct Sheet<'t> {
     texts: Option<&'t TextColumn>,
 }
 
+/// The tagging file's columns: a table's, or a REFI-QDA project's codings.
+fn tagging_columns(
+    path: &Path,
+    matcher: &LabelMatcher,
+    prepared: &Prepared,
+) -> Result<Vec<ingest::TextColumn>> {
+    match crate::refi::is_project(path) {
+        true => project_columns(path, matcher, prepared),
+        false => Ok(ingest::read_table(path)?.columns),
+    }
+}
+
 /// A REFI-QDA project's codings as an `id`, `label` table: a source coded with one category
 /// teaches it; one coded with several teaches nothing (it is counted untagged).
 fn project_columns(
@@ -77,10 +89,7 @@ pub fn read(path: &Path, prepared: &Prepared) -> Result<Tags> {
         .map(|c| (c.id.clone(), c.name.clone()))
         .collect();
     let matcher = LabelMatcher::new(&categories, None)?;
-    let table = match crate::refi::is_project(path) {
-        true => project_columns(path, &matcher, prepared)?,
-        false => ingest::read_table(path)?.columns,
-    };
+    let table = tagging_columns(path, &matcher, prepared)?;
     let sheet = columns(path, &table, &matcher)?;
     let row_of = ingest::positions(&prepared.corpus.ids);
     check_texts(path, &sheet, prepared, &row_of)?;
