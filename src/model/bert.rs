@@ -8,7 +8,8 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES, dequantize_q4};
-use super::kernels::{Gelu, ScaledSoftmax};
+use super::attention::{self, Shape};
+use super::kernels::{Norm, gelu_in_place};
 use super::quant::QuantLinear;
 use super::weights::Weights;
 
@@ -127,10 +128,15 @@ impl Linear {
         }
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// `rows` rows of `x` (`[rows, in]`) through the layer: `[rows, out]`.
+    fn forward(&self, x: &[f32], rows: usize) -> Result<Vec<f32>> {
         match self {
-            Linear::Dense { weight_t, bias } => Ok(x.matmul(weight_t)?.broadcast_add(bias)?),
-            Linear::Q4(q) => Ok(x.contiguous()?.apply_op1_no_bwd(q)?),
+            Linear::Dense { weight_t, bias } => {
+                let x = Tensor::from_slice(x, (rows, x.len() / rows.max(1)), weight_t.device())?;
+                let y = x.matmul(weight_t)?.broadcast_add(bias)?;
+                Ok(y.flatten_all()?.to_vec1()?)
+            }
+            Linear::Q4(q) => Ok(q.forward(x, rows)),
         }
     }
 }
@@ -139,10 +145,10 @@ pub struct BertLayer {
     /// Query, key and value projections stacked: `[hidden, 3 × hidden]`.
     pub query_key_value: Linear,
     pub attention_out: Linear,
-    pub attention_norm: LayerNorm,
+    pub attention_norm: Norm,
     pub intermediate: Linear,
     pub output: Linear,
-    pub output_norm: LayerNorm,
+    pub output_norm: Norm,
 }
 
 impl BertLayer {
@@ -151,6 +157,9 @@ impl BertLayer {
         let (h, ff) = (w.config().hidden, w.config().intermediate);
         let linear =
             |name: &str, out: usize, inp: usize| w.linear(&format!("{prefix}.{name}"), out, inp);
+        let norm = |name: &str| -> Result<Norm> {
+            Ok(Norm::from_candle(&w.layer_norm(&format!("{prefix}.{name}"))?)?)
+        };
         Ok(Self {
             query_key_value: Linear::stacked(vec![
                 linear("attention.self.query", h, h)?,
@@ -158,11 +167,27 @@ impl BertLayer {
                 linear("attention.self.value", h, h)?,
             ])?,
             attention_out: linear("attention.output.dense", h, h)?,
-            attention_norm: w.layer_norm(&format!("{prefix}.attention.output.LayerNorm"))?,
+            attention_norm: norm("attention.output.LayerNorm")?,
             intermediate: linear("intermediate.dense", ff, h)?,
             output: linear("output.dense", h, ff)?,
-            output_norm: w.layer_norm(&format!("{prefix}.output.LayerNorm"))?,
+            output_norm: norm("output.LayerNorm")?,
         })
+    }
+
+    /// One layer on the hidden states `x` (`[batch·len, hidden]`); `key_bias` as in
+    /// [`attention::attention`].
+    fn forward(&self, x: &[f32], shape: Shape, key_bias: Option<&[f32]>) -> Result<Vec<f32>> {
+        let rows = shape.batch * shape.len;
+        let qkv = self.query_key_value.forward(x, rows)?;
+        let scale = 1.0 / (shape.head_dim as f32).sqrt();
+        let context = attention::attention(&qkv, shape, scale, key_bias);
+        let mut attended = self.attention_out.forward(&context, rows)?;
+        self.attention_norm.add_in_place(&mut attended, x);
+        let mut inner = self.intermediate.forward(&attended, rows)?;
+        gelu_in_place(&mut inner);
+        let mut out = self.output.forward(&inner, rows)?;
+        self.output_norm.add_in_place(&mut out, &attended);
+        Ok(out)
     }
 }
 
@@ -219,55 +244,29 @@ impl BertEncoder {
             );
         }
         let (h, heads) = (cfg.hidden, cfg.heads);
-        let head_dim = h / heads;
         let words = self.word.lookup(ids, &self.device)?;
         let positions = self.position.narrow(0, cfg.position_offset, len)?;
         let x = words
             .reshape((batch, len, h))?
             .broadcast_add(&positions)?
             .broadcast_add(&self.token_type.get(0)?)?;
-        let mut x = self.embedding_norm.forward(&x)?.reshape((batch * len, h))?;
-
+        let mut x: Vec<f32> = self.embedding_norm.forward(&x)?.flatten_all()?.to_vec1()?;
         // Additive mask: padded keys get a large negative score so softmax gives them exactly 0.
-        let bias = if mask.contains(&0) {
-            let bias: Vec<f32> = mask
-                .iter()
+        let key_bias: Option<Vec<f32>> = mask.contains(&0).then(|| {
+            mask.iter()
                 .map(|&m| if m == 0 { -1e30 } else { 0.0 })
-                .collect();
-            Some(Tensor::from_vec(bias, (batch, 1, 1, len), &self.device)?)
-        } else {
-            None
+                .collect()
+        });
+        let shape = Shape {
+            batch,
+            len,
+            heads,
+            head_dim: h / heads,
         };
-        let softmax = ScaledSoftmax {
-            scale: 1.0 / (head_dim as f32).sqrt(),
-        };
-
         for layer in &self.layers {
-            // [batch·len, 3·hidden] → three [batch, heads, len, head_dim] tensors.
-            let qkv = layer
-                .query_key_value
-                .forward(&x)?
-                .reshape((batch, len, 3, heads, head_dim))?
-                .permute((2, 0, 3, 1, 4))?
-                .contiguous()?;
-            let (q, k, v) = (qkv.get(0)?, qkv.get(1)?, qkv.get(2)?);
-            let mut probs = q.matmul(&k.t()?)?;
-            if let Some(bias) = &bias {
-                probs = probs.broadcast_add(bias)?;
-            }
-            probs.inplace_op1(&softmax)?;
-            let context = probs
-                .matmul(&v)?
-                .transpose(1, 2)?
-                .reshape((batch * len, h))?;
-            let attended = layer.attention_out.forward(&context)?;
-            x = layer.attention_norm.forward(&(attended + &x)?)?;
-            let inner = layer.intermediate.forward(&x)?;
-            inner.inplace_op1(&Gelu)?;
-            let out = layer.output.forward(&inner)?;
-            x = layer.output_norm.forward(&(out + &x)?)?;
+            x = layer.forward(&x, shape, key_bias.as_deref())?;
         }
-        Ok(x.reshape((batch, len, h))?)
+        Ok(Tensor::from_vec(x, (batch, len, h), &self.device)?)
     }
 
     /// Masked mean of hidden states per sequence: returns (sums `[batch, hidden]`, token counts).

@@ -3,11 +3,9 @@
 //! polynomial versions that the compiler vectorises, compiled for AVX-512 and AVX2 and chosen at
 //! run time. No fused multiply-adds, so every instruction set gives the same bits.
 
-use candle_core::{CpuStorage, InplaceOp1, Layout};
-
 /// Bumped whenever a change to the encoder's arithmetic changes the bits of a vector, so that
 /// cached vectors from an older build are not mixed with fresh ones.
-const ENGINE_REVISION: u32 = 3;
+const ENGINE_REVISION: u32 = 4;
 
 /// The arithmetic a vector came from: this build's revision and the instruction set chosen at run
 /// time (AVX-512, AVX2 and plain code round differently in the matmuls).
@@ -103,20 +101,83 @@ fn sum_of(row: &[f32]) -> f32 {
     acc.iter().chain(rest).sum()
 }
 
+/// Softmax of `scale · x` over one row, in place. The max is subtracted first, so a masked score
+/// (a large negative number) gets exactly 0.
 #[inline(always)]
-fn softmax_generic(values: &mut [f32], row: usize, scale: f32) {
-    for r in values.chunks_exact_mut(row) {
-        let max = max_of(r);
-        for x in r.iter_mut() {
-            *x = exp((*x - max) * scale);
+pub(super) fn softmax_row(r: &mut [f32], scale: f32) {
+    let max = max_of(r);
+    for x in r.iter_mut() {
+        *x = exp((*x - max) * scale);
+    }
+    let inv = 1.0 / sum_of(r);
+    r.iter_mut().for_each(|x| *x *= inv);
+}
+
+/// `x ← γ · normalised(x + residual) + β` over each row of `γ.len()` values: the residual sum and
+/// the layer norm in one pass (two sums in 16 lanes, then one write).
+#[inline(always)]
+fn add_layer_norm_generic(x: &mut [f32], residual: &[f32], norm: &Norm) {
+    let n = norm.gamma.len();
+    for (row, res) in x.chunks_exact_mut(n).zip(residual.chunks_exact(n)) {
+        row.iter_mut().zip(res).for_each(|(a, b)| *a += b);
+        let mean = sum_of(row) / n as f32;
+        row.iter_mut().for_each(|a| *a -= mean);
+        let mut squares = [0f32; LANES];
+        let chunks = row.chunks_exact(LANES);
+        let rest: f32 = chunks.remainder().iter().map(|a| a * a).sum();
+        for c in chunks {
+            for (s, &a) in squares.iter_mut().zip(c) {
+                *s += a * a;
+            }
         }
-        let inv = 1.0 / sum_of(r);
-        r.iter_mut().for_each(|x| *x *= inv);
+        let variance = (squares.iter().sum::<f32>() + rest) / n as f32;
+        let inv = 1.0 / (variance + norm.eps).sqrt();
+        for ((a, g), b) in row.iter_mut().zip(&norm.gamma).zip(&norm.beta) {
+            *a = *a * inv * g + b;
+        }
+    }
+}
+
+/// A layer norm's parameters, read once from candle's.
+pub struct Norm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    eps: f32,
+}
+
+impl Norm {
+    pub fn from_candle(norm: &candle_nn::LayerNorm) -> candle_core::Result<Norm> {
+        let gamma = norm.weight().to_vec1::<f32>()?;
+        let beta = match norm.bias() {
+            Some(b) => b.to_vec1::<f32>()?,
+            None => vec![0.0; gamma.len()],
+        };
+        Ok(Norm { gamma, beta, eps: norm.eps() as f32 })
+    }
+
+    /// `x ← norm(x + residual)`, row by row (`[rows, hidden]` both).
+    pub fn add_in_place(&self, x: &mut [f32], residual: &[f32]) {
+        assert_eq!(x.len(), residual.len());
+        assert!(x.len().is_multiple_of(self.gamma.len()));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has the feature the function was compiled for.
+                return unsafe { x86::add_layer_norm_avx512(x, residual, self) };
+            }
+            if is_x86_feature_detected!("avx2") {
+                // SAFETY: as above.
+                return unsafe { x86::add_layer_norm_avx2(x, residual, self) };
+            }
+        }
+        add_layer_norm_generic(x, residual, self)
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
+    use super::Norm;
+
     #[target_feature(enable = "avx512f")]
     pub fn gelu_avx512(v: &mut [f32]) {
         super::gelu_generic(v)
@@ -126,12 +187,12 @@ mod x86 {
         super::gelu_generic(v)
     }
     #[target_feature(enable = "avx512f")]
-    pub fn softmax_avx512(v: &mut [f32], row: usize, scale: f32) {
-        super::softmax_generic(v, row, scale)
+    pub fn add_layer_norm_avx512(x: &mut [f32], residual: &[f32], norm: &Norm) {
+        super::add_layer_norm_generic(x, residual, norm)
     }
     #[target_feature(enable = "avx2")]
-    pub fn softmax_avx2(v: &mut [f32], row: usize, scale: f32) {
-        super::softmax_generic(v, row, scale)
+    pub fn add_layer_norm_avx2(x: &mut [f32], residual: &[f32], norm: &Norm) {
+        super::add_layer_norm_generic(x, residual, norm)
     }
 }
 
@@ -149,72 +210,6 @@ pub fn gelu_in_place(values: &mut [f32]) {
         }
     }
     gelu_generic(values)
-}
-
-/// Softmax of `scale · x` over each run of `row` values, in place. The max is subtracted first, so
-/// a masked score (a large negative number) gets exactly 0.
-pub fn softmax_in_place(values: &mut [f32], row: usize, scale: f32) {
-    assert!(row > 0 && values.len().is_multiple_of(row));
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has the feature the function was compiled for.
-            return unsafe { x86::softmax_avx512(values, row, scale) };
-        }
-        if is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { x86::softmax_avx2(values, row, scale) };
-        }
-    }
-    softmax_generic(values, row, scale)
-}
-
-/// The f32 values of a contiguous CPU tensor, or an error naming the operation.
-fn contiguous_f32<'a>(
-    storage: &'a mut CpuStorage,
-    layout: &Layout,
-    op: &str,
-) -> candle_core::Result<&'a mut [f32]> {
-    let (start, end) = layout
-        .contiguous_offsets()
-        .ok_or_else(|| candle_core::Error::Msg(format!("{op} needs a contiguous tensor")))?;
-    match storage {
-        CpuStorage::F32(v) => Ok(&mut v[start..end]),
-        _ => Err(candle_core::Error::Msg(format!("{op} needs f32 values"))),
-    }
-}
-
-/// GELU as a candle in-place operation.
-pub struct Gelu;
-
-impl InplaceOp1 for Gelu {
-    fn name(&self) -> &'static str {
-        "verbatim-gelu"
-    }
-    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> candle_core::Result<()> {
-        gelu_in_place(contiguous_f32(storage, layout, self.name())?);
-        Ok(())
-    }
-}
-
-/// Softmax of `scale · x` over the last dimension as a candle in-place operation.
-pub struct ScaledSoftmax {
-    pub scale: f32,
-}
-
-impl InplaceOp1 for ScaledSoftmax {
-    fn name(&self) -> &'static str {
-        "verbatim-softmax"
-    }
-    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> candle_core::Result<()> {
-        let row = *layout.dims().last().unwrap_or(&1);
-        softmax_in_place(
-            contiguous_f32(storage, layout, self.name())?,
-            row,
-            self.scale,
-        );
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -271,14 +266,10 @@ mod tests {
         gelu_generic(&mut plain);
         assert_eq!(plain, gelu);
 
-        // Rows of 40 use the 16-lane reductions: dispatched and plain code give the same bits.
-        let (mut wide, mut plain_wide) = (xs.clone(), xs.clone());
-        softmax_in_place(&mut wide, 40, 0.5);
-        softmax_generic(&mut plain_wide, 40, 0.5);
-        assert_eq!(plain_wide, wide);
+        // The softmax's vectorised bits are tested through the attention (attention.rs).
         let mut soft = xs.clone();
         soft[7] = -1e30; // a masked key
-        softmax_in_place(&mut soft, 10, 0.5);
+        soft.chunks_mut(10).for_each(|row| softmax_row(row, 0.5));
         for (chunk, probs) in xs.chunks(10).zip(soft.chunks(10)) {
             let sum: f32 = probs.iter().sum();
             assert!((sum - 1.0).abs() < 1e-5);
@@ -292,6 +283,45 @@ mod tests {
                 let want = ((*x as f64 - max) * 0.5).exp() / total;
                 assert!((*p as f64 - want).abs() < 1e-6);
             }
+        }
+    }
+
+    #[test]
+    fn add_layer_norm_matches_candle_and_every_instruction_set_the_plain_bits() {
+        use candle_core::{Device, Module, Tensor};
+        let (rows, hidden) = (5, 40);
+        let wave = |n: usize, k: f32| -> Vec<f32> { (0..n).map(|i| ((i as f32) * k).sin() * 3.0).collect() };
+        let (x, residual) = (wave(rows * hidden, 0.37), wave(rows * hidden, 0.11));
+        let (gamma, beta) = (wave(hidden, 0.5), wave(hidden, 0.9));
+        let dev = Device::Cpu;
+        let candle = candle_nn::LayerNorm::new(
+            Tensor::from_slice(&gamma, hidden, &dev).unwrap(),
+            Tensor::from_slice(&beta, hidden, &dev).unwrap(),
+            1e-12,
+        );
+        let sum: Vec<f32> = x.iter().zip(&residual).map(|(a, b)| a + b).collect();
+        let want = candle
+            .forward(&Tensor::from_slice(&sum, (rows, hidden), &dev).unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let norm = Norm::from_candle(&candle).unwrap();
+        let mut got = x.clone();
+        norm.add_in_place(&mut got, &residual);
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-5, "{g} against candle's {w}");
+        }
+        let mut plain = x.clone();
+        add_layer_norm_generic(&mut plain, &residual, &norm);
+        assert_eq!(plain, got);
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            let mut avx2 = x.clone();
+            // SAFETY: the CPU has the feature the function was compiled for.
+            unsafe { x86::add_layer_norm_avx2(&mut avx2, &residual, &norm) };
+            assert_eq!(avx2, plain);
         }
     }
 }

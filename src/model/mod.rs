@@ -8,6 +8,7 @@ pub mod bert;
 pub mod e5bin;
 mod export;
 pub mod fetch;
+pub mod attention;
 pub mod kernels;
 pub mod quant;
 pub mod tokenizer;

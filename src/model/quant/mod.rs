@@ -16,7 +16,6 @@
 //! and AVX2 kernels give the same bits; the unit tests hold them to it.
 
 use anyhow::{Result, bail};
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
 use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES};
 
@@ -417,29 +416,6 @@ fn quantize_block_with(vector: Option<Vnni>, src: &[f32], dst: &mut [i8]) -> (f3
     }
     let _ = vector;
     quantize_block(src, dst)
-}
-
-impl CustomOp1 for QuantLinear {
-    fn name(&self) -> &'static str {
-        "q4-linear"
-    }
-
-    fn cpu_fwd(
-        &self,
-        storage: &CpuStorage,
-        layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (rows, inp) = layout.shape().dims2()?;
-        if inp != self.inp {
-            candle_core::bail!("q4-linear expects {} inputs, got {inp}", self.inp);
-        }
-        let (CpuStorage::F32(data), Some((start, end))) = (storage, layout.contiguous_offsets())
-        else {
-            candle_core::bail!("q4-linear needs contiguous f32 activations");
-        };
-        let y = self.forward(&data[start..end], rows);
-        Ok((CpuStorage::F32(y), Shape::from((rows, self.out))))
-    }
 }
 
 #[cfg(test)]
