@@ -127,7 +127,6 @@ fn attention_generic(
     let mut scratch = Scratch {
         scores: vec![0f32; ROWS * cache.padded],
         queries_t: vec![0f32; shape.head_dim * ROWS],
-        probs_t: vec![0f32; len * ROWS],
     };
     for b in 0..shape.batch {
         let seq = &qkv[b * len * 3 * h..][..len * 3 * h];
@@ -149,12 +148,11 @@ fn attention_generic(
     }
 }
 
-/// A tile's working rows: scores `[R][padded]`, then the queries and the probabilities
-/// transposed (`[head_dim][R]`, `[len][R]`) so that the inner loops read them in order.
+/// A tile's working rows: scores `[R][padded]` (then probabilities), and the queries transposed
+/// (`[head_dim][R]`) so that the scores' inner loop reads them in order.
 struct Scratch {
     scores: Vec<f32>,
     queries_t: Vec<f32>,
-    probs_t: Vec<f32>,
 }
 
 /// Query rows `first ..` of one head.
@@ -185,17 +183,15 @@ impl Tile<'_> {
             }
         }
         self.scores::<R>(&scratch.queries_t[..d * R], cache, &mut scratch.scores);
-        for (r, row) in scratch.scores.chunks_exact_mut(padded).take(R).enumerate() {
+        for row in scratch.scores.chunks_exact_mut(padded).take(R) {
             let row = &mut row[..len];
             if let Some(bias) = self.bias {
                 row.iter_mut().zip(bias).for_each(|(s, b)| *s += b);
             }
             softmax_row(row, self.scale);
-            for (j, &p) in row.iter().enumerate() {
-                scratch.probs_t[j * R + r] = p;
-            }
         }
-        self.weighted_values::<R>(&scratch.probs_t[..len * R], cache, out);
+        let probs: [&[f32]; R] = std::array::from_fn(|r| &scratch.scores[r * padded..][..len]);
+        self.weighted_values::<R>(&probs, cache, out);
         R
     }
 
@@ -224,14 +220,14 @@ impl Tile<'_> {
     /// `out[r][c] = Σ_j p_r[j] · v_j[c]`, fused multiply-adds over `j` in order, 16 columns at a
     /// time (then one at a time for a head width that is not a multiple of 16).
     #[inline(always)]
-    fn weighted_values<const R: usize>(&self, probs_t: &[f32], cache: &HeadCache, out: &mut [f32]) {
+    fn weighted_values<const R: usize>(&self, probs: &[&[f32]; R], cache: &HeadCache, out: &mut [f32]) {
         let d = self.shape.head_dim;
         let wide = d / COLUMNS * COLUMNS;
         for first_col in (0..wide).step_by(COLUMNS) {
-            self.columns::<R, COLUMNS>(first_col, probs_t, cache, out);
+            self.columns::<R, COLUMNS>(first_col, probs, cache, out);
         }
         for col in wide..d {
-            self.columns::<R, 1>(col, probs_t, cache, out);
+            self.columns::<R, 1>(col, probs, cache, out);
         }
     }
 
@@ -241,15 +237,16 @@ impl Tile<'_> {
     fn columns<const R: usize, const W: usize>(
         &self,
         first_col: usize,
-        probs_t: &[f32],
+        probs: &[&[f32]; R],
         cache: &HeadCache,
         out: &mut [f32],
     ) {
-        let (h, d) = (self.shape.hidden(), self.shape.head_dim);
+        let (h, d, len) = (self.shape.hidden(), self.shape.head_dim, self.shape.len);
         let mut acc = [[0f32; W]; R];
-        for (value, p) in cache.values.chunks_exact(d).zip(probs_t.chunks_exact(R)) {
+        for (j, value) in cache.values.chunks_exact(d).take(len).enumerate() {
             let v: &[f32; W] = value[first_col..][..W].try_into().unwrap();
-            for (a, &pr) in acc.iter_mut().zip(p) {
+            for (a, p) in acc.iter_mut().zip(probs) {
+                let pr = p[j];
                 for (s, &x) in a.iter_mut().zip(v) {
                     *s = pr.mul_add(x, *s);
                 }
