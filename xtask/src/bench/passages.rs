@@ -104,6 +104,20 @@ pub fn scale(dir: &Path, input: &Path, taxonomy: &Path, n: usize, seed: u64) -> 
         outcome.seconds / 60.0,
         rayon::current_num_threads()
     );
+    let out = dir.join(format!("{}-{:?}", set.name.replace([' ', ','], "_"), UnitChoice::Passage));
+    let t = verbatim::stages::write::record::RunRecord::read(&out)?.timings;
+    println!(
+        "stages: reading and cutting {:.1} s, model load {:.1} s, embedding {:.1} s, themes {:.1} s, \
+         keywords, titles, quotes {:.1} s, mapping {:.1} s, writing {:.1} s; peak memory {:.0} MiB",
+        t.ingest_s,
+        t.model_load_s,
+        t.embed_s,
+        t.cluster_s,
+        t.describe_s,
+        t.map_s,
+        t.write_s,
+        t.peak_memory_mib.unwrap_or(f64::NAN)
+    );
     Ok(())
 }
 
