@@ -265,6 +265,13 @@ mod tests {
         let mut plain = xs.clone();
         gelu_generic(&mut plain);
         assert_eq!(plain, gelu);
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            let mut avx2 = xs.clone();
+            // SAFETY: the CPU has the feature the function was compiled for.
+            unsafe { x86::gelu_avx2(&mut avx2) };
+            assert_eq!(avx2, plain);
+        }
 
         // The softmax's vectorised bits are tested through the attention (attention.rs).
         let mut soft = xs.clone();
