@@ -13,7 +13,7 @@
 //! CPU: an instruction where there is one, libm's exact `fmaf` elsewhere) in a fixed order, across
 //! keys or columns and never inside a vector, so every instruction set gives the same bits (tested).
 
-use super::kernels::softmax_row;
+use super::kernels::{Simd, simd, softmax_row};
 
 /// Keys scored together (one 16-lane register of scores per query row).
 const KEYS: usize = 16;
@@ -51,20 +51,16 @@ pub fn attention(qkv: &[f32], shape: Shape, scale: f32, key_bias: Option<&[f32]>
         assert_eq!(bias.len(), tokens, "one key bias per token");
     }
     let mut context = vec![0f32; tokens * shape.hidden()];
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has the feature the function was compiled for.
-            unsafe { x86::attention_avx512(qkv, &mut context, shape, scale, key_bias) };
-            return context;
-        }
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: as above.
-            unsafe { x86::attention_avx2(qkv, &mut context, shape, scale, key_bias) };
-            return context;
-        }
+    let c = &mut context;
+    match simd() {
+        // SAFETY: `simd` names only instruction sets this CPU has.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx512 => unsafe { x86::attention_avx512(qkv, c, shape, scale, key_bias) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { x86::attention_avx2(qkv, c, shape, scale, key_bias) },
+        _ => attention_generic(qkv, c, shape, scale, key_bias),
     }
-    attention_generic(qkv, &mut context, shape, scale, key_bias);
     context
 }
 

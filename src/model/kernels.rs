@@ -23,6 +23,40 @@ pub fn engine_id() -> String {
     format!("verbatim-encoder-{ENGINE_REVISION}-{isa}")
 }
 
+/// The widest vector code the encoder's own kernels run (attention, GELU, layer norms): the
+/// CPU's, or narrower when `VERBATIM_INT8_KERNEL` asks for the AVX2 or the plain 4-bit × 8-bit
+/// kernel, so that `VERBATIM_INT8_KERNEL=avx2` runs all but candle's embedding lookup as an
+/// AVX2-only CPU would (to time it, or test it, on a CPU that has more). Ordered fastest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Simd {
+    Avx512,
+    Avx2,
+    Plain,
+}
+
+/// This process's [`Simd`], decided once.
+pub fn simd() -> Simd {
+    static SIMD: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
+    *SIMD.get_or_init(|| {
+        let cap = match std::env::var("VERBATIM_INT8_KERNEL").as_deref() {
+            Ok("plain") => Simd::Plain,
+            Ok("avx2") => Simd::Avx2,
+            _ => Simd::Avx512,
+        };
+        #[cfg(target_arch = "x86_64")]
+        let has = if is_x86_feature_detected!("avx512f") {
+            Simd::Avx512
+        } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            Simd::Avx2
+        } else {
+            Simd::Plain
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let has = Simd::Plain;
+        cap.max(has)
+    })
+}
+
 /// erf(x) to a few ulp: Eigen's rational approximation on [-3.83, 3.83] (erf is ±1 in f32 outside).
 #[inline(always)]
 fn erf(x: f32) -> f32 {
@@ -159,18 +193,15 @@ impl Norm {
     pub fn add_in_place(&self, x: &mut [f32], residual: &[f32]) {
         assert_eq!(x.len(), residual.len());
         assert!(x.len().is_multiple_of(self.gamma.len()));
-        #[cfg(target_arch = "x86_64")]
-        {
-            if is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has the feature the function was compiled for.
-                return unsafe { x86::add_layer_norm_avx512(x, residual, self) };
-            }
-            if is_x86_feature_detected!("avx2") {
-                // SAFETY: as above.
-                return unsafe { x86::add_layer_norm_avx2(x, residual, self) };
-            }
+        match simd() {
+            // SAFETY: `simd` names only instruction sets this CPU has.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => unsafe { x86::add_layer_norm_avx512(x, residual, self) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { x86::add_layer_norm_avx2(x, residual, self) },
+            _ => add_layer_norm_generic(x, residual, self),
         }
-        add_layer_norm_generic(x, residual, self)
     }
 }
 
@@ -198,18 +229,15 @@ mod x86 {
 
 /// GELU (erf form) of every value, in place.
 pub fn gelu_in_place(values: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has the feature the function was compiled for.
-            return unsafe { x86::gelu_avx512(values) };
-        }
-        if is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { x86::gelu_avx2(values) };
-        }
+    match simd() {
+        // SAFETY: `simd` names only instruction sets this CPU has.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx512 => unsafe { x86::gelu_avx512(values) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { x86::gelu_avx2(values) },
+        _ => gelu_generic(values),
     }
-    gelu_generic(values)
 }
 
 #[cfg(test)]

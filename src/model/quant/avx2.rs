@@ -3,7 +3,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::{GROUP, PANEL, PANEL_BLOCK_BYTES, QuantLinear, QuantRows, tiles};
+use super::{GROUP, PANEL, PANEL_BLOCK_BYTES, QuantLinear, QuantRows, ROUNDING, tiles};
 use crate::model::e5bin::Q4_BLOCK;
 
 /// Rows of activations per AVX2 tile: 2 rows × 4 integer sums + 4 weight registers + the
@@ -99,5 +99,46 @@ impl QuantLinear {
                 }
             }
         }
+    }
+}
+
+/// [`super::quantize_block`] in four 8-lane registers, same bits: the maximum is exact in any
+/// order, the products and the rounding additions are the plain code's, one lane each (the
+/// plain code compiled for AVX2 was left scalar by the compiler: 14% of the embedding time).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA. `src` and `dst` must hold at least 32 values (a shorter slice
+/// panics at the checked re-slicing below; it is never read out of bounds).
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn quantize_block_avx2(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
+    // SAFETY: the body relies on exactly what this function's `# Safety` section requires of
+    // its caller (the CPU features it is compiled for, and the lengths stated there).
+    unsafe {
+        use std::arch::x86_64::*;
+        let (src, dst) = (&src[..Q4_BLOCK], &mut dst[..Q4_BLOCK]);
+        let x: [__m256; 4] = [0, 8, 16, 24].map(|i| _mm256_loadu_ps(src[i..].as_ptr()));
+        let abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let a = x.map(|v| _mm256_and_ps(v, abs));
+        let m = _mm256_max_ps(_mm256_max_ps(a[0], a[1]), _mm256_max_ps(a[2], a[3]));
+        let m = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps::<1>(m));
+        let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        let amax = _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps::<1>(m, m)));
+        let scale = amax / 127.0;
+        let inv = _mm256_set1_ps(if scale > 0.0 { 1.0 / scale } else { 0.0 });
+        let magic = _mm256_set1_ps(ROUNDING);
+        let c = x.map(|v| {
+            _mm256_cvtps_epi32(_mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(v, inv), magic), magic))
+        });
+        // Saturating packs (codes are within ±127) interleave the 128-bit halves; the permutation
+        // puts the 32 bytes back in order.
+        let packed = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        let bytes = _mm256_permutevar8x32_epi32(packed, order);
+        _mm256_storeu_si256(dst.as_mut_ptr().cast(), bytes);
+        let sum = _mm256_add_epi32(_mm256_add_epi32(c[0], c[1]), _mm256_add_epi32(c[2], c[3]));
+        let sum = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256::<1>(sum));
+        let sum = _mm_add_epi32(sum, _mm_unpackhi_epi64(sum, sum));
+        let sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<1>(sum));
+        (scale, -8 * _mm_cvtsi128_si32(sum))
     }
 }
