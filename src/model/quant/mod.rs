@@ -241,28 +241,22 @@ impl QuantLinear {
             offsets: Vec::with_capacity(rows * blocks),
             blocks,
         };
-        #[cfg(target_arch = "x86_64")]
-        if let Some(Vnni(())) = vnni {
-            for src in x.chunks_exact(Q4_BLOCK) {
-                let mut codes = [0i8; Q4_BLOCK];
-                // SAFETY: the token proves AVX-512F and BW; the slices are 32 long.
-                let (scale, offset) = unsafe { vnni::quantize_block_avx512(src, &mut codes) };
-                q.push(&codes, scale, offset);
-            }
-            return q;
+        // SAFETY (of every call below): a vector version is chosen only with the token that
+        // proves its CPU features; each takes the 32-value slices `chunks_exact` gives.
+        let block: unsafe fn(&[f32], &mut [i8]) -> (f32, i32) = match (vnni, avx2) {
+            #[cfg(target_arch = "x86_64")]
+            (Some(Vnni(())), _) => vnni::quantize_block_avx512,
+            #[cfg(target_arch = "x86_64")]
+            (None, Some(Avx2(()))) => avx2::quantize_block_avx2,
+            _ => quantize_block,
+        };
+        for src in x.chunks_exact(Q4_BLOCK) {
+            let mut codes = [0i8; Q4_BLOCK];
+            let (scale, offset) = unsafe { block(src, &mut codes) };
+            q.codes.extend_from_slice(&codes);
+            q.scales.push(scale);
+            q.offsets.push(offset);
         }
-        #[cfg(target_arch = "x86_64")]
-        if let Some(Avx2(())) = avx2 {
-            for src in x.chunks_exact(Q4_BLOCK) {
-                let mut codes = [0i8; Q4_BLOCK];
-                // SAFETY: the token proves AVX2 and FMA; the slices are 32 long.
-                let (scale, offset) = unsafe { avx2::quantize_block_avx2(src, &mut codes) };
-                q.push(&codes, scale, offset);
-            }
-            return q;
-        }
-        let _ = (vnni, avx2);
-        quantize_rows(x, &mut q);
         q
     }
 
@@ -421,23 +415,6 @@ fn quantize_block(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
         sum += code;
     }
     (scale, -8 * sum)
-}
-
-/// Every block of `x` through [`quantize_block`], appended to `q`.
-fn quantize_rows(x: &[f32], q: &mut QuantRows) {
-    for src in x.chunks_exact(Q4_BLOCK) {
-        let mut codes = [0i8; Q4_BLOCK];
-        let (scale, offset) = quantize_block(src, &mut codes);
-        q.push(&codes, scale, offset);
-    }
-}
-
-impl QuantRows {
-    fn push(&mut self, codes: &[i8; Q4_BLOCK], scale: f32, offset: i32) {
-        self.codes.extend_from_slice(codes);
-        self.scales.push(scale);
-        self.offsets.push(offset);
-    }
 }
 
 #[cfg(test)]
