@@ -46,7 +46,11 @@ impl Shape {
 /// `[batch·len, hidden]`, each head's values in its own columns.
 pub fn attention(qkv: &[f32], shape: Shape, scale: f32, key_bias: Option<&[f32]>) -> Vec<f32> {
     let tokens = shape.batch * shape.len;
-    assert_eq!(qkv.len(), tokens * 3 * shape.hidden(), "qkv does not match the shape");
+    assert_eq!(
+        qkv.len(),
+        tokens * 3 * shape.hidden(),
+        "qkv does not match the shape"
+    );
     if let Some(bias) = key_bias {
         assert_eq!(bias.len(), tokens, "one key bias per token");
     }
@@ -132,7 +136,13 @@ fn attention_generic(
             cache.gather(seq, shape, head);
             let mut first = 0;
             while first < len {
-                let tile = Tile { first, head, shape, scale, bias };
+                let tile = Tile {
+                    first,
+                    head,
+                    shape,
+                    scale,
+                    bias,
+                };
                 let rows = match len - first {
                     4.. => tile.run::<4>(seq, &cache, &mut scratch, out),
                     2.. => tile.run::<2>(seq, &cache, &mut scratch, out),
@@ -198,7 +208,10 @@ impl Tile<'_> {
         let padded = cache.padded;
         for first_key in (0..padded).step_by(KEYS) {
             let mut acc = [[0f32; KEYS]; R];
-            let columns = cache.keys_t.chunks_exact(padded).zip(queries_t.chunks_exact(R));
+            let columns = cache
+                .keys_t
+                .chunks_exact(padded)
+                .zip(queries_t.chunks_exact(R));
             for (keys, q) in columns {
                 let keys: &[f32; KEYS] = keys[first_key..][..KEYS].try_into().unwrap();
                 for (a, &qc) in acc.iter_mut().zip(q) {
@@ -216,7 +229,12 @@ impl Tile<'_> {
     /// `out[r][c] = Σ_j p_r[j] · v_j[c]`, fused multiply-adds over `j` in order, 16 columns at a
     /// time (then one at a time for a head width that is not a multiple of 16).
     #[inline(always)]
-    fn weighted_values<const R: usize>(&self, probs: &[&[f32]; R], cache: &HeadCache, out: &mut [f32]) {
+    fn weighted_values<const R: usize>(
+        &self,
+        probs: &[&[f32]; R],
+        cache: &HeadCache,
+        out: &mut [f32],
+    ) {
         let d = self.shape.head_dim;
         let wide = d / COLUMNS * COLUMNS;
         for first_col in (0..wide).step_by(COLUMNS) {
@@ -260,7 +278,9 @@ mod tests {
 
     fn noise(seed: u64, n: usize) -> Vec<f32> {
         let mut rng = crate::rng::Rng::new(seed);
-        (0..n).map(|_| (rng.next_f64() as f32 - 0.5) * 4.0).collect()
+        (0..n)
+            .map(|_| (rng.next_f64() as f32 - 0.5) * 4.0)
+            .collect()
     }
 
     /// The definition in f64, head by head, token by token.
@@ -275,7 +295,9 @@ mod tests {
                 for i in 0..s.len {
                     let scores: Vec<f64> = (0..s.len)
                         .map(|j| {
-                            let dot: f64 = (0..d).map(|c| at(b, i, 0, head, c) * at(b, j, 1, head, c)).sum();
+                            let dot: f64 = (0..d)
+                                .map(|c| at(b, i, 0, head, c) * at(b, j, 1, head, c))
+                                .sum();
                             let pad = bias.map_or(0.0, |k| k[b * s.len + j] as f64);
                             (dot + pad) * scale as f64
                         })
@@ -284,7 +306,9 @@ mod tests {
                     let e: Vec<f64> = scores.iter().map(|x| (x - max).exp()).collect();
                     let total: f64 = e.iter().sum();
                     for c in 0..d {
-                        let v: f64 = (0..s.len).map(|j| e[j] / total * at(b, j, 2, head, c)).sum();
+                        let v: f64 = (0..s.len)
+                            .map(|j| e[j] / total * at(b, j, 2, head, c))
+                            .sum();
                         out[(b * s.len + i) * h + head * d + c] = v;
                     }
                 }
@@ -297,9 +321,16 @@ mod tests {
     fn attention_matches_its_definition_padding_included() {
         // 2 sequences of 21 tokens (a partial tile of rows and of keys), 3 heads of 24 values
         // (a partial block of columns), the second sequence padded after 15 tokens.
-        let s = Shape { batch: 2, len: 21, heads: 3, head_dim: 24 };
+        let s = Shape {
+            batch: 2,
+            len: 21,
+            heads: 3,
+            head_dim: 24,
+        };
         let qkv = noise(1, s.batch * s.len * 3 * s.hidden());
-        let bias: Vec<f32> = (0..s.batch * s.len).map(|t| if t >= s.len + 15 { -1e30 } else { 0.0 }).collect();
+        let bias: Vec<f32> = (0..s.batch * s.len)
+            .map(|t| if t >= s.len + 15 { -1e30 } else { 0.0 })
+            .collect();
         let scale = 1.0 / (s.head_dim as f32).sqrt();
         let got = attention(&qkv, s, scale, Some(&bias));
         let want = reference(&qkv, s, scale, Some(&bias));
@@ -307,7 +338,11 @@ mod tests {
             assert!((*g as f64 - w).abs() < 1e-5, "{g} against {w}");
         }
         // Padded keys weigh nothing: the second sequence's first 15 tokens see only each other.
-        let short = Shape { batch: 1, len: 15, ..s };
+        let short = Shape {
+            batch: 1,
+            len: 15,
+            ..s
+        };
         let mut alone = Vec::new();
         for t in 0..15 {
             alone.extend_from_slice(&qkv[(s.len + t) * 3 * s.hidden()..][..3 * s.hidden()]);
@@ -318,7 +353,12 @@ mod tests {
 
     #[test]
     fn every_instruction_set_gives_the_plain_bits() {
-        let s = Shape { batch: 3, len: 37, heads: 2, head_dim: 32 };
+        let s = Shape {
+            batch: 3,
+            len: 37,
+            heads: 2,
+            head_dim: 32,
+        };
         let qkv = noise(2, s.batch * s.len * 3 * s.hidden());
         let mut plain = vec![0f32; s.batch * s.len * s.hidden()];
         attention_generic(&qkv, &mut plain, s, 0.17, None);

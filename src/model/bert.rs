@@ -7,8 +7,8 @@ use anyhow::{Result, bail};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
-use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES, dequantize_q4};
 use super::attention::{self, Shape};
+use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES, dequantize_q4};
 use super::kernels::{Norm, gelu_in_place};
 use super::quant::QuantLinear;
 use super::weights::Weights;
@@ -161,7 +161,9 @@ impl BertLayer {
         let linear =
             |name: &str, out: usize, inp: usize| w.linear(&format!("{prefix}.{name}"), out, inp);
         let norm = |name: &str| -> Result<Norm> {
-            Ok(Norm::from_candle(&w.layer_norm(&format!("{prefix}.{name}"))?)?)
+            Ok(Norm::from_candle(
+                &w.layer_norm(&format!("{prefix}.{name}"))?,
+            )?)
         };
         Ok(Self {
             query_key_value: Linear::stacked(vec![

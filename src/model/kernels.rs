@@ -186,7 +186,11 @@ impl Norm {
             Some(b) => b.to_vec1::<f32>()?,
             None => vec![0.0; gamma.len()],
         };
-        Ok(Norm { gamma, beta, eps: norm.eps() as f32 })
+        Ok(Norm {
+            gamma,
+            beta,
+            eps: norm.eps() as f32,
+        })
     }
 
     /// `x ← norm(x + residual)`, row by row (`[rows, hidden]` both).
@@ -325,7 +329,9 @@ mod tests {
     fn add_layer_norm_matches_candle_and_every_instruction_set_the_plain_bits() {
         use candle_core::{Device, Module, Tensor};
         let (rows, hidden) = (5, 40);
-        let wave = |n: usize, k: f32| -> Vec<f32> { (0..n).map(|i| ((i as f32) * k).sin() * 3.0).collect() };
+        let wave = |n: usize, k: f32| -> Vec<f32> {
+            (0..n).map(|i| ((i as f32) * k).sin() * 3.0).collect()
+        };
         let (x, residual) = (wave(rows * hidden, 0.37), wave(rows * hidden, 0.11));
         let (gamma, beta) = (wave(hidden, 0.5), wave(hidden, 0.9));
         let dev = Device::Cpu;

@@ -4,11 +4,11 @@
 //! `verbatim model fetch`), a local directory in the Hugging Face / sentence-transformers layout, or a
 //! hub id resolved from the local Hugging Face cache.
 
+pub mod attention;
 pub mod bert;
 pub mod e5bin;
 mod export;
 pub mod fetch;
-pub mod attention;
 pub mod kernels;
 pub mod quant;
 pub mod tokenizer;

@@ -127,16 +127,25 @@ pub(super) unsafe fn quantize_block_avx2(src: &[f32], dst: &mut [i8]) -> (f32, i
         let inv = _mm256_set1_ps(if scale > 0.0 { 1.0 / scale } else { 0.0 });
         let magic = _mm256_set1_ps(ROUNDING);
         let c = x.map(|v| {
-            _mm256_cvtps_epi32(_mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(v, inv), magic), magic))
+            _mm256_cvtps_epi32(_mm256_sub_ps(
+                _mm256_add_ps(_mm256_mul_ps(v, inv), magic),
+                magic,
+            ))
         });
         // Saturating packs (codes are within ±127) interleave the 128-bit halves; the permutation
         // puts the 32 bytes back in order.
-        let packed = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
+        let packed = _mm256_packs_epi16(
+            _mm256_packs_epi32(c[0], c[1]),
+            _mm256_packs_epi32(c[2], c[3]),
+        );
         let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         let bytes = _mm256_permutevar8x32_epi32(packed, order);
         _mm256_storeu_si256(dst.as_mut_ptr().cast(), bytes);
         let sum = _mm256_add_epi32(_mm256_add_epi32(c[0], c[1]), _mm256_add_epi32(c[2], c[3]));
-        let sum = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256::<1>(sum));
+        let sum = _mm_add_epi32(
+            _mm256_castsi256_si128(sum),
+            _mm256_extracti128_si256::<1>(sum),
+        );
         let sum = _mm_add_epi32(sum, _mm_unpackhi_epi64(sum, sum));
         let sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<1>(sum));
         (scale, -8 * _mm_cvtsi128_si32(sum))

@@ -232,7 +232,13 @@ impl QuantLinear {
     /// Quantizes `rows` rows of `inp` activations, block by block (scale = max |x| / 127), with
     /// the vector code of the kernel that will read them (AVX-512 with the VNNI kernel's token,
     /// AVX2 with the AVX2 one's, else plain): the same bits.
-    fn quantize(&self, x: &[f32], rows: usize, vnni: Option<Vnni>, avx2: Option<Avx2>) -> QuantRows {
+    fn quantize(
+        &self,
+        x: &[f32],
+        rows: usize,
+        vnni: Option<Vnni>,
+        avx2: Option<Avx2>,
+    ) -> QuantRows {
         let blocks = self.blocks();
         // Filled block by block rather than zeroed first: these buffers are megabytes per call.
         let mut q = QuantRows {
@@ -241,8 +247,7 @@ impl QuantLinear {
             offsets: Vec::with_capacity(rows * blocks),
             blocks,
         };
-        // SAFETY (of every call below): a vector version is chosen only with the token that
-        // proves its CPU features; each takes the 32-value slices `chunks_exact` gives.
+        // A vector version is chosen only with the token that proves its CPU features.
         let block: unsafe fn(&[f32], &mut [i8]) -> (f32, i32) = match (vnni, avx2) {
             #[cfg(target_arch = "x86_64")]
             (Some(Vnni(())), _) => vnni::quantize_block_avx512,
@@ -252,6 +257,8 @@ impl QuantLinear {
         };
         for src in x.chunks_exact(Q4_BLOCK) {
             let mut codes = [0i8; Q4_BLOCK];
+            // SAFETY: `block` is a vector version only when its token proved the CPU features
+            // (above); `src` and `codes` are 32 long, as each version requires.
             let (scale, offset) = unsafe { block(src, &mut codes) };
             q.codes.extend_from_slice(&codes);
             q.scales.push(scale);

@@ -104,7 +104,11 @@ pub fn scale(dir: &Path, input: &Path, taxonomy: &Path, n: usize, seed: u64) -> 
         outcome.seconds / 60.0,
         rayon::current_num_threads()
     );
-    let out = dir.join(format!("{}-{:?}", set.name.replace([' ', ','], "_"), UnitChoice::Passage));
+    let out = dir.join(format!(
+        "{}-{:?}",
+        set.name.replace([' ', ','], "_"),
+        UnitChoice::Passage
+    ));
     let t = verbatim::stages::write::record::RunRecord::read(&out)?.timings;
     println!(
         "stages: reading and cutting {:.1} s, model load {:.1} s, embedding {:.1} s, themes {:.1} s, \
