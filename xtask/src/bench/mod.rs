@@ -233,6 +233,7 @@ fn embedder(args: EmbedderArgs) -> Result<()> {
     println!("texts          {n} ({} distinct)", reference.0.computed);
     println!("threads        {threads}");
     let machine = Machine::detect(threads);
+    println!("cpu            {}", machine.cpu());
     println!("machine        {}", machine.describe());
     println!();
     measure::print_table(&rows, n, &machine);
