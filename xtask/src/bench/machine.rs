@@ -54,8 +54,13 @@ impl Machine {
 
     pub fn describe(&self) -> String {
         format!(
-            "{} cores × {:.2} GHz × {} f32 lanes; measured peak {:.0} GFLOP/s f32 (FMA), {:.0} GOP/s int8 (VNNI)",
-            self.cores, self.ghz, self.lanes, self.f32_gflops, self.int8_gops
+            "{} cores × {:.2} GHz × {} f32 lanes; measured peak {:.0} GFLOP/s f32 (FMA), {:.0} GOP/s int8 ({})",
+            self.cores,
+            self.ghz,
+            self.lanes,
+            self.f32_gflops,
+            self.int8_gops,
+            verbatim::model::quant::Kernel::detect().name()
         )
     }
 
