@@ -38,10 +38,10 @@ pub enum Simd {
 pub fn simd() -> Simd {
     static SIMD: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
     *SIMD.get_or_init(|| {
-        let cap = match std::env::var("VERBATIM_INT8_KERNEL").as_deref() {
-            Ok("plain") => Simd::Plain,
-            Ok("avx2") => Simd::Avx2,
-            _ => Simd::Avx512,
+        let cap = match super::quant::Kernel::asked() {
+            super::quant::Kernel::Plain => Simd::Plain,
+            super::quant::Kernel::Avx2 => Simd::Avx2,
+            super::quant::Kernel::Avx512Vnni => Simd::Avx512,
         };
         #[cfg(target_arch = "x86_64")]
         let has = if is_x86_feature_detected!("avx512f") {

@@ -93,16 +93,23 @@ impl Kernel {
     pub fn detect() -> Kernel {
         static KERNEL: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
         *KERNEL.get_or_init(|| {
-            let cap = match std::env::var("VERBATIM_INT8_KERNEL").as_deref() {
-                Ok("plain") => Kernel::Plain,
-                Ok("avx2") => Kernel::Avx2,
-                _ => Kernel::Avx512Vnni,
-            };
+            let cap = Kernel::asked();
             [Kernel::Avx512Vnni, Kernel::Avx2, Kernel::Plain]
                 .into_iter()
                 .find(|&k| k >= cap && k.runs_here())
                 .unwrap_or(Kernel::Plain)
         })
+    }
+
+    /// The fastest kernel `VERBATIM_INT8_KERNEL=avx2|plain` allows (the fastest of all when it is
+    /// unset): the one place that reads the variable, for these kernels and
+    /// [`crate::model::kernels::simd`].
+    pub fn asked() -> Kernel {
+        match std::env::var("VERBATIM_INT8_KERNEL").as_deref() {
+            Ok("plain") => Kernel::Plain,
+            Ok("avx2") => Kernel::Avx2,
+            _ => Kernel::Avx512Vnni,
+        }
     }
 
     /// Whether this CPU has the kernel's instructions.
