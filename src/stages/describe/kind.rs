@@ -42,8 +42,7 @@ impl Kind {
 const PROPOSITION: &str = r"(?x)
     (?:^|[\s,;:(])faudrait\b
   | \bdevr(?:ait|aient|ions|iez|a|ont)\b
-  | (?:^|[^'\w])(?:doit|doivent)\ (?:(?:encore|enfin|donc|aussi|désormais|absolument|impérativement)\ )?(?:s'|se\ |y\ |en\ |les\ |le\ |la\ |leur\ )?[a-zàâçéèêëîïôûù]+(?:er|ir|re)\b
-  | \bnous\ devons\b
+  | (?:^|[^'\w])(?:doit|doivent|devons)\ (?:(?:encore|enfin|donc|aussi|désormais|absolument|impérativement|maintenant|d'urgence)\ )?(?:s'|se\ |y\ |en\ |les\ |le\ |la\ |l'|leur\ |lui\ |nous\ |vous\ |me\ |m')?[a-zàâçéèêëîïôûù]+(?:er|ir|re)\b
   | \b(?:nous\ )?propos(?:ons|e)\ (?:de|que|la|le|une|un|des)\b
   | \b(?:je|nous)\ (?:vous\ |leur\ |lui\ )?(?:demande|demandons|souhaite|souhaitons|réclame|réclamons|plaide|plaidons)\b
   | \bil\ serait\ (?:bon|souhaitable|utile|nécessaire|judicieux|temps|préférable|logique|juste)\b
@@ -61,12 +60,35 @@ const PROPOSITION: &str = r"(?x)
   | \bplutôt\ que\b
   | \bpeut\ encore\ être\ mieux\b
   | \bà\ quand\b
+  | \bpourrait-on\b | \bon\ pourrait\ (?:pas\ )?(?:[a-zàâçéèêëîïôûù]+(?:er|ir|re))\b
+  | \bil\ (?:suffirait|conviendrait|conviendra|convient)\ (?:de\b|d')
+  | \bmieux\ vaudrait\b | \bl'idéal\ serait\b
+  | \b(?:ce|ça|cela)\ serait\ (?:bien|mieux|plus\ simple|plus\ juste|plus\ logique|une\ bonne\ chose)\b
+  | \b(?:peut|pourrait|pourraient)\ (?:éviter|permettre)\b
+  | ^\W*(?:il\ est\ )?(?:indispensable|urgent|nécessaire|essentiel|impératif|primordial|vital)\ (?:de\b|d')
+  | \b(?:est|sont|reste|restent)\ à\ (?:consentir|faire|revoir|repenser|améliorer|changer|réformer|créer|inventer|construire|encourager|privilégier)\b
+  | \bpriorité\ (?:absolue\ )?(?:à|au|aux)\b
+  | \b(?:la\ seule|une\ seule|l'unique)\ (?:solution|alternative|issue)\b
+  | \bil\ existe\ (?:pourtant\ )?(?:une|des)\ solutions?\b | \bla\ solution\ (?:est|serait|passe)\b
 ";
 
 /// « Il faut », unless it only states a condition (« il faut être en bonne santé pour… »,
 /// « il faut se réjouir »).
 const MUST: &str = r"\bil (?:faut|faudra)\b";
 const MUST_CONDITION: &str = r"\bil faut (?:être\b.*\bpour\b|se réjouir|saluer|le dire|le reconnaître|bien le dire|savoir|se débrouiller|courir|le prendre)";
+
+/// An obligation laid on the people who live it describes a burden, not a change asked for
+/// (« il faut remplir un dossier », « nous devons remplir les mêmes feuilles », « ils doivent se
+/// résoudre à fermer », « il est nécessaire d'avoir une imprimante pour scanner »), to the end of
+/// its clause.
+const BURDEN: &str = r"(?x)
+    (?:\b(?:faut|faudra|doit|doivent|devons|devez|dois)\ |\bnécessaire\ d'|\bnécessaire\ de\ )(?:(?:vraiment|encore|toujours|souvent|alors|donc)\ )?
+    (?:remplir|passer\ par|attendre|patienter|subir|supporter|se\ partager|se\ résoudre|faire\ face
+      |se\ contenter|renoncer|téléphoner|appeler|rappeler|se\ déplacer|fournir|renvoyer|refaire
+      |recommencer|justifier|prouver|compter|imprimer|scanner|avoir\ envie|avoir\b.*\bpour\b|être\b.*\bpour\b
+      |faire\ (?:des|plusieurs)\ (?:dizaines|kilomètres|km|heures|allers|démarches|photocopies|copies)|faire\ la\ queue)\b
+    [^,;:.!?]*
+";
 
 /// A modal in a relative clause describes someone's obligation (« celui qui doit prendre sa
 /// voiture »), and « il faudrait » in a question is rhetorical (« et il faudrait qu'il se taise ? »).
@@ -87,11 +109,14 @@ const ASKS_TO_ACT: &str = r"(?x)
   | \bquand\ (?:\w+rez-vous|vous\ \w+rez)\b
   | \bque\ comptez\b
   | \bqu'attendez-vous\ pour\b
+  | \b(?:va|compte|entend|envisage)-t-(?:il|elle)\b | \b(?:entend|envisage|entendent|envisagent)-(?:il|elle|ils|elles)\b
+  | \bquand\b.*-t-(?:il|elle)\b
+  | \bque\ (?:[\w'-]+\ ){1,5}(?:compte|comptent|entend|entendent|envisage|envisagent)\ [a-zàâçéèêëîïôûù]+(?:er|ir|re)\b
 ";
 
 /// Infinitives and first-person-plural imperatives that open an instruction.
 const INSTRUCTION: &str = r"(?x)
-    (?:^|:\ )(?:\W*)(?:simplifier|supprimer|créer|augmenter|réduire|développer|instaurer|mettre|rendre
+    (?:^|:\ )(?:\W*)(?:(?:et|donc|puis|ensuite|enfin|aussi|alors|ou|surtout|mais|à\ l'inverse|a\ l'inverse|par\ ailleurs|de\ plus)\ ,?\s*)?(?:simplifier|supprimer|créer|augmenter|réduire|développer|instaurer|mettre|rendre
       |donner|permettre|renforcer|améliorer|revaloriser|recruter|financer|arrêter|bloquer
       |baisser|présenter|aider|revoir|généraliser|obliger|interdire|limiter|favoriser|faciliter
       |embaucher|ouvrir|rétablir|réinstaurer|instituer|privilégier|remettre|redonner|former
@@ -105,13 +130,24 @@ const INSTRUCTION: &str = r"(?x)
 /// pas évident », « Bloquer, c'est prendre en otage… »). Auxiliaries open descriptions (« Devoir
 /// justifier… », « Aller demander… »).
 const OPENING_INFINITIVE: &str = r"(?x)
-    ^\W*(?:ne\ pas\ )?[a-zàâçéèêëîïôûù]{3,}(?:er|ir)
+    ^\W*(?:(?:et|donc|puis|ensuite|enfin|aussi|alors|ou|surtout|mais|à\ l'inverse|a\ l'inverse|par\ ailleurs|de\ plus)\ ,?\s*)?(?:ne\ pas\ )?[a-zàâçéèêëîïôûù]{3,}(?:er|ir)
     \ (?:le|la|les|l'|des|du|un|une|à|au|aux|en|de|d'|son|sa|ses|leur|leurs|plus|davantage|ce|cette|ces|tous|toutes|chaque)\b
 ";
 const AUXILIARY_OPENING: &str =
     r"^\W*(?:devoir|aller|avoir|venir|falloir|pouvoir|vouloir|savoir)\b";
 const FINITE_VERB: &str = r"(?x)
     (?:^|\s|,)(?:c'est|n'est|est|sont|était|étaient|a|ont|sera|serait|permet|reste|fait|semble|devient|coûte)\b
+";
+
+/// A verbless sentence naming a change to make (« Mise en place d'un guichet unique »,
+/// « Aménagement de pistes cyclables », « Service militaire obligatoire pour tous »): an action
+/// noun that only names a change when nothing says it already happened (« Suppression de la
+/// trésorerie » or « Augmentation des prix » report one, so they are not here).
+const NOMINAL_PROPOSAL: &str = r"(?x)
+    ^\W*(?:mise\ en\ place|création|instauration|généralisation|simplification|aménagement
+      |rétablissement|revalorisation|harmonisation|davantage\ d|moins\ de\ |obligation\ d
+      |interdiction\ d|gratuité|un\ meilleur|une\ meilleure|de\ meilleurs|de\ meilleures)\b
+  | \bobligatoires?\ pour\ tou(?:s|tes)\b
 ";
 
 /// Cues of an experience: the writer's own case, in the first person or reported as lived.
@@ -138,12 +174,18 @@ pub fn sentence_kind(sentence: &str) -> Kind {
     static E: OnceLock<Regex> = OnceLock::new();
     static M: OnceLock<Regex> = OnceLock::new();
     static C: OnceLock<Regex> = OnceLock::new();
-    let s = sentence.to_lowercase().replace('’', "'");
-    let asks = s.contains('?') && regex(&Q, ASKS_TO_ACT).is_match(&s);
+    static B: OnceLock<Regex> = OnceLock::new();
+    let lower = sentence.to_lowercase().replace('’', "'");
+    let asks = lower.contains('?') && regex(&Q, ASKS_TO_ACT).is_match(&lower);
+    // The burdens are blanked out: another clause of the sentence may still ask for a change.
+    let s = regex(&B, BURDEN).replace_all(&lower, " ");
     let must = regex(&M, MUST).is_match(&s) && !regex(&C, MUST_CONDITION).is_match(&s);
     let proposes = regex(&P, PROPOSITION).is_match(&s)
         || (regex(&I, INSTRUCTION).is_match(&s) && !opening_subject(&s))
-        || instruction_without_verb(&s);
+        || instruction_without_verb(&s)
+        || imperative(&s)
+        || imperative_plural(&s)
+        || wish(&s);
     if asks || ((must || proposes) && !reported_or_relative(&s)) {
         Kind::Proposition
     } else if regex(&E, EXPERIENCE).is_match(&s) {
@@ -151,6 +193,90 @@ pub fn sentence_kind(sentence: &str) -> Kind {
     } else {
         Kind::Constat
     }
+}
+
+/// Where an imperative may open a clause: the sentence's start, after a punctuation mark or a
+/// conjunction, or « par pitié », negated or not.
+const CLAUSE_START: &str = r"(?:^|[.,;:!]\s|\bet\s|\bdonc\s|\bpuis\s|\bpitié\s)\W*(?:n'|ne\s)?";
+
+/// A second-person-plural imperative opening a clause (« Développez la communication par
+/// e-mail », « Retirez-la et créons… », « …les dents et évitez le déremboursement »); not an
+/// inversion asking a question (« Pouvez-vous… ») nor the rhetoric of « sachez que », « croyez-moi ».
+fn imperative(s: &str) -> bool {
+    static V: OnceLock<Regex> = OnceLock::new();
+    const RHETORIC: [&str; 12] = [
+        "chez",
+        "assez",
+        "nez",
+        "rez",
+        "sachez",
+        "croyez",
+        "voyez",
+        "imaginez",
+        "avouez",
+        "admettez",
+        "excusez",
+        "permettez",
+    ];
+    let verb = regex(
+        &V,
+        &format!(r"{CLAUSE_START}([a-zàâçéèêëîïôûù]{{3,}}ez)\b(-vous)?"),
+    );
+    verb.captures_iter(s).any(|c| {
+        c.get(2).is_none()
+            && !RHETORIC.contains(&&c[1])
+            && !s[c.get(1).unwrap().end()..].starts_with(" que")
+            && !s[c.get(1).unwrap().end()..].starts_with(" pas que")
+            && !s[c.get(1).unwrap().end()..].starts_with(" jamais que")
+    })
+}
+
+/// A first-person-plural imperative opening a clause (« Soyons cohérents », « ne dépensons pas
+/// pour rien »): a word in -ons that is neither in -ions (nouns: « actions », « questions ») nor
+/// one of the common nouns in -ons or the rhetoric of « disons-le », nor an inversion in a
+/// question (« allons-nous… ? »).
+fn imperative_plural(s: &str) -> bool {
+    static V: OnceLock<Regex> = OnceLock::new();
+    const NOT_ASKING: [&str; 24] = [
+        "maisons",
+        "raisons",
+        "saisons",
+        "prisons",
+        "garçons",
+        "leçons",
+        "bons",
+        "dons",
+        "sons",
+        "patrons",
+        "boissons",
+        "chansons",
+        "horizons",
+        "jetons",
+        "cartons",
+        "rayons",
+        "salons",
+        "ballons",
+        "disons",
+        "avouons",
+        "reconnaissons",
+        "rappelons",
+        "soulignons",
+        "notons",
+    ];
+    let verb = regex(
+        &V,
+        &format!(r"{CLAUSE_START}([a-zàâçéèêëîïôûù]{{2,}}ons)\b(-nous)?"),
+    );
+    verb.captures_iter(s).any(|c| {
+        let question = c.get(2).is_some() && s.contains('?');
+        !(c[1].ends_with("ions") || NOT_ASKING.contains(&&c[1]) || question)
+    })
+}
+
+/// A wish in the subjunctive opening the sentence (« Qu'on me rende mon argent ! »).
+fn wish(s: &str) -> bool {
+    static W: OnceLock<Regex> = OnceLock::new();
+    !s.contains('?') && regex(&W, r"^\W*(?:qu'on|que\ l'on)\s").is_match(s)
 }
 
 /// A modal that is not a request: reported, in a relative clause, rhetorical; a cleft stays one.
@@ -169,14 +295,17 @@ fn opening_subject(s: &str) -> bool {
         .is_some_and(|m| !m.as_str().contains(" qui "))
 }
 
-/// A sentence opened by an infinitive that is not the subject of a verb (lower case).
+/// A sentence opened by an infinitive that is not the subject of a verb, or a verbless one that
+/// names a change (lower case).
 fn instruction_without_verb(s: &str) -> bool {
     static O: OnceLock<Regex> = OnceLock::new();
     static A: OnceLock<Regex> = OnceLock::new();
     static F: OnceLock<Regex> = OnceLock::new();
-    regex(&O, OPENING_INFINITIVE).is_match(s)
-        && !regex(&A, AUXILIARY_OPENING).is_match(s)
-        && !regex(&F, FINITE_VERB).is_match(s)
+    static N: OnceLock<Regex> = OnceLock::new();
+    let opens = (regex(&O, OPENING_INFINITIVE).is_match(s)
+        && !regex(&A, AUXILIARY_OPENING).is_match(s))
+        || regex(&N, NOMINAL_PROPOSAL).is_match(s);
+    opens && !regex(&F, FINITE_VERB).is_match(s)
 }
 
 /// The kind of a text: a proposition when one of its sentences is, else an experience when one
@@ -253,6 +382,30 @@ mod tests {
             ("Il faut se débrouiller seul avec les démarches.", Constat),
             ("Pour quel résultat ?", Constat),
             ("Pouvez-vous préciser le calendrier ?", Constat),
+            ("Développez les permanences en mairie.", Proposition),
+            ("Par pitié, simplifiez les formulaires !", Proposition),
+            ("Sachez que nous sommes épuisés.", Constat),
+            ("N'oubliez jamais que rien n'est simple.", Constat),
+            ("Soyons cohérents.", Proposition),
+            ("Disons-le : les délais sont trop longs.", Constat),
+            ("Il faut remplir un dossier de vingt pages.", Constat),
+            ("Nous devons remplir les mêmes formulaires.", Constat),
+            (
+                "Il faut remplir vingt pages, il faudrait simplifier.",
+                Proposition,
+            ),
+            ("Ils doivent se résoudre à supprimer des lits.", Constat),
+            ("Qu'on nous rende nos bureaux de poste !", Proposition),
+            ("Pourrait-on ouvrir le samedi ?", Proposition),
+            ("Il suffirait de publier les horaires.", Proposition),
+            ("Indispensable de former les agents.", Proposition),
+            ("De gros efforts sont à faire sur l'accueil.", Proposition),
+            ("Le ministre va-t-il enfin agir ?", Proposition),
+            ("Quels moyens l'État entend-il déployer ?", Proposition),
+            ("Mise en place d'un guichet unique.", Proposition),
+            ("Service militaire obligatoire pour tous.", Proposition),
+            ("Augmentation des prix partout.", Constat),
+            ("Donc arrêter de financer les doublons.", Proposition),
         ];
         for (sentence, kind) in cases {
             assert_eq!(sentence_kind(sentence), kind, "{sentence}");
