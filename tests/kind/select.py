@@ -7,7 +7,11 @@ more from each set with another seed, none already in the first round, each deal
 `rules` part (read when writing rules) or the `held_out` part (only ever measured).
 
 `python3 tests/kind/select.py ../shared/data 3` draws the third round (tests/kind/tagged3.csv): 120
-more from each set with a third seed, none from the earlier rounds, all held out."""
+more from each set with a third seed, none from the earlier rounds, all held out.
+
+`python3 tests/kind/select.py ../shared/data 4` draws the fourth round (tests/kind/tagged4.csv): 150
+more from each set with a fourth seed, none from the earlier rounds, all held out from the rules
+committed before it was drawn (session 12)."""
 import csv
 import random
 import re
@@ -54,8 +58,8 @@ def main(data, round_=1):
 def later_round(data, round_):
     earlier = ["tests/kind/tagged.csv"] + [f"tests/kind/tagged{r}.csv" for r in range(2, round_)]
     skip = {tuple(l.split(",")[:3]) for f in earlier for l in open(f) if not l.startswith("#")}
-    rng = random.Random(20261207 if round_ == 2 else 20261208)
-    count = 100 if round_ == 2 else 120
+    rng = random.Random({2: 20261207, 3: 20261208, 4: 20261209}[round_])
+    count = {2: 100, 3: 120, 4: 150}[round_]
     for name, file in SETS:
         rows = list(csv.DictReader(open(f"{data}/{file}", encoding="utf-8")))
         drawn = sorted(rng.sample(candidates(name, rows, skip), count), key=lambda p: (p[0], p[1]))
