@@ -424,18 +424,36 @@ fn print_row(set: &Set, mode: &str, outcome: &Outcome, cut: &[(usize, usize, usi
     );
 }
 
-/// The `pillars` rule swept over its two constants, on passage mode's passages.
+/// The `pillars` rule swept over its constants, on passage mode's passages: passages and share
+/// (no word threshold), then the words threshold beside the default count and share.
 fn sweep(set: &Set, outcome: &Outcome) {
     let names: BTreeSet<&String> = outcome.passages.iter().map(|p| &p.3).collect();
     let names: Vec<&String> = names.into_iter().filter(|n| *n != "none").collect();
     let mut counts = vec![vec![0usize; names.len()]; set.ids.len()];
+    let mut words = vec![vec![0usize; names.len()]; set.ids.len()];
     let mut labelled = vec![0usize; set.ids.len()];
-    for (doc, _, _, label) in &outcome.passages {
+    for (doc, start, end, label) in &outcome.passages {
         labelled[*doc] += 1;
         if let Some(k) = names.iter().position(|n| *n == label) {
             counts[*doc][k] += 1;
+            let text = verbatim::stages::passages::cut::slice_chars(&set.texts[*doc], *start, *end);
+            words[*doc][k] += verbatim::stages::passages::cut::word_count(text);
         }
     }
+    let scores = |raised: &dyn Fn(usize, usize) -> bool| {
+        let predicted: Vec<BTreeSet<String>> = (0..set.ids.len())
+            .map(|d| {
+                let mut s: BTreeSet<String> = (0..names.len())
+                    .filter(|&k| counts[d][k] > 0 && raised(d, k))
+                    .map(|k| names[k].clone())
+                    .collect();
+                s.insert(outcome.main[d].clone());
+                s.remove("none");
+                s
+            })
+            .collect();
+        set_scores(&set.gold, &predicted)
+    };
     println!(
         "{:<23} pillars rule: min passages, min share → micro-F1 / exact-set",
         ""
@@ -450,30 +468,15 @@ fn sweep(set: &Set, outcome: &Outcome) {
     ] {
         let mut line = String::new();
         for min_share in [0.15f32, 0.25, 0.34, 0.5, 1.01] {
-            let predicted: Vec<BTreeSet<String>> = (0..set.ids.len())
-                .map(|d| {
-                    let main = outcome.main[d].clone();
-                    let mut s: BTreeSet<String> = (0..names.len())
-                        .filter(|&k| {
-                            let c = counts[d][k];
-                            let (many, large) = (
-                                c >= min_passages,
-                                c as f32 >= min_share * labelled[d] as f32,
-                            );
-                            c > 0 && if both { many && large } else { many || large }
-                        })
-                        .map(|k| names[k].clone())
-                        .collect();
-                    s.insert(main);
-                    s.remove("none");
-                    s
-                })
-                .collect();
-            let (f1, exact) = set_scores(&set.gold, &predicted);
-            let default =
-                !both && min_passages == default.min_passages && min_share == default.min_share;
-            let mark = if default { "*" } else { " " };
-            line.push_str(&format!("  {min_share:.2}:{f1:.3}/{exact:.3}{mark}"));
+            let (f1, exact) = scores(&|d, k| {
+                let c = counts[d][k];
+                let (many, large) = (
+                    c >= min_passages,
+                    c as f32 >= min_share * labelled[d] as f32,
+                );
+                if both { many && large } else { many || large }
+            });
+            line.push_str(&format!("  {min_share:.2}:{f1:.3}/{exact:.3} "));
         }
         let label = match (min_passages, both) {
             (usize::MAX, _) => "share only".to_string(),
@@ -482,4 +485,28 @@ fn sweep(set: &Set, outcome: &Outcome) {
         };
         println!("{:<23}   {label:<12}{line}", "");
     }
+    let mut line = String::new();
+    for min_words in [60, 80, 100, 120, 150, usize::MAX] {
+        let (f1, exact) = scores(&|d, k| {
+            let c = counts[d][k];
+            c >= default.min_passages
+                || c as f32 >= default.min_share * labelled[d] as f32
+                || words[d][k] >= min_words
+        });
+        let mark = if min_words == default.min_words {
+            "*"
+        } else {
+            " "
+        };
+        let w = if min_words == usize::MAX {
+            "none".to_string()
+        } else {
+            min_words.to_string()
+        };
+        line.push_str(&format!("  {w}:{f1:.3}/{exact:.3}{mark}"));
+    }
+    println!(
+        "{:<23}   ≥{} or {:.2} or words{line}",
+        "", default.min_passages, default.min_share
+    );
 }
