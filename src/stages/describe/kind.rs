@@ -204,30 +204,17 @@ const CLAUSE_START: &str = r"(?:^|[.,;:!]\s|\bet\s|\bdonc\s|\bpuis\s|\bpitié\s)
 /// inversion asking a question (« Pouvez-vous… ») nor the rhetoric of « sachez que », « croyez-moi ».
 fn imperative(s: &str) -> bool {
     static V: OnceLock<Regex> = OnceLock::new();
-    const RHETORIC: [&str; 12] = [
-        "chez",
-        "assez",
-        "nez",
-        "rez",
-        "sachez",
-        "croyez",
-        "voyez",
-        "imaginez",
-        "avouez",
-        "admettez",
-        "excusez",
-        "permettez",
-    ];
+    const RHETORIC: &str =
+        "chez assez nez rez sachez croyez voyez imaginez avouez admettez excusez permettez";
     let verb = regex(
         &V,
         &format!(r"{CLAUSE_START}([a-zàâçéèêëîïôûù]{{3,}}ez)\b(-vous)?"),
     );
-    verb.captures_iter(s).any(|c| {
-        c.get(2).is_none()
-            && !RHETORIC.contains(&&c[1])
-            && !s[c.get(1).unwrap().end()..].starts_with(" que")
-            && !s[c.get(1).unwrap().end()..].starts_with(" pas que")
-            && !s[c.get(1).unwrap().end()..].starts_with(" jamais que")
+    opening_verbs(s, verb).any(|(word, rest, inverted)| {
+        let says_that = [" que", " pas que", " jamais que"]
+            .iter()
+            .any(|t| rest.starts_with(t));
+        !(inverted || says_that || RHETORIC.split(' ').any(|r| r == word))
     })
 }
 
@@ -237,39 +224,28 @@ fn imperative(s: &str) -> bool {
 /// question (« allons-nous… ? »).
 fn imperative_plural(s: &str) -> bool {
     static V: OnceLock<Regex> = OnceLock::new();
-    const NOT_ASKING: [&str; 24] = [
-        "maisons",
-        "raisons",
-        "saisons",
-        "prisons",
-        "garçons",
-        "leçons",
-        "bons",
-        "dons",
-        "sons",
-        "patrons",
-        "boissons",
-        "chansons",
-        "horizons",
-        "jetons",
-        "cartons",
-        "rayons",
-        "salons",
-        "ballons",
-        "disons",
-        "avouons",
-        "reconnaissons",
-        "rappelons",
-        "soulignons",
-        "notons",
-    ];
+    const NOT_ASKING: &str = "maisons raisons saisons prisons garçons leçons bons dons sons patrons \
+        boissons chansons horizons jetons cartons rayons salons ballons \
+        disons avouons reconnaissons rappelons soulignons notons";
     let verb = regex(
         &V,
         &format!(r"{CLAUSE_START}([a-zàâçéèêëîïôûù]{{2,}}ons)\b(-nous)?"),
     );
-    verb.captures_iter(s).any(|c| {
-        let question = c.get(2).is_some() && s.contains('?');
-        !(c[1].ends_with("ions") || NOT_ASKING.contains(&&c[1]) || question)
+    opening_verbs(s, verb).any(|(word, _, inverted)| {
+        let question = inverted && s.contains('?');
+        !(word.ends_with("ions") || question || NOT_ASKING.split_whitespace().any(|n| n == word))
+    })
+}
+
+/// Each clause-opening verb `verb` finds: the word, the text after it, and whether a subject
+/// pronoun follows it (« -vous », « -nous »).
+fn opening_verbs<'a>(
+    s: &'a str,
+    verb: &'a Regex,
+) -> impl Iterator<Item = (&'a str, &'a str, bool)> {
+    verb.captures_iter(s).map(|c| {
+        let word = c.get(1).expect("the pattern's verb group");
+        (word.as_str(), &s[word.end()..], c.get(2).is_some())
     })
 }
 
