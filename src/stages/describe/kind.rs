@@ -85,7 +85,8 @@ const BURDEN: &str = r"(?x)
     (?:\b(?:faut|faudra|doit|doivent|devons|devez|dois)\ |\bnécessaire\ d'|\bnécessaire\ de\ )(?:(?:vraiment|encore|toujours|souvent|alors|donc)\ )?
     (?:remplir|passer\ par|attendre|patienter|subir|supporter|se\ partager|se\ résoudre|faire\ face
       |se\ contenter|renoncer|téléphoner|appeler|rappeler|se\ déplacer|fournir|renvoyer|refaire
-      |recommencer|justifier|prouver|compter|imprimer|scanner|avoir\ envie|avoir\b.*\bpour\b|être\b.*\bpour\b
+      |recommencer|justifier|prouver|compter|imprimer|scanner|avoir\ envie
+      |avoir\b[^,;:.!?]*\bpour\b|être\b[^,;:.!?]*\bpour\b
       |faire\ (?:des|plusieurs)\ (?:dizaines|kilomètres|km|heures|allers|démarches|photocopies|copies)|faire\ la\ queue)\b
     [^,;:.!?]*
 ";
@@ -206,10 +207,7 @@ fn imperative(s: &str) -> bool {
     static V: OnceLock<Regex> = OnceLock::new();
     const RHETORIC: &str =
         "chez assez nez rez sachez croyez voyez imaginez avouez admettez excusez permettez";
-    let verb = regex(
-        &V,
-        &format!(r"{CLAUSE_START}([a-zàâçéèêëîïôûù]{{3,}}ez)\b(-vous)?"),
-    );
+    let verb = V.get_or_init(|| clause_opening(r"[a-zàâçéèêëîïôûù]{3,}ez", "-vous"));
     opening_verbs(s, verb).any(|(word, rest, inverted)| {
         let says_that = [" que", " pas que", " jamais que"]
             .iter()
@@ -227,14 +225,16 @@ fn imperative_plural(s: &str) -> bool {
     const NOT_ASKING: &str = "maisons raisons saisons prisons garçons leçons bons dons sons patrons \
         boissons chansons horizons jetons cartons rayons salons ballons \
         disons avouons reconnaissons rappelons soulignons notons";
-    let verb = regex(
-        &V,
-        &format!(r"{CLAUSE_START}([a-zàâçéèêëîïôûù]{{2,}}ons)\b(-nous)?"),
-    );
+    let verb = V.get_or_init(|| clause_opening(r"[a-zàâçéèêëîïôûù]{2,}ons", "-nous"));
     opening_verbs(s, verb).any(|(word, _, inverted)| {
         let question = inverted && s.contains('?');
         !(word.ends_with("ions") || question || NOT_ASKING.split_whitespace().any(|n| n == word))
     })
+}
+
+/// A verb of the form `word` opening a clause, then the inverted `pronoun` if it follows.
+fn clause_opening(word: &str, pronoun: &str) -> Regex {
+    Regex::new(&format!(r"{CLAUSE_START}({word})\b({pronoun})?")).expect("valid pattern")
 }
 
 /// Each clause-opening verb `verb` finds: the word, the text after it, and whether a subject
@@ -371,6 +371,10 @@ mod tests {
                 Proposition,
             ),
             ("Ils doivent se résoudre à supprimer des lits.", Constat),
+            (
+                "Il faut avoir un dossier complet, il faudrait simplifier pour tous.",
+                Proposition,
+            ),
             ("Qu'on nous rende nos bureaux de poste !", Proposition),
             ("Pourrait-on ouvrir le samedi ?", Proposition),
             ("Il suffirait de publier les horaires.", Proposition),
