@@ -476,9 +476,10 @@ fn unit_record(s: &Stages, config: &RunConfig) -> UnitRecord {
         let rule = &config.pillars;
         record.passages = Some(p.corpus.len());
         record.pillars_rule = Some(format!(
-            "the main category (most passages), and every other with at least {} passages or {:.0}% of the document's passages",
+            "the main category (most passages), and every other with at least {} passages, {:.0}% of the document's passages, or {} words of them",
             rule.min_passages,
-            rule.min_share * 100.0
+            rule.min_share * 100.0,
+            rule.min_words
         ));
         record.documents_by_status = s.written.documents_by_status.clone();
     }
