@@ -45,6 +45,7 @@ const PROPOSITION: &str = r"(?x)
   | (?:^|[^'\w])(?:doit|doivent|devons)\ (?:(?:encore|enfin|donc|aussi|désormais|absolument|impérativement|maintenant|d'urgence)\ )?(?:s'|se\ |y\ |en\ |les\ |le\ |la\ |l'|leur\ |lui\ |nous\ |vous\ |me\ |m')?[a-zàâçéèêëîïôûù]+(?:er|ir|re)\b
   | \b(?:nous\ )?propos(?:ons|e)\ (?:de|que|la|le|une|un|des)\b
   | \b(?:je|nous)\ (?:vous\ |leur\ |lui\ )?(?:demande|demandons|souhaite|souhaitons|réclame|réclamons|plaide|plaidons)\b
+  | \bexigeons\b
   | \bil\ serait\ (?:bon|souhaitable|utile|nécessaire|judicieux|temps|préférable|logique|juste)\b
   | \bil\ est\ (?:urgent|essentiel|nécessaire|indispensable|impératif|temps|primordial|vital)\ (?:de\b|d')
   | \bil\ y\ a\ urgence\ à\b
@@ -67,7 +68,7 @@ const PROPOSITION: &str = r"(?x)
   | \b(?:peut|pourrait|pourraient)\ (?:éviter|permettre)\b
   | ^\W*(?:il\ est\ )?(?:indispensable|urgent|nécessaire|essentiel|impératif|primordial|vital)\ (?:de\b|d')
   | \b(?:est|sont|reste|restent)\ à\ (?:consentir|faire|revoir|repenser|améliorer|changer|réformer|créer|inventer|construire|encourager|privilégier)\b
-  | \bpriorité\ (?:absolue\ )?(?:à|au|aux)\b
+  | \bpriorité\ absolue\b | (?:^|[:;,]\ )\W*priorité\ (?:à|au|aux)\b
   | \b(?:la\ seule|une\ seule|l'unique)\ (?:solution|alternative|issue)\b
   | \bil\ existe\ (?:pourtant\ )?(?:une|des)\ solutions?\b | \bla\ solution\ (?:est|serait|passe)\b
 ";
@@ -89,6 +90,13 @@ const BURDEN: &str = r"(?x)
       |avoir\b[^,;:.!?]*\bpour\b|être\b[^,;:.!?]*\bpour\b
       |faire\ (?:des|plusieurs)\ (?:dizaines|kilomètres|km|heures|allers|démarches|photocopies|copies)|faire\ la\ queue)\b
     [^,;:.!?]*
+";
+
+/// Frames of speech that only introduce what follows (« il convient de souligner que »,
+/// « prenons l'exemple de », « n'allez pas croire », « soyez assurés »): blanked like burdens.
+const FRAME: &str = r"(?x)
+    \bconvient\ de\ (?:souligner|rappeler|noter|préciser|dire|reconnaître)\b
+  | \bprenons\ (?:l'exemple|le\ cas)\b | \bn'allez\ pas\ croire\b | \bsoyez\ assurée?s?\b
 ";
 
 /// A modal in a relative clause describes someone's obligation (« celui qui doit prendre sa
@@ -146,7 +154,7 @@ const FINITE_VERB: &str = r"(?x)
 /// trésorerie » or « Augmentation des prix » report one, so they are not here).
 const NOMINAL_PROPOSAL: &str = r"(?x)
     ^\W*(?:mise\ en\ place|création|instauration|généralisation|simplification|aménagement
-      |rétablissement|revalorisation|harmonisation|davantage\ d|moins\ de\ |obligation\ d
+      |rétablissement|revalorisation|harmonisation|davantage\ d|obligation\ d
       |interdiction\ d|gratuité|un\ meilleur|une\ meilleure|de\ meilleurs|de\ meilleures)\b
   | \bobligatoires?\ pour\ tou(?:s|tes)\b
 ";
@@ -178,8 +186,10 @@ pub fn sentence_kind(sentence: &str) -> Kind {
     static B: OnceLock<Regex> = OnceLock::new();
     let lower = sentence.to_lowercase().replace('’', "'");
     let asks = lower.contains('?') && regex(&Q, ASKS_TO_ACT).is_match(&lower);
-    // The burdens are blanked out: another clause of the sentence may still ask for a change.
-    let s = regex(&B, BURDEN).replace_all(&lower, " ");
+    // Burdens and frames are blanked out: another clause may still ask for a change.
+    static F: OnceLock<Regex> = OnceLock::new();
+    let unframed = regex(&F, FRAME).replace_all(&lower, " ");
+    let s = regex(&B, BURDEN).replace_all(&unframed, " ");
     let must = regex(&M, MUST).is_match(&s) && !regex(&C, MUST_CONDITION).is_match(&s);
     let proposes = regex(&P, PROPOSITION).is_match(&s)
         || (regex(&I, INSTRUCTION).is_match(&s) && !opening_subject(&s))
@@ -202,12 +212,13 @@ const CLAUSE_START: &str = r"(?:^|[.,;:!]\s|\bet\s|\bdonc\s|\bpuis\s|\bpitié\s)
 
 /// A second-person-plural imperative opening a clause (« Développez la communication par
 /// e-mail », « Retirez-la et créons… », « …les dents et évitez le déremboursement »); not an
-/// inversion asking a question (« Pouvez-vous… ») nor the rhetoric of « sachez que », « croyez-moi ».
+/// inversion asking a question (« Pouvez-vous… », « Savez vous… ») nor the rhetoric of « sachez
+/// que », « croyez-moi ».
 fn imperative(s: &str) -> bool {
     static V: OnceLock<Regex> = OnceLock::new();
     const RHETORIC: &str =
         "chez assez nez rez sachez croyez voyez imaginez avouez admettez excusez permettez";
-    let verb = V.get_or_init(|| clause_opening(r"[a-zàâçéèêëîïôûù]{3,}ez", "-vous"));
+    let verb = V.get_or_init(|| clause_opening(r"[a-zàâçéèêëîïôûù]{3,}ez", "-vous| vous"));
     opening_verbs(s, verb).any(|(word, rest, inverted)| {
         let says_that = [" que", " pas que", " jamais que"]
             .iter()
@@ -219,16 +230,21 @@ fn imperative(s: &str) -> bool {
 /// A first-person-plural imperative opening a clause (« Soyons cohérents », « ne dépensons pas
 /// pour rien »): a word in -ons that is neither in -ions (nouns: « actions », « questions ») nor
 /// one of the common nouns in -ons or the rhetoric of « disons-le », nor an inversion in a
-/// question (« allons-nous… ? »).
+/// question (« allons-nous… ? »), nor a verb whose subject « nous » came before it.
 fn imperative_plural(s: &str) -> bool {
     static V: OnceLock<Regex> = OnceLock::new();
     const NOT_ASKING: &str = "maisons raisons saisons prisons garçons leçons bons dons sons patrons \
         boissons chansons horizons jetons cartons rayons salons ballons \
         disons avouons reconnaissons rappelons soulignons notons";
-    let verb = V.get_or_init(|| clause_opening(r"[a-zàâçéèêëîïôûù]{2,}ons", "-nous"));
-    opening_verbs(s, verb).any(|(word, _, inverted)| {
+    let verb = V.get_or_init(|| clause_opening(r"[a-zàâçéèêëîïôûù]{2,}ons", "-nous| nous"));
+    opening_verbs(s, verb).any(|(word, rest, inverted)| {
         let question = inverted && s.contains('?');
-        !(word.ends_with("ions") || question || NOT_ASKING.split_whitespace().any(|n| n == word))
+        // « que nous tous, sur tous les bancs, menons… »: the subject came first.
+        let subject_before = s[..s.len() - rest.len()].contains("nous ");
+        !(word.ends_with("ions")
+            || question
+            || subject_before
+            || NOT_ASKING.split_whitespace().any(|n| n == word))
     })
 }
 
@@ -386,6 +402,17 @@ mod tests {
             ("Service militaire obligatoire pour tous.", Proposition),
             ("Augmentation des prix partout.", Constat),
             ("Donc arrêter de financer les doublons.", Proposition),
+            ("Prenons l'exemple d'une famille de quatre.", Constat),
+            ("Savez vous que la caisse a fermé ?", Constat),
+            (
+                "Le travail que nous tous, sur tous les bancs, menons ici.",
+                Constat,
+            ),
+            ("Une carte de priorité au stationnement.", Constat),
+            (
+                "Nous, soignants, exigeons la réouverture des lits.",
+                Proposition,
+            ),
         ];
         for (sentence, kind) in cases {
             assert_eq!(sentence_kind(sentence), kind, "{sentence}");
