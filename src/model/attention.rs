@@ -102,14 +102,31 @@ impl HeadCache {
     /// Copies head `head`'s keys and values out of one sequence's `qkv` rows.
     #[inline(always)]
     fn gather(&mut self, seq: &[f32], shape: Shape, head: usize) {
-        let (h, d) = (shape.hidden(), shape.head_dim);
-        for j in 0..shape.len {
-            let row = &seq[j * 3 * h..][..3 * h];
-            let key = &row[h + head * d..][..d];
-            for (c, &k) in key.iter().enumerate() {
+        let (h, d, len) = (shape.hidden(), shape.head_dim, shape.len);
+        let key = |j: usize| &seq[j * 3 * h + h + head * d..][..d];
+        let whole = len / KEYS * KEYS;
+        // 16 keys at a time, each transposed row written whole rather than one scalar store per
+        // key and column: 27.9 s against 28.6 s on 1,000 contribution passages (medians of 10
+        // paired runs, 8 of 10 faster; AMD EPYC AVX-512, 2 cores), vectors bit-identical.
+        for first in (0..whole).step_by(KEYS) {
+            let keys: [&[f32]; KEYS] = std::array::from_fn(|k| key(first + k));
+            for c in 0..d {
+                let out: &mut [f32; KEYS] = (&mut self.keys_t[c * self.padded + first..][..KEYS])
+                    .try_into()
+                    .unwrap();
+                for (o, k) in out.iter_mut().zip(&keys) {
+                    *o = k[c];
+                }
+            }
+        }
+        for j in whole..len {
+            for (c, &k) in key(j).iter().enumerate() {
                 self.keys_t[c * self.padded + j] = k;
             }
-            self.values[j * d..][..d].copy_from_slice(&row[2 * h + head * d..][..d]);
+        }
+        for j in 0..len {
+            let values = &seq[j * 3 * h + 2 * h + head * d..][..d];
+            self.values[j * d..][..d].copy_from_slice(values);
         }
     }
 }
