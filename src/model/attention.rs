@@ -13,7 +13,7 @@
 //! CPU: an instruction where there is one, libm's exact `fmaf` elsewhere) in a fixed order, across
 //! keys or columns and never inside a vector, so every instruction set gives the same bits (tested).
 
-use super::kernels::{Simd, simd, softmax_row};
+use super::kernels::{Simd, simd, softmax_padded};
 
 /// Keys scored together (one 16-lane register of scores per query row).
 const KEYS: usize = 16;
@@ -203,11 +203,10 @@ impl Tile<'_> {
             std::array::from_fn(|r| &seq[(self.first + r) * 3 * h + self.head * d..][..d]);
         self.scores::<R>(&queries, cache, &mut scratch.scores);
         for row in scratch.scores.chunks_exact_mut(padded).take(R) {
-            let row = &mut row[..len];
             if let Some(bias) = self.bias {
                 row.iter_mut().zip(bias).for_each(|(s, b)| *s += b);
             }
-            softmax_row(row, self.scale);
+            softmax_padded(row, len, self.scale);
         }
         let probs: [&[f32]; R] = std::array::from_fn(|r| &scratch.scores[r * padded..][..len]);
         self.weighted_values::<R>(&probs, cache, out);
@@ -267,6 +266,9 @@ impl Tile<'_> {
         out: &mut [f32],
     ) {
         let (h, d, len) = (self.shape.hidden(), self.shape.head_dim, self.shape.len);
+        // Sliced again here so that the compiler sees `j < len` for every row: without it, a
+        // bounds check per row and key sat in the loop and pushed a pointer out of registers.
+        let probs: [&[f32]; R] = probs.map(|p| &p[..len]);
         let mut acc = [[0f32; W]; R];
         for (j, value) in cache.values.chunks_exact(d).take(len).enumerate() {
             let v: &[f32; W] = value[first_col..][..W].try_into().unwrap();
