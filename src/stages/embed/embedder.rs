@@ -203,7 +203,11 @@ impl<'m> Embedder<'m> {
         let progress = self.progress_bar(windows.len());
         // Batches run side by side, one per thread, each single-threaded inside the encoder: on a
         // few cores this beats splitting every matmul across threads (no barrier per operation).
-        let parallel = rayon::current_num_threads().max(1);
+        // A group holds several batches per thread, taken by whichever thread is free: batches
+        // hold the texts of one token count, so their costs differ, and with one batch per thread
+        // between flushes the threads waited on each other (1,000 contribution passages: 1.59×
+        // the one-thread speed on 2 cores; more in METHODS.md, Measured speed).
+        let parallel = rayon::current_num_threads().max(1) * BATCHES_PER_THREAD;
         for group in batches.chunks(parallel) {
             let pooled: Vec<Vec<(Vec<f32>, u32)>> = group
                 .par_iter()
@@ -347,6 +351,9 @@ fn finish(
         })
         .collect()
 }
+
+/// Batches per thread between two flushes of the cache (see `run_windows`).
+const BATCHES_PER_THREAD: usize = 8;
 
 /// Consecutive `[start, end)` ranges of the length-sorted windows. Only windows of one length share
 /// a batch: without padding, a text's vector does not depend on its batch-mates, so cached and fresh
