@@ -33,7 +33,7 @@ pub struct Shape {
 }
 
 impl Shape {
-    fn hidden(&self) -> usize {
+    pub(super) fn hidden(&self) -> usize {
         self.heads * self.head_dim
     }
 }
@@ -286,10 +286,10 @@ impl Tile<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn noise(seed: u64, n: usize) -> Vec<f32> {
+    pub(in crate::model) fn noise(seed: u64, n: usize) -> Vec<f32> {
         let mut rng = crate::rng::Rng::new(seed);
         (0..n)
             .map(|_| (rng.next_f64() as f32 - 0.5) * 4.0)
@@ -297,7 +297,12 @@ mod tests {
     }
 
     /// The definition in f64, head by head, token by token.
-    fn reference(qkv: &[f32], s: Shape, scale: f32, bias: Option<&[f32]>) -> Vec<f64> {
+    pub(in crate::model) fn reference(
+        qkv: &[f32],
+        s: Shape,
+        scale: f32,
+        bias: Option<&[f32]>,
+    ) -> Vec<f64> {
         let (h, d) = (s.hidden(), s.head_dim);
         let at = |b: usize, t: usize, part: usize, head: usize, c: usize| {
             qkv[(b * s.len + t) * 3 * h + part * h + head * d + c] as f64

@@ -8,6 +8,7 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use super::attention::{self, Shape};
+use super::attention16;
 use super::e5bin::{Q4_BLOCK, Q4_BLOCK_BYTES, dequantize_q4};
 use super::kernels::{Norm, gelu_in_place};
 use super::quant::QuantLinear;
@@ -185,7 +186,11 @@ impl BertLayer {
         let rows = shape.batch * shape.len;
         let qkv = self.query_key_value.forward(x, rows)?;
         let scale = 1.0 / (shape.head_dim as f32).sqrt();
-        let context = attention::attention(&qkv, shape, scale, key_bias);
+        // The 4-bit × int8 path's attention is in 16-bit integers too; f32 stays f32 throughout.
+        let context = match self.query_key_value {
+            Linear::Q4(_) => attention16::attention(&qkv, shape, scale, key_bias),
+            Linear::Dense { .. } => attention::attention(&qkv, shape, scale, key_bias),
+        };
         let mut attended = self.attention_out.forward(&context, rows)?;
         self.attention_norm.add_in_place(&mut attended, x);
         self.feed_forward(&attended, rows)

@@ -5,7 +5,7 @@
 
 /// Bumped whenever a change to the encoder's arithmetic changes the bits of a vector, so that
 /// cached vectors from an older build are not mixed with fresh ones.
-const ENGINE_REVISION: u32 = 4;
+const ENGINE_REVISION: u32 = 5;
 
 /// The arithmetic a vector came from: this build's revision and the instruction set chosen at run
 /// time (AVX-512, AVX2 and plain code round differently in the matmuls).
@@ -173,12 +173,19 @@ pub(super) fn softmax_row(r: &mut [f32], scale: f32) {
 /// tail, a row of 180 scores spent as long on its last 4 exponentials as on the other 176.
 #[inline(always)]
 pub(super) fn softmax_padded(r: &mut [f32], len: usize, scale: f32) {
+    let inv = 1.0 / exp_shifted(r, len, scale);
+    r.iter_mut().for_each(|x| *x *= inv);
+}
+
+/// The softmax's numerators in place: `exp(scale · (x − max))` over the first `len` values of a
+/// row whose length is a multiple of 16, 0 after them. Returns their sum (the denominator).
+#[inline(always)]
+pub(super) fn exp_shifted(r: &mut [f32], len: usize, scale: f32) -> f32 {
     assert!(r.len().is_multiple_of(LANES) && len <= r.len());
     let max = max_of(&r[..len]);
     r.iter_mut().for_each(|x| *x = exp((*x - max) * scale));
-    let inv = 1.0 / sum_of(&r[..len]);
     r[len..].fill(0.0);
-    r.iter_mut().for_each(|x| *x *= inv);
+    sum_of(&r[..len])
 }
 
 /// `x ← γ · normalised(x + residual) + β` over each row of `γ.len()` values: the residual sum and

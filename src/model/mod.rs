@@ -5,6 +5,7 @@
 //! hub id resolved from the local Hugging Face cache.
 
 pub mod attention;
+pub mod attention16;
 pub mod bert;
 pub mod e5bin;
 mod export;
