@@ -45,16 +45,7 @@ impl Shape {
 /// (0, or a large negative number for padding; `None`: no padding). Returns the context
 /// `[batch·len, hidden]`, each head's values in its own columns.
 pub fn attention(qkv: &[f32], shape: Shape, scale: f32, key_bias: Option<&[f32]>) -> Vec<f32> {
-    let tokens = shape.batch * shape.len;
-    assert_eq!(
-        qkv.len(),
-        tokens * 3 * shape.hidden(),
-        "qkv does not match the shape"
-    );
-    if let Some(bias) = key_bias {
-        assert_eq!(bias.len(), tokens, "one key bias per token");
-    }
-    let mut context = vec![0f32; tokens * shape.hidden()];
+    let mut context = empty_context(qkv, shape, key_bias);
     let c = &mut context;
     match simd() {
         // SAFETY: `simd` names only instruction sets this CPU has.
@@ -66,6 +57,20 @@ pub fn attention(qkv: &[f32], shape: Shape, scale: f32, key_bias: Option<&[f32]>
         _ => attention_generic(qkv, c, shape, scale, key_bias),
     }
     context
+}
+
+/// The zeroed context of a batch, once the inputs are checked against `shape`.
+pub(super) fn empty_context(qkv: &[f32], shape: Shape, key_bias: Option<&[f32]>) -> Vec<f32> {
+    let tokens = shape.batch * shape.len;
+    assert_eq!(
+        qkv.len(),
+        tokens * 3 * shape.hidden(),
+        "qkv does not match the shape"
+    );
+    if let Some(bias) = key_bias {
+        assert_eq!(bias.len(), tokens, "one key bias per token");
+    }
+    vec![0f32; tokens * shape.hidden()]
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -14,7 +14,7 @@
 //! long contributions −10%, 1,500 short answers level; vectors within cos 0.99995 of the f32
 //! attention's on the first two.
 
-use super::attention::Shape;
+use super::attention::{Shape, empty_context};
 use super::kernels::{Simd, exp_shifted, simd};
 
 /// Keys scored together, and value columns accumulated together: 16 lanes of 32-bit sums.
@@ -69,16 +69,7 @@ fn pack(a0: i16, a1: i16) -> u32 {
 /// `softmax(q·kᵀ · scale + bias)·v` for every sequence and head of a batch, as
 /// [`super::attention::attention`] (same arguments, same layout), in 16-bit integer products.
 pub fn attention(qkv: &[f32], shape: Shape, scale: f32, key_bias: Option<&[f32]>) -> Vec<f32> {
-    let tokens = shape.batch * shape.len;
-    assert_eq!(
-        qkv.len(),
-        tokens * 3 * shape.hidden(),
-        "qkv does not match the shape"
-    );
-    if let Some(bias) = key_bias {
-        assert_eq!(bias.len(), tokens, "one key bias per token");
-    }
-    let mut context = vec![0f32; tokens * shape.hidden()];
+    let mut context = empty_context(qkv, shape, key_bias);
     let c = &mut context;
     match simd() {
         // SAFETY: `simd` names only instruction sets this CPU has, and `vnni` checks the rest.
