@@ -165,9 +165,10 @@ struct Rounded {
     keys: Vec<[i16; 2 * LANES]>,
     /// `[heads][padded]` (zero past `len`).
     key_scale: Vec<f32>,
-    /// `[heads][token_pairs][head_dim][2]`: tokens `2m, 2m + 1` of each column side by side.
-    values: Vec<i16>,
-    /// `[heads][head_dim]`, divided by [`PROB_ONE`] too.
+    /// `[heads][column blocks][token_pairs]`: per block of 16 columns and pair of tokens, the 16
+    /// columns' values of tokens `2m, 2m + 1` side by side (zero past `head_dim`).
+    values: Vec<[i16; 2 * LANES]>,
+    /// `[heads][column blocks · 16]`, divided by [`PROB_ONE`] too (zero past `head_dim`).
     value_scale: Vec<f32>,
     shape: Shape,
     padded: usize,
@@ -182,7 +183,7 @@ struct Head<'a> {
     query_scale: &'a [f32],
     keys: &'a [[i16; 2 * LANES]],
     key_scale: &'a [f32],
-    values: &'a [i16],
+    values: &'a [[i16; 2 * LANES]],
     value_scale: &'a [f32],
     padded: usize,
     pairs: usize,
@@ -200,8 +201,8 @@ impl Rounded {
             query_scale: vec![0.0; heads * len],
             keys: vec![[0; 2 * LANES]; heads * padded / LANES * pairs],
             key_scale: vec![0.0; heads * padded],
-            values: vec![0; heads * token_pairs * d * 2],
-            value_scale: vec![0.0; heads * d],
+            values: vec![[0; 2 * LANES]; heads * d.div_ceil(LANES) * token_pairs],
+            value_scale: vec![0.0; heads * d.div_ceil(LANES) * LANES],
             shape,
             padded,
             pairs,
@@ -213,14 +214,15 @@ impl Rounded {
     fn head(&self, head: usize) -> Head<'_> {
         let (len, d, pairs, padded) =
             (self.shape.len, self.shape.head_dim, self.pairs, self.padded);
-        let blocks = padded / LANES;
+        let (blocks, col_blocks) = (padded / LANES, d.div_ceil(LANES));
         Head {
             queries: &self.queries[head * len * pairs..][..len * pairs],
             query_scale: &self.query_scale[head * len..][..len],
             keys: &self.keys[head * blocks * pairs..][..blocks * pairs],
             key_scale: &self.key_scale[head * padded..][..padded],
-            values: &self.values[head * self.token_pairs * d * 2..][..self.token_pairs * d * 2],
-            value_scale: &self.value_scale[head * d..][..d],
+            values: &self.values[head * col_blocks * self.token_pairs..]
+                [..col_blocks * self.token_pairs],
+            value_scale: &self.value_scale[head * col_blocks * LANES..][..col_blocks * LANES],
             padded,
             pairs,
             token_pairs: self.token_pairs,
@@ -283,8 +285,12 @@ impl Rounded {
             .iter()
             .map(|&m| if m > 0.0 { VALUE_MAX / m } else { 0.0 })
             .collect();
-        for (s, &m) in self.value_scale.iter_mut().zip(&largest) {
-            *s = m / VALUE_MAX / PROB_ONE;
+        let col_blocks = d.div_ceil(LANES);
+        for (head, m) in largest.chunks_exact(d).enumerate() {
+            let scales = &mut self.value_scale[head * col_blocks * LANES..][..d];
+            for (s, &m) in scales.iter_mut().zip(m) {
+                *s = m / VALUE_MAX / PROB_ONE;
+            }
         }
         let zeros = vec![0f32; h];
         for m in 0..self.token_pairs {
@@ -295,12 +301,13 @@ impl Rounded {
                 &zeros
             };
             for head in 0..heads {
-                let out = &mut self.values[(head * self.token_pairs + m) * 2 * d..][..2 * d];
                 let cols = head * d..(head + 1) * d;
                 let (a, b, inv) = (&first[cols.clone()], &second[cols.clone()], &inv[cols]);
-                for (c, o) in out.chunks_exact_mut(2).enumerate() {
-                    o[0] = round(a[c] * inv[c]);
-                    o[1] = round(b[c] * inv[c]);
+                for (c, ((&a, &b), &inv)) in a.iter().zip(b).zip(inv).enumerate() {
+                    let block = (head * col_blocks + c / LANES) * self.token_pairs + m;
+                    let lane = c % LANES;
+                    self.values[block][2 * lane] = round(a * inv);
+                    self.values[block][2 * lane + 1] = round(b * inv);
                 }
             }
         }
@@ -465,8 +472,8 @@ impl Tile<'_> {
         }
     }
 
-    /// `out[r][c] = (Σ_j p_r[j] · v_j[c]) · scale_c`, 16 columns at a time (then one at a time
-    /// for a head width that is not a multiple of 16).
+    /// `out[r][c] = (Σ_j p_r[j] · v_j[c]) · scale_c`, 16 columns at a time (the last block
+    /// padded with zero columns for a head width that is not a multiple of 16).
     #[inline(always)]
     fn weighted_values<P: Pairs, const R: usize>(
         &self,
@@ -474,60 +481,40 @@ impl Tile<'_> {
         s: &Scratch,
         out: &mut [f32],
     ) {
-        let d = self.shape.head_dim;
-        let wide = d / LANES * LANES;
-        for first_col in (0..wide).step_by(LANES) {
-            self.columns::<P, R>(first_col, cache, s, out);
-        }
-        for col in wide..d {
-            self.column::<R>(col, cache, s, out);
+        let pairs = cache.token_pairs;
+        for (block, values) in cache.values.chunks_exact(pairs).enumerate() {
+            self.columns::<P, R>(block * LANES, values, cache, s, out);
         }
     }
 
-    /// Columns `first_col .. first_col + 16` of `R` rows of the context.
+    /// Columns `first_col ..` (16, or to the end of the head) of `R` rows of the context, from
+    /// their block of values.
     #[inline(always)]
     fn columns<P: Pairs, const R: usize>(
         &self,
         first_col: usize,
+        values: &[[i16; 2 * LANES]],
         cache: &Head,
         s: &Scratch,
         out: &mut [f32],
     ) {
         let (h, d, pairs) = (self.shape.hidden(), self.shape.head_dim, cache.token_pairs);
-        assert!(first_col + LANES <= d);
-        let probs: [&[u32]; R] = std::array::from_fn(|r| &s.probs[r * pairs..][..pairs]);
+        // Each row sliced to the block's length, so that the loop carries no bounds checks.
+        let probs: [&[u32]; R] = std::array::from_fn(|r| &s.probs[r * pairs..][..values.len()]);
         let mut acc = [[0i32; LANES]; R];
-        for (m, tokens) in cache.values.chunks_exact(2 * d).take(pairs).enumerate() {
-            let values: &[i16; 2 * LANES] =
-                tokens[2 * first_col..][..2 * LANES].try_into().unwrap();
+        for (m, v) in values.iter().enumerate() {
             for (a, p) in acc.iter_mut().zip(&probs) {
                 // SAFETY: as in `scores`.
-                unsafe { P::dot(a, p[m], values) };
+                unsafe { P::dot(a, p[m], v) };
             }
         }
         let scale: &[f32; LANES] = cache.value_scale[first_col..][..LANES].try_into().unwrap();
+        let width = LANES.min(d - first_col);
         for (r, a) in acc.iter().enumerate() {
+            let mut row = [0f32; LANES];
+            scale_lanes(&mut row, a, scale, 1.0);
             let at = (self.first + r) * h + self.head * d + first_col;
-            let row: &mut [f32; LANES] = (&mut out[at..][..LANES]).try_into().unwrap();
-            scale_lanes(row, a, scale, 1.0);
-        }
-    }
-
-    /// Column `col` of `R` rows of the context, alone.
-    #[inline(always)]
-    fn column<const R: usize>(&self, col: usize, cache: &Head, s: &Scratch, out: &mut [f32]) {
-        let (h, d, pairs) = (self.shape.hidden(), self.shape.head_dim, cache.token_pairs);
-        for r in 0..R {
-            let probs = &s.probs[r * pairs..][..pairs];
-            let sum = probs
-                .iter()
-                .zip(cache.values.chunks_exact(2 * d))
-                .map(|(&p, tokens)| {
-                    let (p0, p1) = (p as u16 as i16 as i32, (p >> 16) as u16 as i16 as i32);
-                    p0 * tokens[2 * col] as i32 + p1 * tokens[2 * col + 1] as i32
-                })
-                .fold(0i32, i32::wrapping_add);
-            out[(self.first + r) * h + self.head * d + col] = sum as f32 * cache.value_scale[col];
+            out[at..][..width].copy_from_slice(&row[..width]);
         }
     }
 }
