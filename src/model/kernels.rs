@@ -156,18 +156,6 @@ fn sum_of(row: &[f32]) -> f32 {
     acc.iter().chain(rest).sum()
 }
 
-/// Softmax of `scale · x` over one row, in place. The max is subtracted first, so a masked score
-/// (a large negative number) gets exactly 0.
-#[inline(always)]
-#[cfg(test)]
-pub(super) fn softmax_row(r: &mut [f32], scale: f32) {
-    let len = r.len();
-    let mut padded = r.to_vec();
-    padded.resize(len.div_ceil(LANES) * LANES, 0.0);
-    softmax_padded(&mut padded, len, scale);
-    r.copy_from_slice(&padded[..len]);
-}
-
 /// Softmax of `scale · x` over the first `len` values of a row whose length is a multiple of 16,
 /// in place; what follows `len` is scratch (left 0). Every pass runs whole vectors: with a scalar
 /// tail, a row of 180 scores spent as long on its last 4 exponentials as on the other 176.
@@ -288,6 +276,16 @@ pub fn gelu_in_place(values: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The softmax of one row of any length through the padded kernel. The max is subtracted
+    /// first, so a masked score (a large negative number) gets exactly 0.
+    fn softmax_row(r: &mut [f32], scale: f32) {
+        let len = r.len();
+        let mut padded = r.to_vec();
+        padded.resize(len.div_ceil(LANES) * LANES, 0.0);
+        softmax_padded(&mut padded, len, scale);
+        r.copy_from_slice(&padded[..len]);
+    }
 
     /// erf in f64 as the reference: its Taylor series near 0, the asymptotic erfc series beyond 3.
     fn erf_reference(x: f64) -> f64 {
